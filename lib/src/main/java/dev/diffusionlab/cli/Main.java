@@ -1,0 +1,19 @@
+package dev.diffusionlab.cli;
+
+import dev.diffusionlab.core.Engines;
+
+/** Entry point of {@code ./dlab}. Subcommands register in {@link #COMMANDS}. */
+public final class Main {
+    public static void main(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println("usage: ./dlab <command> [options]\n\ncommands:\n  engine     start the engine offline and print device and dtype");
+            return;
+        }
+        if (args[0].equals("engine")) {
+            Engines.startAndReport();
+            return;
+        }
+        System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
+        System.exit(2);
+    }
+}
