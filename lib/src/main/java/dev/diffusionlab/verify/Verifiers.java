@@ -1,0 +1,21 @@
+package dev.diffusionlab.verify;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The registered case verifiers; a case kind nobody supports is reported "not supported yet". */
+public final class Verifiers {
+    private Verifiers() {}
+
+    /** Every verifier, one per family of case kinds. Add new ones here. */
+    public static List<CaseVerifier> all() {
+        return List.of(
+                // tokenizer, scheduler, text_encoder, unet, vae ... verifiers register here
+        );
+    }
+
+    /** The verifier for {@code kind}, if any. */
+    public static Optional<CaseVerifier> forKind(String kind) {
+        return all().stream().filter(v -> v.supports(kind)).findFirst();
+    }
+}
