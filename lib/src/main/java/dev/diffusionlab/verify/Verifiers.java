@@ -11,7 +11,8 @@ public final class Verifiers {
     public static List<CaseVerifier> all() {
         return List.of(
                 // tokenizer, scheduler, text_encoder, unet, vae ... verifiers register here
-                new dev.diffusionlab.clip.TextEncoderVerifier()
+                new dev.diffusionlab.clip.TextEncoderVerifier(),
+                new dev.diffusionlab.vae.VaeVerifier()
         );
     }
 
