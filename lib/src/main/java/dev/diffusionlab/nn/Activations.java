@@ -1,0 +1,36 @@
+package dev.diffusionlab.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+import java.util.function.UnaryOperator;
+
+/** The activation functions of the SD networks, by their config names. */
+public final class Activations {
+    private Activations() {}
+
+    /** silu(x) = x·σ(x) (also "swish"). */
+    public static NDArray silu(NDArray x) {
+        return x.mul(Activation.sigmoid(x));
+    }
+
+    /** Exact gelu: 0.5·x·(1 + erf(x/√2)), PyTorch's default (approximate="none"). */
+    public static NDArray gelu(NDArray x) {
+        return x.mul(x.mul(1.0 / Math.sqrt(2.0)).erf().add(1.0)).mul(0.5);
+    }
+
+    /** quick_gelu(x) = x·σ(1.702x), the activation of OpenAI CLIP (SD 1.x text encoder). */
+    public static NDArray quickGelu(NDArray x) {
+        return x.mul(Activation.sigmoid(x.mul(1.702)));
+    }
+
+    /** The activation named by a config field ("silu", "swish", "gelu", "quick_gelu"); the error names the field. */
+    public static UnaryOperator<NDArray> byName(String name, String field) {
+        return switch (name) {
+            case "silu", "swish" -> Activations::silu;
+            case "gelu" -> Activations::gelu;
+            case "quick_gelu" -> Activations::quickGelu;
+            default -> throw new IllegalArgumentException("unsupported " + field + " '" + name
+                    + "' (supported: silu, swish, gelu, quick_gelu)");
+        };
+    }
+}

@@ -1,0 +1,176 @@
+package dev.diffusionlab.nn;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A config.json with typed getters whose errors name the file, the field and the value. */
+public final class ConfigJson {
+    private final JsonObject json;
+    private final String source;
+
+    public ConfigJson(JsonObject json, String source) {
+        this.json = json;
+        this.source = source;
+    }
+
+    /** Reads and parses a JSON file; the error names the file. */
+    public static ConfigJson read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": no such config file");
+        }
+        try {
+            return new ConfigJson(JsonParser.parseString(Files.readString(file)).getAsJsonObject(), file.toString());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(file + ": cannot parse config: " + e.getMessage());
+        }
+    }
+
+    /** Parses JSON text (e.g. a bundled resource). */
+    public static ConfigJson parse(String text, String source) {
+        return new ConfigJson(JsonParser.parseString(text).getAsJsonObject(), source);
+    }
+
+    public JsonObject json() {
+        return json;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** True when the field is present and not null. */
+    public boolean has(String field) {
+        return json.has(field) && !json.get(field).isJsonNull();
+    }
+
+    public int getInt(String field, int dflt) {
+        return has(field) ? getInt(field) : dflt;
+    }
+
+    public int getInt(String field) {
+        JsonElement e = require(field);
+        try {
+            double d = e.getAsDouble();
+            if (d != Math.rint(d)) {
+                throw bad(field, e, "an integer");
+            }
+            return (int) d;
+        } catch (RuntimeException ex) {
+            throw bad(field, e, "an integer");
+        }
+    }
+
+    public double getDouble(String field, double dflt) {
+        if (!has(field)) {
+            return dflt;
+        }
+        try {
+            return json.get(field).getAsDouble();
+        } catch (RuntimeException ex) {
+            throw bad(field, json.get(field), "a number");
+        }
+    }
+
+    public boolean getBool(String field, boolean dflt) {
+        if (!has(field)) {
+            return dflt;
+        }
+        JsonElement e = json.get(field);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw bad(field, e, "true or false");
+        }
+        return e.getAsBoolean();
+    }
+
+    public String getString(String field, String dflt) {
+        return has(field) ? json.get(field).getAsString() : dflt;
+    }
+
+    /** An int or a list of ints; an int is repeated {@code n} times; a list must have length {@code n}. */
+    public int[] getIntOrList(String field, int n) {
+        JsonElement e = require(field);
+        int[] out = new int[n];
+        if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            if (a.size() != n) {
+                throw bad(field, e, "a list of " + n + " integers (one per block)");
+            }
+            for (int i = 0; i < n; i++) {
+                out[i] = a.get(i).getAsInt();
+            }
+        } else {
+            java.util.Arrays.fill(out, getInt(field));
+        }
+        return out;
+    }
+
+    public int[] getIntList(String field) {
+        JsonElement e = require(field);
+        if (!e.isJsonArray()) {
+            throw bad(field, e, "a list of integers");
+        }
+        JsonArray a = e.getAsJsonArray();
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).getAsInt();
+        }
+        return out;
+    }
+
+    public List<String> getStringList(String field) {
+        JsonElement e = require(field);
+        if (!e.isJsonArray()) {
+            throw bad(field, e, "a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonElement x : e.getAsJsonArray()) {
+            out.add(x.getAsString());
+        }
+        return out;
+    }
+
+    /** Fails unless the field is absent, null, or equal to one of {@code allowed} (compared as JSON text). */
+    public void requireOneOf(String field, String... allowed) {
+        if (!has(field)) {
+            return;
+        }
+        String v = json.get(field).isJsonPrimitive() ? json.get(field).getAsString() : json.get(field).toString();
+        for (String a : allowed) {
+            if (a.equals(v)) {
+                return;
+            }
+        }
+        throw unsupported(field, json.get(field), String.join(", ", allowed));
+    }
+
+    /** Fails unless the field is absent or null. */
+    public void requireNull(String field) {
+        if (has(field)) {
+            throw unsupported(field, json.get(field), "null");
+        }
+    }
+
+    /** An "unsupported config value" error naming the file, field and value. */
+    public IllegalArgumentException unsupported(String field, Object value, String supported) {
+        return new IllegalArgumentException(source + ": unsupported config value " + field + " = " + value
+                + " (supported: " + supported + ")");
+    }
+
+    private JsonElement require(String field) {
+        if (!has(field)) {
+            throw new IllegalArgumentException(source + ": config field '" + field + "' is missing");
+        }
+        return json.get(field);
+    }
+
+    private IllegalArgumentException bad(String field, JsonElement e, String expected) {
+        return new IllegalArgumentException(source + ": config field '" + field + "' = " + e + " is not " + expected);
+    }
+}

@@ -1,0 +1,234 @@
+package dev.diffusionlab.vae;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.nn.Activations;
+import dev.diffusionlab.nn.Attention;
+import dev.diffusionlab.nn.ConfigJson;
+import dev.diffusionlab.nn.Conv2d;
+import dev.diffusionlab.nn.Downsample2D;
+import dev.diffusionlab.nn.GroupNorm;
+import dev.diffusionlab.nn.Model;
+import dev.diffusionlab.nn.Module;
+import dev.diffusionlab.nn.ModuleList;
+import dev.diffusionlab.nn.Ops;
+import dev.diffusionlab.nn.ResnetBlock2D;
+import dev.diffusionlab.nn.Upsample2D;
+import dev.diffusionlab.nn.Weights;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+
+/**
+ * diffusers' AutoencoderKL: encoder → quant_conv → diagonal Gaussian; post_quant_conv → decoder.
+ * The pipeline scales latents by {@link #scalingFactor()} (0.18215 for SD 1.x/2.x).
+ *
+ * <pre>{@code
+ * try (AutoencoderKL vae = AutoencoderKL.fromPretrained(sd.resolve("vae"), Device.cpu(), DataType.FLOAT32);
+ *      NDManager m = Engines.newManager()) {
+ *     NDArray image = vae.decode(latents.div(vae.scalingFactor()));   // (1, 4, 64, 64) -> (1, 3, 512, 512)
+ * }
+ * }</pre>
+ */
+public final class AutoencoderKL extends Model {
+    private final VaeConfig config;
+    private final Coder encoder;
+    private final Coder decoder;
+    private final Conv2d quantConv;
+    private final Conv2d postQuantConv;
+
+    private AutoencoderKL(VaeConfig c) {
+        this.config = c;
+        encoder = child("encoder", new Coder(c, true));
+        decoder = child("decoder", new Coder(c, false));
+        quantConv = c.useQuantConv() ? child("quant_conv", new Conv2d(2 * c.latentChannels(), 2 * c.latentChannels(), 1, 1, 0)) : null;
+        postQuantConv = c.usePostQuantConv() ? child("post_quant_conv", new Conv2d(c.latentChannels(), c.latentChannels(), 1, 1, 0)) : null;
+        finishBuild();
+    }
+
+    /** Loads config.json and diffusion_pytorch_model(.fp16).safetensors from a {@code vae/} folder. */
+    public static AutoencoderKL fromPretrained(Path dir, Device device, DataType dtype) {
+        AutoencoderKL m = new AutoencoderKL(VaeConfig.read(dir.resolve("config.json")));
+        m.loadWeights(Weights.find(dir, "diffusion_pytorch_model"), device, dtype);
+        return m;
+    }
+
+    /** A seeded random-weight model of the given architecture. */
+    public static AutoencoderKL random(VaeConfig config, Device device, DataType dtype, int seed) {
+        AutoencoderKL m = new AutoencoderKL(config);
+        m.randomWeights(device, dtype, seed);
+        return m;
+    }
+
+    public VaeConfig config() {
+        return config;
+    }
+
+    /** {@code scaling_factor} from the config. */
+    public double scalingFactor() {
+        return config.scalingFactor();
+    }
+
+    /** Images (B, 3, H, W) in [-1, 1] -> the latent distribution (B, latent, H/8, W/8). */
+    public DiagonalGaussian encode(NDArray x) {
+        NDArray h = encoder.forward(Ops.to(x, dtype()));
+        NDArray moments = quantConv != null ? quantConv.forward(h) : h;
+        NDList mv = moments.split(2, 1); // (B, 2·latent, h, w) -> 2 × (B, latent, h, w)
+        NDArray logvar = mv.get(1).clip(-30.0, 20.0);
+        return new DiagonalGaussian(mv.get(0), logvar, logvar.mul(0.5).exp());
+    }
+
+    /** Latents (B, latent, h, w) (already divided by the scaling factor) -> raw images (B, 3, 8h, 8w). */
+    public NDArray decode(NDArray z) {
+        NDArray h = Ops.to(z, dtype());
+        if (postQuantConv != null) {
+            h = postQuantConv.forward(h);
+        }
+        return decoder.forward(h);
+    }
+
+    /** Writes config.json and diffusion_pytorch_model.safetensors into {@code dir}. */
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("config.json"), config.json());
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot write config: " + e.getMessage(), e);
+        }
+        saveSafetensors(dir.resolve("diffusion_pytorch_model.safetensors"));
+    }
+
+    /** Builds from a config JSON string (e.g. a bundled one). */
+    public static VaeConfig parseConfig(String json, String source) {
+        return VaeConfig.from(ConfigJson.parse(json, source));
+    }
+
+    /** The VAE encoder or decoder (diffusers' Encoder / Decoder). */
+    static final class Coder extends Module {
+        private final boolean isEncoder;
+        private final Conv2d convIn;
+        private final ModuleList<Block> blocks;
+        private final MidBlock mid;
+        private final GroupNorm normOut;
+        private final Conv2d convOut;
+        private final UnaryOperator<NDArray> act;
+
+        Coder(VaeConfig c, boolean isEncoder) {
+            this.isEncoder = isEncoder;
+            int[] boc = c.blockOutChannels();
+            int n = boc.length;
+            int g = c.normNumGroups();
+            float eps = 1e-6f;
+            act = Activations.byName(c.actFn(), "act_fn");
+            if (isEncoder) {
+                convIn = child("conv_in", new Conv2d(c.inChannels(), boc[0], 3, 1, 1));
+                blocks = child("down_blocks", new ModuleList<>());
+                int out = boc[0];
+                for (int i = 0; i < n; i++) {
+                    int in = out;
+                    out = boc[i];
+                    blocks.add(new Block(in, out, c.layersPerBlock(), g, eps, act, i < n - 1, true));
+                }
+                mid = child("mid_block", new MidBlock(boc[n - 1], g, eps, act, c.midBlockAddAttention()));
+                normOut = child("conv_norm_out", new GroupNorm(g, boc[n - 1], eps));
+                convOut = child("conv_out", new Conv2d(boc[n - 1], 2 * c.latentChannels(), 3, 1, 1));
+            } else {
+                convIn = child("conv_in", new Conv2d(c.latentChannels(), boc[n - 1], 3, 1, 1));
+                mid = child("mid_block", new MidBlock(boc[n - 1], g, eps, act, c.midBlockAddAttention()));
+                blocks = child("up_blocks", new ModuleList<>());
+                int out = boc[n - 1];
+                for (int i = 0; i < n; i++) {
+                    int prev = out;
+                    out = boc[n - 1 - i];
+                    blocks.add(new Block(prev, out, c.layersPerBlock() + 1, g, eps, act, i < n - 1, false));
+                }
+                normOut = child("conv_norm_out", new GroupNorm(g, boc[0], eps));
+                convOut = child("conv_out", new Conv2d(boc[0], c.outChannels(), 3, 1, 1));
+            }
+        }
+
+        NDArray forward(NDArray x) {
+            NDArray h = convIn.forward(x);
+            if (isEncoder) {
+                for (Block b : blocks.items()) {
+                    h = b.forward(h);
+                }
+                h = mid.forward(h);
+            } else {
+                h = mid.forward(h);
+                for (Block b : blocks.items()) {
+                    h = b.forward(h);
+                }
+            }
+            NDArray in = h;
+            return Ops.scoped(in, t -> convOut.forward(act.apply(normOut.forward(t))));
+        }
+    }
+
+    /** DownEncoderBlock2D / UpDecoderBlock2D: resnets then an optional down/up-sampler. */
+    static final class Block extends Module {
+        private final ModuleList<ResnetBlock2D> resnets;
+        private final Downsample2D down;
+        private final Upsample2D up;
+
+        Block(int in, int out, int layers, int groups, float eps, UnaryOperator<NDArray> act, boolean resample, boolean encoder) {
+            resnets = child("resnets", new ModuleList<>());
+            for (int i = 0; i < layers; i++) {
+                resnets.add(new ResnetBlock2D(i == 0 ? in : out, out, 0, groups, eps, act, 1f));
+            }
+            if (resample && encoder) {
+                ModuleList<Downsample2D> l = child("downsamplers", new ModuleList<>());
+                down = l.add(new Downsample2D(out, out, 0));
+                up = null;
+            } else if (resample) {
+                ModuleList<Upsample2D> l = child("upsamplers", new ModuleList<>());
+                up = l.add(new Upsample2D(out, out));
+                down = null;
+            } else {
+                down = null;
+                up = null;
+            }
+        }
+
+        NDArray forward(NDArray x) {
+            NDArray h = x;
+            for (ResnetBlock2D r : resnets.items()) {
+                h = r.forward(h, null);
+            }
+            if (down != null) {
+                h = down.forward(h);
+            }
+            if (up != null) {
+                h = up.forward(h);
+            }
+            return h;
+        }
+    }
+
+    /** UNetMidBlock2D of the VAE: resnet, (attention, resnet). One head over all channels. */
+    static final class MidBlock extends Module {
+        private final ModuleList<ResnetBlock2D> resnets;
+        private final Attention attention;
+
+        MidBlock(int ch, int groups, float eps, UnaryOperator<NDArray> act, boolean addAttention) {
+            ModuleList<Attention> attns = addAttention ? child("attentions", new ModuleList<>()) : null;
+            resnets = child("resnets", new ModuleList<>());
+            resnets.add(new ResnetBlock2D(ch, ch, 0, groups, eps, act, 1f));
+            attention = attns != null ? attns.add(new Attention(ch, ch, 1, ch, true, false, true, false,
+                    Attention.Naming.DIFFUSERS, groups, eps)) : null;
+            resnets.add(new ResnetBlock2D(ch, ch, 0, groups, eps, act, 1f));
+        }
+
+        NDArray forward(NDArray x) {
+            NDArray h = resnets.get(0).forward(x, null);
+            if (attention != null) {
+                h = attention.forwardSpatial(h);
+            }
+            return resnets.get(1).forward(h, null);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.diffusionlab.vae;
+
+import dev.diffusionlab.nn.Activations;
+import dev.diffusionlab.nn.ConfigJson;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/** diffusers' AutoencoderKL config (the fields the architecture needs). */
+public record VaeConfig(int inChannels, int outChannels, int[] blockOutChannels, int layersPerBlock,
+                        int latentChannels, int normNumGroups, String actFn, int sampleSize, double scalingFactor,
+                        boolean useQuantConv, boolean usePostQuantConv, boolean midBlockAddAttention, String json) {
+
+    /** Reads {@code vae/config.json}; unsupported values fail naming the field and value. */
+    public static VaeConfig read(Path configJson) {
+        return from(ConfigJson.read(configJson));
+    }
+
+    public static VaeConfig from(ConfigJson c) {
+        String cls = c.getString("_class_name", "AutoencoderKL");
+        if (!cls.equals("AutoencoderKL")) {
+            throw c.unsupported("_class_name", cls, "AutoencoderKL");
+        }
+        int[] boc = c.getIntList("block_out_channels");
+        for (String t : c.getStringList("down_block_types")) {
+            if (!t.equals("DownEncoderBlock2D")) {
+                throw c.unsupported("down_block_types", t, "DownEncoderBlock2D");
+            }
+        }
+        for (String t : c.getStringList("up_block_types")) {
+            if (!t.equals("UpDecoderBlock2D")) {
+                throw c.unsupported("up_block_types", t, "UpDecoderBlock2D");
+            }
+        }
+        List<String> down = c.getStringList("down_block_types");
+        if (down.size() != boc.length || c.getStringList("up_block_types").size() != boc.length) {
+            throw c.unsupported("down_block_types/up_block_types", down, "one entry per block_out_channels " + Arrays.toString(boc));
+        }
+        String act = c.getString("act_fn", "silu");
+        Activations.byName(act, "act_fn");
+        c.requireNull("latents_mean");
+        c.requireNull("shift_factor");
+        return new VaeConfig(c.getInt("in_channels", 3), c.getInt("out_channels", 3), boc, c.getInt("layers_per_block", 1),
+                c.getInt("latent_channels", 4), c.getInt("norm_num_groups", 32), act, c.getInt("sample_size", 512),
+                c.getDouble("scaling_factor", 0.18215), c.getBool("use_quant_conv", true), c.getBool("use_post_quant_conv", true),
+                c.getBool("mid_block_add_attention", true), c.json().toString());
+    }
+}
