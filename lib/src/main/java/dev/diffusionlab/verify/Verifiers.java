@@ -12,7 +12,8 @@ public final class Verifiers {
         return List.of(
                 // tokenizer, scheduler, text_encoder, unet, vae ... verifiers register here
                 new dev.diffusionlab.clip.TextEncoderVerifier(),
-                new dev.diffusionlab.vae.VaeVerifier()
+                new dev.diffusionlab.vae.VaeVerifier(),
+                new dev.diffusionlab.unet.UNetVerifier()
         );
     }
 
