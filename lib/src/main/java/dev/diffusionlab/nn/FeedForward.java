@@ -17,7 +17,8 @@ public final class FeedForward extends Module {
         }
 
         NDArray forward(NDArray x) {
-            NDList hg = proj.forward(x).split(2, -1); // (B, N, 2·inner) -> 2 × (B, N, inner)
+            NDArray p = proj.forward(x);
+            NDList hg = p.split(2, p.getShape().dimension() - 1); // (B, N, 2·inner) -> 2 × (B, N, inner)
             return hg.get(0).mul(Activations.gelu(hg.get(1)));
         }
     }

@@ -16,6 +16,40 @@ public final class Upsample2D extends Module {
         return Ops.scoped(x, in -> conv.forward(nearest2x(in)));
     }
 
+    /**
+     * Upsamples to an explicit size (diffusers' {@code upsample_size}, used when the latent is not a
+     * multiple of 2^upsamplers and the skip connection's size must be met exactly).
+     */
+    public NDArray forward(NDArray x, long outH, long outW) {
+        Shape s = x.getShape();
+        if (outH == 2 * s.get(2) && outW == 2 * s.get(3)) {
+            return forward(x);
+        }
+        return Ops.scoped(x, in -> conv.forward(nearest(in, outH, outW)));
+    }
+
+    /**
+     * Nearest-neighbour resize like torch's {@code interpolate(size=..., mode="nearest")}: source index
+     * {@code floor(dst·in/out)}. Done as products with 0/1 selection matrices, which copy values exactly.
+     */
+    public static NDArray nearest(NDArray x, long outH, long outW) {
+        Shape s = x.getShape();
+        int inH = (int) s.get(2);
+        int inW = (int) s.get(3);
+        float[] r = new float[(int) outH * inH];
+        for (int i = 0; i < outH; i++) {
+            r[i * inH + Math.min((int) Math.floor(i * ((float) inH / outH)), inH - 1)] = 1f;
+        }
+        float[] c = new float[inW * (int) outW];
+        for (int j = 0; j < outW; j++) {
+            c[Math.min((int) Math.floor(j * ((float) inW / outW)), inW - 1) * (int) outW + j] = 1f;
+        }
+        NDArray cols = x.getManager().create(c, new Shape(inW, outW)).toType(x.getDataType(), false);
+        NDArray rows = x.getManager().create(r, new Shape(outH, inH)).toType(x.getDataType(), false);
+        NDArray y = x.matMul(cols); // (B, C, H, W)·(W, W') -> (B, C, H, W')
+        return rows.matMul(y); // (H', H)·(B, C, H, W') -> (B, C, H', W')
+    }
+
     /** Nearest-neighbour ×2 by broadcasting: (B, C, H, W) -> (B, C, H, 1, W, 1) -> (B, C, H, 2, W, 2) -> (B, C, 2H, 2W). */
     public static NDArray nearest2x(NDArray x) {
         Shape s = x.getShape();

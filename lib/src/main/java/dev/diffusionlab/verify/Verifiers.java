@@ -13,7 +13,8 @@ public final class Verifiers {
                 // tokenizer, scheduler, text_encoder, unet, vae ... verifiers register here
                 new TokenizerVerifier(),
                 new dev.diffusionlab.clip.TextEncoderVerifier(),
-                new dev.diffusionlab.vae.VaeVerifier()
+                new dev.diffusionlab.vae.VaeVerifier(),
+                new dev.diffusionlab.unet.UNetVerifier()
         );
     }
 

@@ -1,0 +1,82 @@
+package dev.diffusionlab.unet;
+
+import dev.diffusionlab.nn.Activations;
+import dev.diffusionlab.nn.ConfigJson;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * diffusers' UNet2DConditionModel config, the SD 1.x/2.x subset. {@code attention_head_dim} keeps its
+ * legacy meaning (the number of heads, an int or one per block), as diffusers does when
+ * {@code num_attention_heads} is null. Every other value we do not implement fails with the field name.
+ */
+public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<String> downBlockTypes, List<String> upBlockTypes,
+                         String midBlockType, int[] blockOutChannels, int[] layersPerBlock, int[] heads, int crossAttentionDim,
+                         boolean useLinearProjection, boolean upcastAttention, int normNumGroups, float normEps, String actFn,
+                         boolean flipSinToCos, int freqShift, int downsamplePadding, float midBlockScaleFactor,
+                         int[] transformerLayersPerBlock, String json) {
+
+    public static UNetConfig read(Path configJson) {
+        return from(ConfigJson.read(configJson));
+    }
+
+    public static UNetConfig from(ConfigJson c) {
+        String cls = c.getString("_class_name", "UNet2DConditionModel");
+        if (!cls.equals("UNet2DConditionModel")) {
+            throw c.unsupported("_class_name", cls, "UNet2DConditionModel");
+        }
+        int[] boc = c.getIntList("block_out_channels");
+        int n = boc.length;
+        List<String> down = c.getStringList("down_block_types");
+        List<String> up = c.getStringList("up_block_types");
+        if (down.size() != n || up.size() != n) {
+            throw c.unsupported("down_block_types/up_block_types", down + " / " + up, "one entry per block_out_channels");
+        }
+        for (String t : down) {
+            if (!t.equals("CrossAttnDownBlock2D") && !t.equals("DownBlock2D")) {
+                throw c.unsupported("down_block_types", t, "CrossAttnDownBlock2D, DownBlock2D");
+            }
+        }
+        for (String t : up) {
+            if (!t.equals("CrossAttnUpBlock2D") && !t.equals("UpBlock2D")) {
+                throw c.unsupported("up_block_types", t, "CrossAttnUpBlock2D, UpBlock2D");
+            }
+        }
+        String mid = c.getString("mid_block_type", "UNetMidBlock2DCrossAttn");
+        if (!mid.equals("UNetMidBlock2DCrossAttn")) {
+            throw c.unsupported("mid_block_type", mid, "UNetMidBlock2DCrossAttn");
+        }
+        if (c.has("num_attention_heads")) {
+            throw c.unsupported("num_attention_heads", c.json().get("num_attention_heads"),
+                    "null (diffusers 0.30 also rejects it; SD configs give the head count in attention_head_dim)");
+        }
+        String act = c.getString("act_fn", "silu");
+        Activations.byName(act, "act_fn");
+        c.requireOneOf("time_embedding_type", "positional");
+        c.requireOneOf("resnet_time_scale_shift", "default");
+        c.requireOneOf("attention_type", "default");
+        c.requireOneOf("conv_in_kernel", "3");
+        c.requireOneOf("conv_out_kernel", "3");
+        c.requireOneOf("only_cross_attention", "false");
+        c.requireOneOf("dual_cross_attention", "false");
+        c.requireOneOf("center_input_sample", "false");
+        c.requireOneOf("resnet_skip_time_act", "false");
+        c.requireOneOf("class_embeddings_concat", "false");
+        c.requireOneOf("resnet_out_scale_factor", "1", "1.0");
+        for (String f : List.of("class_embed_type", "num_class_embeds", "addition_embed_type", "encoder_hid_dim",
+                "encoder_hid_dim_type", "time_cond_proj_dim", "time_embedding_dim", "time_embedding_act_fn",
+                "timestep_post_act", "cross_attention_norm", "projection_class_embeddings_input_dim",
+                "reverse_transformer_layers_per_block", "mid_block_only_cross_attention")) {
+            c.requireNull(f);
+        }
+        if (c.has("cross_attention_dim") && c.json().get("cross_attention_dim").isJsonArray()) {
+            throw c.unsupported("cross_attention_dim", c.json().get("cross_attention_dim"), "a single integer");
+        }
+        return new UNetConfig(c.getInt("in_channels", 4), c.getInt("out_channels", 4), c.getInt("sample_size", 64), down, up, mid,
+                boc, c.getIntOrList("layers_per_block", n), c.getIntOrList("attention_head_dim", n),
+                c.getInt("cross_attention_dim", 1280), c.getBool("use_linear_projection", false), c.getBool("upcast_attention", false),
+                c.getInt("norm_num_groups", 32), (float) c.getDouble("norm_eps", 1e-5), act, c.getBool("flip_sin_to_cos", true),
+                c.getInt("freq_shift", 0), c.getInt("downsample_padding", 1), (float) c.getDouble("mid_block_scale_factor", 1.0),
+                c.getIntOrList("transformer_layers_per_block", n), c.json().toString());
+    }
+}
