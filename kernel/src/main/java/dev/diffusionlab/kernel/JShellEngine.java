@@ -70,10 +70,15 @@ public final class JShellEngine implements AutoCloseable {
         control = new InProcessExecutionControl(new CellLoaderDelegate(loader));
         shell = JShell.builder()
                 .executionEngine(new InProcessExecutionControl.Provider(control), Map.of())
-                // javac must see the kernel's own classes (Notebook) that the startup snippets call
-                .compilerOptions("--class-path", System.getProperty("java.class.path"))
                 .build();
         analysis = shell.sourceCodeAnalysis();
+        // javac must see the kernel's own classes (Notebook) that the startup snippets call; loading still
+        // goes parent-first to the kernel's loader, so these classes exist once.
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                shell.addToClasspath(entry);
+            }
+        }
         addToClasspath(classpath);
         for (String s : STARTUP) {
             eval(s);
@@ -177,6 +182,9 @@ public final class JShellEngine implements AutoCloseable {
                 Throwable user = control.lastFailure();
                 if (user != null) {
                     translated.put(user, ex);
+                    // The Jupyter reply lists the thrown object's frames: keep only the user's (as JShell names them).
+                    user.setStackTrace(java.util.Arrays.stream(ex.getStackTrace()).filter(f -> !isPlumbing(f))
+                            .map(this::cellFrame).toArray(StackTraceElement[]::new));
                 }
                 throw user != null ? UserCodeException.of(user) : new IllegalStateException(ex.getMessage(), ex);
             }
@@ -263,6 +271,17 @@ public final class JShellEngine implements AutoCloseable {
         String name = e.getClassName().isEmpty() ? e.getMethodName()
                 : e.getClassName() + (e.getMethodName().isEmpty() ? "" : "." + e.getMethodName());
         return name.isEmpty() ? where : name + " (" + where + ")";
+    }
+
+    /** A JShell frame ("#12", snippet line) as {@code REPL.method(cell N:line)}; other frames unchanged. */
+    private StackTraceElement cellFrame(StackTraceElement e) {
+        String file = e.getFileName();
+        Origin o = file != null && file.startsWith("#") ? origins.get(file.substring(1)) : null;
+        if (o == null) {
+            return e;
+        }
+        return new StackTraceElement(e.getClassName().isEmpty() ? "REPL" : e.getClassName(),
+                e.getMethodName().isEmpty() ? "cell" : e.getMethodName(), "cell " + o.cell(), o.firstLine() + e.getLineNumber());
     }
 
     /** Interrupts the running cell, if any (safe from another thread). */

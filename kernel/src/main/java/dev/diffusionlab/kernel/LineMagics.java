@@ -21,7 +21,7 @@ final class LineMagics {
     /** A magic that could not run (unknown name, missing jar): shown as the cell's error. */
     static final class MagicException extends RuntimeException {
         MagicException(String message) {
-            super(message);
+            super(message, null, false, false);
         }
     }
 

@@ -49,7 +49,10 @@ public final class NotebookDisplay implements Extension {
     @SuppressWarnings({"rawtypes", "unchecked"})
     public static void register(Renderer renderer) {
         renderer.createRegistration(BufferedImage.class).preferring(PNG)
-                .register((img, ctx) -> ctx.renderIfRequested(PNG, () -> base64Png(img)));
+                .register((img, ctx) -> {
+                    ctx.renderIfRequested(PNG, () -> base64Png(img));
+                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, () -> "BufferedImage " + img.getWidth() + "×" + img.getHeight());
+                });
         renderer.createRegistration(Chart.class).preferring(PNG)
                 .register((chart, ctx) -> renderChart((Chart<?, ?>) chart, ctx));
         renderer.createRegistration(Table.class).preferring(HTML)
@@ -60,6 +63,8 @@ public final class NotebookDisplay implements Extension {
         if (ctx.renderIfRequested(PNG, () -> base64Png(chartImage(chart, CHART_SCALE)))) {
             ctx.getOutputContainer().putMetaData(PNG, Map.of("width", chart.getWidth(), "height", chart.getHeight()));
         }
+        ctx.renderIfRequested(MIMEType.TEXT_PLAIN, () -> chart.getClass().getSimpleName() + " \"" + chart.getTitle() + "\" "
+                + chart.getWidth() + "×" + chart.getHeight());
     }
 
     /** The chart drawn at {@code scale} times its width and height (XChart draws vectors, so it stays sharp). */
