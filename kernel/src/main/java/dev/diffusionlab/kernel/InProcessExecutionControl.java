@@ -1,0 +1,155 @@
+package dev.diffusionlab.kernel;
+
+import jdk.jshell.execution.DirectExecutionControl;
+import jdk.jshell.spi.ExecutionControl;
+import jdk.jshell.spi.ExecutionControlProvider;
+import jdk.jshell.spi.ExecutionEnv;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Map;
+
+/**
+ * Runs each snippet in this JVM on its own thread (so that it can be interrupted), and keeps the
+ * snippet's real result object and real exception: JShell itself only sees their string forms.
+ */
+final class InProcessExecutionControl extends DirectExecutionControl {
+    /** How long an interrupted cell may take to notice before its thread is stopped. */
+    static final long GRACE_MS = 1000;
+
+    private final CellLoaderDelegate delegate;
+    private final ThreadGroup cellThreads = new ThreadGroup("dlab-cells");
+    private volatile Thread running;
+    private volatile boolean stopRequested;
+
+    // Outcome of the last invoke(), read by the engine right after JShell.eval returns (same thread).
+    private Object lastValue;
+    private Throwable lastFailure;
+    private boolean lastStopped;
+
+    InProcessExecutionControl(CellLoaderDelegate delegate) {
+        super(delegate);
+        this.delegate = delegate;
+    }
+
+    CellClassLoader loader() {
+        return delegate.loader();
+    }
+
+    void resetOutcome() {
+        lastValue = null;
+        lastFailure = null;
+        lastStopped = false;
+    }
+
+    Object lastValue() {
+        return lastValue;
+    }
+
+    Throwable lastFailure() {
+        return lastFailure;
+    }
+
+    boolean lastStopped() {
+        return lastStopped;
+    }
+
+    @Override
+    protected String invoke(Method doit) throws Exception {
+        Object[] value = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(cellThreads, () -> {
+            try {
+                value[0] = doit.invoke(null);
+            } catch (InvocationTargetException e) {
+                failure[0] = e.getCause();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, "dlab-cell");
+        // Libraries that use the context loader (DJL engine discovery, ServiceLoader.load) must see the notebook classpath.
+        t.setContextClassLoader(delegate.loader());
+        t.setDaemon(true);
+        stopRequested = false;
+        running = t;
+        try {
+            t.start();
+            t.join();
+        } finally {
+            running = null;
+        }
+        lastStopped = stopRequested;
+        if (failure[0] != null) {
+            lastFailure = failure[0];
+            throw new InvocationTargetException(failure[0]);
+        }
+        lastValue = value[0];
+        return valueString(value[0]);
+    }
+
+    /** A bare variable name as the last expression ({@code x}) is read here, not through invoke(). */
+    @Override
+    public String varValue(String className, String varName) throws RunException, EngineTerminationException, InternalException {
+        try {
+            java.lang.reflect.Field f = findClass(className).getDeclaredField(varName);
+            f.setAccessible(true);
+            lastValue = f.get(null);
+            return valueString(lastValue);
+        } catch (ReflectiveOperationException e) {
+            throw new InternalException("varValue " + className + "." + varName + ": " + e);
+        }
+    }
+
+    /**
+     * Interrupts the running cell; if it has not finished after {@link #GRACE_MS} (a loop that never checks
+     * {@code Thread.interrupted()}), its thread is stopped.
+     */
+    @Override
+    @SuppressWarnings({"deprecation", "removal"})
+    public void stop() {
+        Thread t = running;
+        if (t == null) {
+            return;
+        }
+        stopRequested = true;
+        t.interrupt();
+        Thread killer = new Thread(() -> {
+            try {
+                t.join(GRACE_MS);
+                if (t.isAlive()) {
+                    t.stop();
+                }
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            } catch (UnsupportedOperationException e) {
+                // JDK 20+: Thread.stop is gone; only cooperative (interrupt-aware) cells can be stopped.
+                System.err.println("[kernel] this JDK cannot stop a busy loop; the cell keeps running");
+            }
+        }, "dlab-cell-stopper");
+        killer.setDaemon(true);
+        killer.start();
+    }
+
+    boolean isRunning() {
+        return running != null;
+    }
+
+    /** Hands JShell this very instance so the engine can read outcomes and stop cells. */
+    static final class Provider implements ExecutionControlProvider {
+        private final InProcessExecutionControl control;
+
+        Provider(InProcessExecutionControl control) {
+            this.control = control;
+        }
+
+        @Override
+        public String name() {
+            return "dlab-in-process";
+        }
+
+        @Override
+        public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+            return control;
+        }
+    }
+}

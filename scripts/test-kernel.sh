@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# End-to-end test of the "diffusionlab" Jupyter kernel (run after `mvn -B package` or `mvn -B verify`):
+# installs the built kernelspec into temporary Jupyter dirs (the user's setup is not touched), drives the
+# kernel over ZeroMQ with jupyter_client, checks run-notebooks.sh fails on a failing notebook, and runs
+# notebooks/00-getting-started.ipynb checking that it produced image/png and text/html outputs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PY=python3
+if ! "$PY" -c "import jupyter_client" 2>/dev/null; then PY=/usr/bin/python3; fi
+"$PY" -c "import jupyter_client" || { echo "test-kernel: python3 with jupyter_client needed" >&2; exit 1; }
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+export JUPYTER_DATA_DIR="$TMP/data" JUPYTER_RUNTIME_DIR="$TMP/runtime" JUPYTER_CONFIG_DIR="$TMP/config"
+export JUPYTER_PATH="$JUPYTER_DATA_DIR"
+export PYDEVD_DISABLE_FILE_VALIDATION=1
+
+echo "== install kernelspec into $JUPYTER_DATA_DIR"
+scripts/install-kernel.sh
+jupyter kernelspec list | grep -q "diffusionlab *$JUPYTER_DATA_DIR/kernels/diffusionlab" \
+  || { echo "FAIL: kernelspec not installed in the temporary dir" >&2; exit 1; }
+
+echo "== a jar for %jars"
+mkdir -p "$TMP/jar/src/demo" "$TMP/jar/classes"
+printf 'package demo;\npublic class Hello { public String hi() { return "hi from jar"; } }\n' > "$TMP/jar/src/demo/Hello.java"
+javac -d "$TMP/jar/classes" "$TMP/jar/src/demo/Hello.java"
+jar cf "$TMP/jar/hello.jar" -C "$TMP/jar/classes" .
+
+echo "== protocol checks"
+DLAB_QUICK=1 DLAB_KERNEL_E2E=passed-through DEMO_JAR_DIR="$TMP/jar" "$PY" - <<'PYEOF'
+import base64, json, os, struct, sys, time
+from jupyter_client.manager import KernelManager
+
+failures = []
+def check(cond, what, detail=""):
+    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f"\n     {detail}"))
+    if not cond:
+        failures.append(what)
+
+spec = KernelManager(kernel_name="diffusionlab").kernel_spec
+check(spec.interrupt_mode == "message", "kernel.json interrupt_mode is message", spec.interrupt_mode)
+check(spec.display_name == "Java (Diffusion Lab)" and spec.language == "java", "kernel.json names", spec.display_name)
+check(any(a.startswith("-Xmx") for a in spec.argv) and "-Djava.awt.headless=true" in spec.argv, "kernel.json JVM flags", spec.argv)
+
+km = KernelManager(kernel_name="diffusionlab")
+km.start_kernel()
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=120)
+
+def run(code, timeout=120, wait=True):
+    msg_id = kc.execute(code)
+    if not wait:
+        return msg_id
+    return collect(msg_id, timeout)
+
+def collect(msg_id, timeout=120):
+    outputs, deadline = [], time.time() + timeout
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(1, deadline - time.time()))
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        t = msg["msg_type"]
+        if t == "status" and msg["content"]["execution_state"] == "idle":
+            break
+        if t in ("stream", "display_data", "execute_result", "error", "update_display_data"):
+            outputs.append(msg)
+    reply = kc.get_shell_msg(timeout=timeout)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=timeout)
+    return reply["content"], outputs
+
+def of(outputs, t):
+    return [o["content"] for o in outputs if o["msg_type"] == t]
+
+def png_size(b64):
+    raw = base64.b64decode(b64)
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", raw[16:24])
+
+try:
+    reply, outs = run("1 + 1")
+    res = of(outs, "execute_result")
+    check(reply["status"] == "ok" and res and res[0]["data"]["text/plain"] == "2", "1 + 1 shows 2", outs)
+
+    reply, outs = run('System.out.println("to stdout");\nSystem.err.println("to stderr");\nint unused = 3;')
+    streams = {s["name"]: s["text"] for s in of(outs, "stream")}
+    check(streams.get("stdout") == "to stdout\n" and "to stderr" in streams.get("stderr", ""), "System.out/err stream into the cell", streams)
+    check(not of(outs, "execute_result"), "a declaration shows no value", outs)
+
+    reply, outs = run('org.slf4j.LoggerFactory.getLogger("e2e").warn("logged via slf4j");')
+    err = "".join(s["text"] for s in of(outs, "stream") if s["name"] == "stderr")
+    check("logged via slf4j" in err, "slf4j-simple output lands in the cell (stderr)", outs)
+
+    reply, outs = run('System.getenv("DLAB_KERNEL_E2E") + " " + dev.diffusionlab.core.Quick.isOn()')
+    res = of(outs, "execute_result")
+    check(res and res[0]["data"]["text/plain"] == "passed-through true", "environment (DLAB_QUICK) passes through", outs)
+
+    reply, outs = run("int x = 1;\nint y = notDeclared + 1;")
+    errs = of(outs, "error")
+    tb = "\n".join(errs[0]["traceback"]) if errs else ""
+    check(reply["status"] == "error" and reply["ename"] == "CompilationException", "compile error reply", reply)
+    check("cell line 2" in tb and "cannot find symbol" in tb and "notDeclared" in tb, "compile error shows javac text and cell line", tb)
+
+    run("int inverse(int d) {\n    return 1 / d;\n}")
+    reply, outs = run("inverse(0)")
+    errs = of(outs, "error")
+    tb = "\n".join(errs[0]["traceback"]) if errs else ""
+    check(reply["status"] == "error" and reply["ename"] == "ArithmeticException", "runtime error reply names the exception", reply.get("ename"))
+    check("/ by zero" in tb and "at inverse (cell" in tb and "line 2)" in tb, "runtime error shows the user's frames", tb)
+    check("jdk.internal.reflect" not in tb and "dev.diffusionlab.kernel" not in tb and "jdk.jshell" not in tb, "no kernel internals in the trace", tb)
+
+    loop_id = run("long spins = 0;\nwhile (true) { spins++; }", wait=False)
+    time.sleep(2)
+    km.interrupt_kernel()
+    reply, outs = collect(loop_id, timeout=60)
+    check(reply["status"] == "error" and reply["ename"] == "EvaluationInterruptedException", "interrupt stops while(true)", reply)
+    reply, outs = run("1 + 1")
+    res = of(outs, "execute_result")
+    check(res and res[0]["data"]["text/plain"] == "2", "kernel survives the interrupt: 1 + 1 = 2", outs)
+    reply, outs = run("spins > 0")
+    check(of(outs, "execute_result")[0]["data"]["text/plain"] == "true", "state from the stopped cell is kept", outs)
+
+    reply, outs = run("var img = new java.awt.image.BufferedImage(4, 3, java.awt.image.BufferedImage.TYPE_INT_RGB);\ndisplay(img);")
+    disp = of(outs, "display_data")
+    check(disp and "image/png" in disp[0]["data"] and png_size(disp[0]["data"]["image/png"]) == (4, 3), "display(BufferedImage) is a 4x3 image/png", outs)
+    check(disp and disp[0].get("transient", {}).get("display_id"), "display data carries a display id", disp)
+    check(not of(outs, "execute_result"), "display(x) as last line shows no id", outs)
+
+    reply, outs = run('String id = display("frame 0");\nupdateDisplay(id, "frame 1");')
+    upd = of(outs, "update_display_data")
+    first = of(outs, "display_data")
+    check(upd and first and upd[0]["transient"]["display_id"] == first[0]["transient"]["display_id"]
+          and upd[0]["data"]["text/plain"] == "frame 1", "updateDisplay updates the same display id", outs)
+
+    reply, outs = run('var c = new org.knowm.xchart.XYChartBuilder().width(300).height(200).title("e2e").build();\n'
+                      'c.addSeries("s", new double[]{0, 1}, new double[]{1, 0});\nc')
+    res = of(outs, "execute_result")
+    check(res and "image/png" in res[0]["data"] and png_size(res[0]["data"]["image/png"]) == (600, 400), "XChart renders as PNG via lib's NotebookDisplay", outs)
+
+    reply, outs = run('tech.tablesaw.api.Table.create("t", tech.tablesaw.api.IntColumn.create("n", java.util.stream.IntStream.range(0, 30).toArray()))')
+    res = of(outs, "execute_result")
+    html = res[0]["data"].get("text/html", "") if res else ""
+    check("<table" in html and "10 more rows" in html, "Tablesaw table renders as truncated HTML", html[:200])
+
+    jar_dir = os.environ["DEMO_JAR_DIR"]
+    reply, outs = run(f"%jars {jar_dir}/*.jar\nnew demo.Hello().hi()")
+    res = of(outs, "execute_result")
+    check(res and res[0]["data"]["text/plain"] == "hi from jar", "%jars adds a jar (glob) to the classpath", outs)
+
+    msg_id = kc.complete("Math.ab", 7)
+    rep = kc.get_shell_msg(timeout=30)
+    check("abs(" in rep["content"]["matches"] and rep["content"]["cursor_start"] == 5, "tab completion", rep["content"])
+finally:
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+if failures:
+    print(f"{len(failures)} protocol check(s) failed", file=sys.stderr)
+sys.stdout.flush(); sys.stderr.flush()
+os._exit(1 if failures else 0)  # skip jupyter_client's noisy __del__ at interpreter exit
+PYEOF
+
+echo "== run-notebooks.sh must fail on a failing notebook"
+set +e
+out="$(scripts/run-notebooks.sh kernel/src/test/notebooks/failing.ipynb 2>&1)"
+rc=$?
+set -e
+echo "$out" | grep -E "^failing.ipynb|^notebooks:"
+if [[ $rc -eq 0 ]] || ! echo "$out" | grep -qx "notebooks: 0 passed, 1 failed"; then
+  echo "FAIL: run-notebooks.sh exited $rc on failing.ipynb" >&2; exit 1
+fi
+echo "ok   run-notebooks.sh exits $rc on a failing notebook"
+
+echo "== getting-started notebook, headless"
+DLAB_QUICK=1 scripts/run-notebooks.sh notebooks/00-getting-started.ipynb
+"$PY" - <<'PYEOF'
+import json, sys
+nb = json.load(open("target/notebooks/00-getting-started.ipynb"))
+mimes = [m for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"] for m in o.get("data", {})]
+errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"] if o["output_type"] == "error"]
+ok = "image/png" in mimes and "text/html" in mimes and not errors
+print(("ok   " if ok else "FAIL ") + f"executed 00-getting-started has image/png x{mimes.count('image/png')}, text/html x{mimes.count('text/html')}, {len(errors)} errors")
+sys.exit(0 if ok else 1)
+PYEOF
+echo "test-kernel: all checks passed"
