@@ -19,7 +19,8 @@ export PYDEVD_DISABLE_FILE_VALIDATION=1
 
 echo "== install kernelspec into $JUPYTER_DATA_DIR"
 scripts/install-kernel.sh
-jupyter kernelspec list | grep -q "diffusionlab *$JUPYTER_DATA_DIR/kernels/diffusionlab" \
+specs="$(jupyter kernelspec list 2>&1)"  # captured first: grep -q under pipefail races the writer
+grep -q "diffusionlab *$JUPYTER_DATA_DIR/kernels/diffusionlab" <<<"$specs" \
   || { echo "FAIL: kernelspec not installed in the temporary dir" >&2; exit 1; }
 
 echo "== a jar for %jars"
