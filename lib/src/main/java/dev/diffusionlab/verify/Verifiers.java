@@ -11,7 +11,8 @@ public final class Verifiers {
     public static List<CaseVerifier> all() {
         return List.of(
                 // tokenizer, scheduler, text_encoder, unet, vae ... verifiers register here
-                new TokenizerVerifier()
+                new TokenizerVerifier(),
+                new SchedulerVerifier()
         );
     }
 
