@@ -14,7 +14,8 @@ public final class Verifiers {
                 new TokenizerVerifier(),
                 new dev.diffusionlab.clip.TextEncoderVerifier(),
                 new dev.diffusionlab.vae.VaeVerifier(),
-                new dev.diffusionlab.unet.UNetVerifier()
+                new dev.diffusionlab.unet.UNetVerifier(),
+                new SchedulerVerifier()
         );
     }
 

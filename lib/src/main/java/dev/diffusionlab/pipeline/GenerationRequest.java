@@ -1,0 +1,138 @@
+package dev.diffusionlab.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import dev.diffusionlab.schedulers.NoiseSource;
+import java.awt.image.BufferedImage;
+import java.util.List;
+
+/**
+ * Everything one call of {@link StableDiffusionPipeline#generate} needs; defaults follow diffusers.
+ *
+ * <pre>{@code
+ * GenerationRequest r = GenerationRequest.of("a red circle above a blue square")
+ *         .negative("blurry").steps(20).guidance(7.5).size(512, 512).seed(42).scheduler("dpmpp_2m_karras");
+ * }</pre>
+ */
+public final class GenerationRequest {
+    List<String> prompts;
+    List<String> negatives;
+    double guidanceScale = 7.5;
+    int steps = 50;
+    Integer height;
+    Integer width;
+    int imagesPerPrompt = 1;
+    long seed = 0;
+    NoiseSource noise;
+    String scheduler;
+    Integer clipSkip;
+    NDArray latents;
+    BufferedImage initImage;
+    NDArray initImageTensor;
+    double strength = 0.8;
+    StepCallback callback;
+    boolean progress;
+    boolean decode = true;
+
+    private GenerationRequest(List<String> prompts) {
+        this.prompts = prompts;
+    }
+
+    /** One or more prompts (a batch). */
+    public static GenerationRequest of(String... prompts) {
+        if (prompts.length == 0) {
+            throw new IllegalArgumentException("at least one prompt is needed");
+        }
+        return new GenerationRequest(List.of(prompts));
+    }
+
+    /** Negative prompt(s): one for all, or one per prompt. Default: the empty prompt. */
+    public GenerationRequest negative(String... negatives) {
+        this.negatives = List.of(negatives);
+        return this;
+    }
+
+    /** Classifier-free guidance scale; ≤ 1 runs a single UNet branch, as diffusers. */
+    public GenerationRequest guidance(double scale) {
+        this.guidanceScale = scale;
+        return this;
+    }
+
+    /** Number of inference steps (≥ 1). */
+    public GenerationRequest steps(int steps) {
+        this.steps = steps;
+        return this;
+    }
+
+    /** Image size in pixels; multiples of 8. Default: the UNet's sample_size × the VAE's factor. */
+    public GenerationRequest size(int height, int width) {
+        this.height = height;
+        this.width = width;
+        return this;
+    }
+
+    public GenerationRequest imagesPerPrompt(int n) {
+        this.imagesPerPrompt = n;
+        return this;
+    }
+
+    /** Seed of every random draw (initial latents, stochastic schedulers, img2img). */
+    public GenerationRequest seed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    /** Replaces the seeded noise by an explicit source (e.g. recorded noise). */
+    public GenerationRequest noise(NoiseSource noise) {
+        this.noise = noise;
+        return this;
+    }
+
+    /** Scheduler by name ("ddim", "euler_a", "dpmpp_2m_karras", ... or a diffusers class name); null = the folder's. */
+    public GenerationRequest scheduler(String name) {
+        this.scheduler = name;
+        return this;
+    }
+
+    /** diffusers' clip_skip (1 = the penultimate layer); null = last layer. */
+    public GenerationRequest clipSkip(Integer clipSkip) {
+        this.clipSkip = clipSkip;
+        return this;
+    }
+
+    /** Explicit initial latents (B, 4, h, w); the pipeline multiplies them by init_noise_sigma. */
+    public GenerationRequest latents(NDArray latents) {
+        this.latents = latents;
+        return this;
+    }
+
+    /** img2img: start from this image, noised to {@code strength} ∈ (0, 1]. */
+    public GenerationRequest initImage(BufferedImage image, double strength) {
+        this.initImage = image;
+        this.strength = strength;
+        return this;
+    }
+
+    /** img2img from a tensor (1, 3, H, W) in [0, 1]. */
+    public GenerationRequest initImage(NDArray image01, double strength) {
+        this.initImageTensor = image01;
+        this.strength = strength;
+        return this;
+    }
+
+    public GenerationRequest callback(StepCallback callback) {
+        this.callback = callback;
+        return this;
+    }
+
+    /** Prints a progress bar on stderr. */
+    public GenerationRequest progress(boolean on) {
+        this.progress = on;
+        return this;
+    }
+
+    /** False: return latents only (diffusers' output_type="latent"). */
+    public GenerationRequest decode(boolean on) {
+        this.decode = on;
+        return this;
+    }
+}

@@ -1,0 +1,328 @@
+package dev.diffusionlab.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.diffusionlab.clip.CLIPTextModel;
+import dev.diffusionlab.clip.CLIPTokenizer;
+import dev.diffusionlab.clip.TokenizedPrompt;
+import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.schedulers.NoiseSource;
+import dev.diffusionlab.schedulers.Scheduler;
+import dev.diffusionlab.schedulers.Schedulers;
+import dev.diffusionlab.schedulers.StepOutput;
+import dev.diffusionlab.unet.UNet2DConditionModel;
+import dev.diffusionlab.vae.AutoencoderKL;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Text-to-image and image-to-image with a Stable Diffusion folder, step for step as diffusers'
+ * {@code StableDiffusionPipeline} / {@code StableDiffusionImg2ImgPipeline}: prompt → CLIP → text
+ * embeddings → latent noise → UNet steps with classifier-free guidance → VAE decoder → image.
+ *
+ * <pre>{@code
+ * try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(Path.of("stable-diffusion-v1-5"));
+ *      NDManager m = Engines.newManager()) {
+ *     Result r = sd.generate(GenerationRequest.of("a photo of a cat").steps(25).seed(1), m);
+ *     ImageIO.write(r.images().get(0), "png", new File("cat.png"));
+ * }
+ * }</pre>
+ */
+public final class StableDiffusionPipeline implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(StableDiffusionPipeline.class.getName());
+
+    private final ModelFolder folder;
+    private final CLIPTokenizer tokenizer;
+    private final CLIPTextModel textEncoder;
+    private final UNet2DConditionModel unet;
+    private final AutoencoderKL vae;
+    private final DataType dtype;
+
+    private StableDiffusionPipeline(ModelFolder folder, CLIPTokenizer tokenizer, CLIPTextModel textEncoder,
+                                    UNet2DConditionModel unet, AutoencoderKL vae, DataType dtype) {
+        this.folder = folder;
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+        this.unet = unet;
+        this.vae = vae;
+        this.dtype = dtype;
+    }
+
+    /** Loads a folder on the default device and dtype ({@link Engines#start()}: CUDA fp16 or CPU fp32). */
+    public static StableDiffusionPipeline load(java.nio.file.Path folder) {
+        Engines.Choice c = Engines.start();
+        return load(folder, c.device(), c.dtype());
+    }
+
+    /** Loads a folder on {@code device} as {@code dtype}; the error names a missing component. */
+    public static StableDiffusionPipeline load(java.nio.file.Path dir, Device device, DataType dtype) {
+        ModelFolder f = ModelFolder.open(dir);
+        CLIPTokenizer tok = CLIPTokenizer.fromFolder(f.tokenizer());
+        CLIPTextModel te = null;
+        UNet2DConditionModel unet = null;
+        try {
+            te = CLIPTextModel.fromPretrained(f.textEncoder(), device, dtype);
+            unet = UNet2DConditionModel.fromPretrained(f.unet(), device, dtype);
+            AutoencoderKL vae = AutoencoderKL.fromPretrained(f.vae(), device, dtype);
+            return new StableDiffusionPipeline(f, tok, te, unet, vae, dtype);
+        } catch (RuntimeException e) {
+            if (te != null) {
+                te.close();
+            }
+            if (unet != null) {
+                unet.close();
+            }
+            throw e;
+        }
+    }
+
+    public ModelFolder folder() {
+        return folder;
+    }
+
+    public CLIPTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public CLIPTextModel textEncoder() {
+        return textEncoder;
+    }
+
+    public UNet2DConditionModel unet() {
+        return unet;
+    }
+
+    public AutoencoderKL vae() {
+        return vae;
+    }
+
+    /** The VAE's spatial downscale factor, 2^(levels−1) (8 for Stable Diffusion). */
+    public int vaeScaleFactor() {
+        return 1 << (vae.config().blockOutChannels().length - 1);
+    }
+
+    /** A scheduler for this model: by name, or the folder's own when {@code name} is null. */
+    public Scheduler newScheduler(String name) {
+        return name == null ? Schedulers.fromConfig(folder.schedulerConfig(), Map.of())
+                : Schedulers.create(name, folder.schedulerConfig(), Map.of());
+    }
+
+    /** Images (when decoded) and the final latents, which live in the caller's manager. */
+    public record Result(List<BufferedImage> images, NDArray latents, NDArray imageTensor, List<TokenizedPrompt> prompts) {}
+
+    /**
+     * Encodes prompts as diffusers' {@code encode_prompt}: (B, 77, D), with clip skip applied to the
+     * prompts only (diffusers encodes negative prompts with the last layer). With guidance the result
+     * is {@code [negative; positive]} (2B, 77, D).
+     */
+    public NDArray encodePrompt(List<String> prompts, List<String> negatives, boolean guidance, Integer clipSkip,
+                                NDManager manager, List<TokenizedPrompt> inspected) {
+        for (String p : prompts) {
+            TokenizedPrompt tp = tokenizer.inspect(p);
+            if (tp.truncated()) {
+                LOG.warning("The following part of your input was truncated because CLIP can only handle sequences up to "
+                        + tokenizer.modelMaxLength() + " tokens: " + String.join(" ", tp.droppedWords()));
+            }
+            if (inspected != null) {
+                inspected.add(tp);
+            }
+        }
+        NDArray ids = tokenizer.encodeBatch(prompts, manager); // (B, 77)
+        CLIPTextModel.Output out = textEncoder.encode(ids);
+        NDArray cond = clipSkip == null ? out.lastHiddenState() : out.hiddenState(clipSkip);
+        if (!guidance) {
+            return cond;
+        }
+        List<String> neg = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            neg.add(negatives == null || negatives.isEmpty() ? "" : negatives.size() == 1 ? negatives.get(0) : negatives.get(i));
+        }
+        if (negatives != null && negatives.size() != 1 && negatives.size() != prompts.size()) {
+            throw new IllegalArgumentException("negative prompts: " + negatives.size() + " given for " + prompts.size()
+                    + " prompts (give one for all, or one per prompt)");
+        }
+        NDArray uncond = textEncoder.encode(tokenizer.encodeBatch(neg, manager)).lastHiddenState();
+        return uncond.concat(cond, 0); // (B, 77, D) + (B, 77, D) -> (2B, 77, D)
+    }
+
+    /** Runs a generation; every array it returns lives in {@code manager}. */
+    public Result generate(GenerationRequest r, NDManager manager) {
+        validate(r);
+        boolean img2img = r.initImage != null || r.initImageTensor != null;
+        int factor = vaeScaleFactor();
+        int height = r.height != null ? r.height : unet.config().sampleSize() * factor;
+        int width = r.width != null ? r.width : unet.config().sampleSize() * factor;
+        if (height % 8 != 0 || width % 8 != 0 || height <= 0 || width <= 0) {
+            throw new IllegalArgumentException("height and width must be positive multiples of 8, got " + height + "×" + width);
+        }
+        List<String> prompts = new ArrayList<>();
+        for (String p : r.prompts) {
+            for (int i = 0; i < r.imagesPerPrompt; i++) {
+                prompts.add(p);
+            }
+        }
+        List<String> negatives = r.negatives;
+        if (negatives != null && negatives.size() > 1 && r.imagesPerPrompt > 1) {
+            List<String> n = new ArrayList<>();
+            for (String s : negatives) {
+                for (int i = 0; i < r.imagesPerPrompt; i++) {
+                    n.add(s);
+                }
+            }
+            negatives = n;
+        }
+        boolean cfg = r.guidanceScale > 1.0;
+        NoiseSource noise = r.noise != null ? r.noise : NoiseSource.seeded(r.seed);
+        List<TokenizedPrompt> inspected = new ArrayList<>();
+        try (Scheduler scheduler = newScheduler(r.scheduler);
+             NDManager work = manager.newSubManager()) {
+            scheduler.setNoiseSource(noise);
+            Progress bar = r.progress ? new Progress() : null;
+            long t0 = System.nanoTime();
+            NDArray embeds = encodePrompt(prompts, negatives, cfg, r.clipSkip, work, inspected);
+            double textMs = (System.nanoTime() - t0) / 1e6;
+            scheduler.setTimesteps(r.steps);
+            double[] timesteps = scheduler.timesteps();
+            int batch = prompts.size();
+            long ch = unet.config().inChannels();
+            Shape shape = new Shape(batch, ch, height / factor, width / factor);
+            NDArray latents;
+            if (img2img) {
+                int init = Math.min((int) (r.steps * r.strength), r.steps);
+                int start = Math.max(r.steps - init, 0) * scheduler.order();
+                double[] ts = new double[timesteps.length - start];
+                System.arraycopy(timesteps, start, ts, 0, ts.length);
+                timesteps = ts;
+                if (timesteps.length == 0) {
+                    throw new IllegalArgumentException("strength " + r.strength + " with " + r.steps + " steps runs no step");
+                }
+                NDArray image = r.initImageTensor != null ? r.initImageTensor.toType(DataType.FLOAT32, false)
+                        : ImageTensors.toTensor01(r.initImage, work);
+                NDArray x = image.mul(2).sub(1).toType(dtype, false); // [0,1] -> [-1,1]
+                NDArray sample = vae.encode(x).sample(noise.randn(new Shape(x.getShape().get(0), ch,
+                        x.getShape().get(2) / factor, x.getShape().get(3) / factor), work).toType(dtype, false));
+                NDArray imageLatents = sample.mul(vae.scalingFactor());
+                if (imageLatents.getShape().get(0) != batch) {
+                    imageLatents = imageLatents.repeat(0, batch / imageLatents.getShape().get(0));
+                }
+                NDArray n = noise.randn(imageLatents.getShape(), work).toType(dtype, false);
+                latents = scheduler.addNoise(imageLatents, n, timesteps[0]);
+            } else {
+                NDArray init = r.latents != null ? r.latents.duplicate() : noise.randn(shape, work);
+                init.attach(work);
+                if (!init.getShape().equals(shape)) {
+                    throw new IllegalArgumentException("latents have shape " + init.getShape() + ", expected " + shape);
+                }
+                latents = init.toType(dtype, false).mul(scheduler.initNoiseSigma());
+            }
+            long tLoop = System.nanoTime();
+            for (int i = 0; i < timesteps.length; i++) {
+                double t = timesteps[i];
+                try (NDManager step = work.newSubManager()) {
+                    latents.attach(step); // the previous latents are freed with this step
+                    NDArray in = cfg ? latents.concat(latents, 0) : latents; // (B,4,h,w) -> (2B,4,h,w)
+                    NDArray scaled = scheduler.scaleModelInput(in, t);
+                    NDArray tArr = step.create((float) t);
+                    NDArray pred = unet.forward(scaled, tArr, embeds);
+                    NDArray uncond = null;
+                    NDArray text = pred;
+                    if (cfg) {
+                        NDList halves = pred.split(2, 0); // (2B,4,h,w) -> 2 × (B,4,h,w)
+                        uncond = halves.get(0);
+                        text = halves.get(1);
+                        pred = uncond.add(text.sub(uncond).mul(r.guidanceScale));
+                    }
+                    StepOutput out = scheduler.step(pred, t, latents);
+                    NDArray next = out.prevSample();
+                    if (r.callback != null && !r.callback.onStep(new StepCallback.Step(i, timesteps.length, t, next, pred,
+                            uncond, text, out.predOriginalSample()))) {
+                        throw new StepCallback.CancelledException(i);
+                    }
+                    next.attach(work);
+                    latents = next;
+                }
+                if (bar != null) {
+                    bar.update(i + 1, timesteps.length, t, (System.nanoTime() - tLoop) / 1e6 / (i + 1));
+                }
+            }
+            double loopMs = (System.nanoTime() - tLoop) / 1e6;
+            NDArray finalLatents = latents.toType(DataType.FLOAT32, false);
+            finalLatents.attach(manager);
+            List<BufferedImage> images = Collections.emptyList();
+            NDArray imageTensor = null;
+            double decodeMs = 0;
+            if (r.decode) {
+                long td = System.nanoTime();
+                NDArray decoded = vae.decode(latents.div(vae.scalingFactor())); // (B,4,h,w) -> (B,3,H,W)
+                imageTensor = decoded.toType(DataType.FLOAT32, false).div(2).add(0.5).clip(0, 1);
+                imageTensor.attach(manager);
+                images = ImageTensors.fromTensor01(imageTensor);
+                decodeMs = (System.nanoTime() - td) / 1e6;
+            }
+            lastTimings = new Timings(textMs, timesteps.length == 0 ? 0 : loopMs / timesteps.length, timesteps.length, decodeMs);
+            return new Result(images, finalLatents, imageTensor, inspected);
+        }
+    }
+
+    /** Time per stage of the last generation (ms). */
+    public record Timings(double textEncodeMs, double unetStepMs, int steps, double vaeDecodeMs) {
+        public double totalMs() {
+            return textEncodeMs + unetStepMs * steps + vaeDecodeMs;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("text encoder %.1f ms, denoising %d steps × %.1f ms, VAE decode %.1f ms, total %.1f ms",
+                    textEncodeMs, steps, unetStepMs, vaeDecodeMs, totalMs());
+        }
+    }
+
+    private volatile Timings lastTimings;
+
+    /** Timings of the last {@link #generate} call, or null. */
+    public Timings lastTimings() {
+        return lastTimings;
+    }
+
+    private static void validate(GenerationRequest r) {
+        if (r.steps < 1) {
+            throw new IllegalArgumentException("steps must be ≥ 1, got " + r.steps);
+        }
+        if (r.imagesPerPrompt < 1) {
+            throw new IllegalArgumentException("imagesPerPrompt must be ≥ 1, got " + r.imagesPerPrompt);
+        }
+        boolean img2img = r.initImage != null || r.initImageTensor != null;
+        if (img2img && !(r.strength > 0 && r.strength <= 1)) {
+            throw new IllegalArgumentException("strength must be in (0, 1], got " + r.strength);
+        }
+        if (img2img && r.latents != null) {
+            throw new IllegalArgumentException("give either initial latents or an init image, not both");
+        }
+    }
+
+    @Override
+    public void close() {
+        textEncoder.close();
+        unet.close();
+        vae.close();
+    }
+
+    /** A one-line progress bar on stderr. */
+    private static final class Progress {
+        void update(int done, int total, double t, double msPerStep) {
+            int w = 30;
+            int f = done * w / total;
+            System.err.printf("\r[%s%s] %d/%d t=%.0f %.0f ms/step%s", "#".repeat(f), " ".repeat(w - f), done, total, t,
+                    msPerStep, done == total ? "\n" : "");
+        }
+    }
+}

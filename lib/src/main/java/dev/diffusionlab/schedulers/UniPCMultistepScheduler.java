@@ -1,0 +1,225 @@
+package dev.diffusionlab.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonElement;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * UniPC (Zhao et al. 2023; diffusers {@code UniPCMultistepScheduler}): a multistep predictor (UniP) plus a
+ * corrector (UniC) that reuses the model output at the new point, so accuracy rises at no extra model call.
+ * B(h) variants bh1 / bh2, predict_x0 or noise prediction, any solver_order.
+ */
+public class UniPCMultistepScheduler extends MultistepScheduler {
+    private final int solverOrder;
+    private final boolean predictX0;
+    private final String solverType;
+    private final Set<Integer> disableCorrector = new HashSet<>();
+    private final NDArray[] modelOutputs;
+    private int lowerOrderNums;
+    private int thisOrder;
+    private NDArray lastSample;
+
+    public UniPCMultistepScheduler(SchedulerConfig config) {
+        super(config);
+        solverOrder = config.getInt("solver_order");
+        if (solverOrder < 1) {
+            throw new IllegalArgumentException("UniPCMultistepScheduler: solver_order must be >= 1, got " + solverOrder);
+        }
+        predictX0 = config.getBool("predict_x0");
+        String st = config.getString("solver_type");
+        solverType = (st.equals("midpoint") || st.equals("heun") || st.equals("logrho")) ? "bh2" : st;
+        if (!solverType.equals("bh1") && !solverType.equals("bh2")) {
+            throw new IllegalArgumentException("UniPCMultistepScheduler: solver_type '" + st + "' is not supported (bh1, bh2)");
+        }
+        if (!config.isNull("solver_p")) {
+            throw new IllegalArgumentException("UniPCMultistepScheduler: solver_p is not supported");
+        }
+        JsonElement dc = config.get("disable_corrector");
+        if (dc != null && dc.isJsonArray()) {
+            dc.getAsJsonArray().forEach(e -> disableCorrector.add(e.getAsInt()));
+        }
+        modelOutputs = new NDArray[solverOrder];
+    }
+
+    @Override
+    protected void computeTimesteps(int n) {
+        computeTables(n, numTrainTimesteps, true);
+    }
+
+    @Override
+    protected void resetState() {
+        super.resetState();
+        Arrays.fill(modelOutputs, null);
+        lowerOrderNums = 0;
+        thisOrder = 0;
+        lastSample = null;
+    }
+
+    @Override
+    protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
+        initStepIndex(t);
+        boolean useCorrector = stepIndex > 0 && !disableCorrector.contains(stepIndex - 1) && lastSample != null;
+        NDArray converted = convert(modelOutput, sample, predictX0);
+        NDArray x = sample;
+        if (useCorrector) {
+            x = corrector(converted, use(lastSample), sample, thisOrder);
+        }
+        retire(modelOutputs[0]);
+        System.arraycopy(modelOutputs, 1, modelOutputs, 0, solverOrder - 1);
+        modelOutputs[solverOrder - 1] = keep(converted.duplicate());
+        int order = flag("lower_order_final") ? Math.min(solverOrder, timesteps.length - stepIndex) : solverOrder;
+        thisOrder = Math.min(order, lowerOrderNums + 1);
+        NDArray prev = predictor(x, thisOrder);
+        retire(lastSample);
+        lastSample = keepCopy(x);
+        if (lowerOrderNums < solverOrder) {
+            lowerOrderNums++;
+        }
+        stepIndex++;
+        return new StepOutput(prev, null);
+    }
+
+    /** The B(h) coefficient system: returns {hPhi1, Bh, b[0..order-1]}; rks filled by the caller. */
+    private double[] coefficients(double hh, int order) {
+        double hPhi1 = Math.expm1(hh);
+        double hPhiK = hPhi1 / hh - 1;
+        double factorial = 1;
+        double bh = solverType.equals("bh1") ? hh : Math.expm1(hh);
+        double[] out = new double[2 + order];
+        out[0] = hPhi1;
+        out[1] = bh;
+        for (int i = 1; i <= order; i++) {
+            out[1 + i] = hPhiK * factorial / bh;
+            factorial *= i + 1;
+            hPhiK = hPhiK / hh - 1 / factorial;
+        }
+        return out;
+    }
+
+    /** UniP: x_t from x_{s0} with the last {@code order} converted model outputs. */
+    private NDArray predictor(NDArray x, int order) {
+        NDArray m0 = use(modelOutputs[solverOrder - 1]);
+        double sT = sigmas[stepIndex + 1];
+        double s0 = sigmas[stepIndex];
+        double aT = alphaOf(sT);
+        double a0 = alphaOf(s0);
+        double l0 = lambdaOf(s0);
+        double h = lambdaOf(sT) - l0;
+        double[] rks = new double[order];
+        NDArray[] d1s = new NDArray[order - 1];
+        for (int i = 1; i < order; i++) {
+            NDArray mi = use(modelOutputs[solverOrder - 1 - i]);
+            double rk = (lambdaOf(sigmas[stepIndex - i]) - l0) / h;
+            rks[i - 1] = rk;
+            d1s[i - 1] = mi.sub(m0).div(rk);
+        }
+        rks[order - 1] = 1.0;
+        double hh = predictX0 ? -h : h;
+        double[] c = coefficients(hh, order);
+        double hPhi1 = c[0];
+        double bh = c[1];
+        double[] rhos = null;
+        if (order > 1) {
+            rhos = order == 2 ? new double[] {0.5} : solve(vandermonde(rks, order - 1), Arrays.copyOfRange(c, 2, 2 + order - 1));
+        }
+        NDArray res = null;
+        for (int k = 0; rhos != null && k < rhos.length; k++) {
+            NDArray term = d1s[k].mul(rhos[k]);
+            res = res == null ? term : res.add(term);
+        }
+        double sigT = sT * aT;
+        double sig0 = s0 * a0;
+        NDArray xt = predictX0 ? x.mul(sigT / sig0).sub(m0.mul(aT * hPhi1))
+                : x.mul(aT / a0).sub(m0.mul(sigT * hPhi1));
+        if (res != null) {
+            xt = xt.sub(res.mul((predictX0 ? aT : sigT) * bh));
+        }
+        return xt;
+    }
+
+    /** UniC: corrects the sample the last predictor produced, using the model output {@code modelT} at it. */
+    private NDArray corrector(NDArray modelT, NDArray lastX, NDArray thisSample, int order) {
+        NDArray m0 = use(modelOutputs[solverOrder - 1]);
+        double sT = sigmas[stepIndex];
+        double s0 = sigmas[stepIndex - 1];
+        double aT = alphaOf(sT);
+        double a0 = alphaOf(s0);
+        double l0 = lambdaOf(s0);
+        double h = lambdaOf(sT) - l0;
+        double[] rks = new double[order];
+        NDArray[] d1s = new NDArray[order - 1];
+        for (int i = 1; i < order; i++) {
+            NDArray mi = use(modelOutputs[solverOrder - 1 - i]);
+            double rk = (lambdaOf(sigmas[stepIndex - (i + 1)]) - l0) / h;
+            rks[i - 1] = rk;
+            d1s[i - 1] = mi.sub(m0).div(rk);
+        }
+        rks[order - 1] = 1.0;
+        double hh = predictX0 ? -h : h;
+        double[] c = coefficients(hh, order);
+        double hPhi1 = c[0];
+        double bh = c[1];
+        double[] rhos = order == 1 ? new double[] {0.5} : solve(vandermonde(rks, order), Arrays.copyOfRange(c, 2, 2 + order));
+        NDArray corr = modelT.sub(m0).mul(rhos[rhos.length - 1]);
+        for (int k = 0; k < order - 1; k++) {
+            corr = corr.add(d1s[k].mul(rhos[k]));
+        }
+        double sigT = sT * aT;
+        double sig0 = s0 * a0;
+        NDArray xt = predictX0 ? lastX.mul(sigT / sig0).sub(m0.mul(aT * hPhi1))
+                : lastX.mul(aT / a0).sub(m0.mul(sigT * hPhi1));
+        return xt.sub(corr.mul((predictX0 ? aT : sigT) * bh));
+    }
+
+    /** R[i][j] = rks[j]^i for i, j < n. */
+    private static double[][] vandermonde(double[] rks, int n) {
+        double[][] r = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                r[i][j] = Math.pow(rks[j], i);
+            }
+        }
+        return r;
+    }
+
+    /** Gaussian elimination with partial pivoting (the systems are at most solver_order × solver_order). */
+    static double[] solve(double[][] a, double[] b) {
+        int n = b.length;
+        double[][] m = new double[n][];
+        for (int i = 0; i < n; i++) {
+            m[i] = Arrays.copyOf(a[i], n + 1);
+            m[i][n] = b[i];
+        }
+        for (int col = 0; col < n; col++) {
+            int piv = col;
+            for (int r = col + 1; r < n; r++) {
+                if (Math.abs(m[r][col]) > Math.abs(m[piv][col])) {
+                    piv = r;
+                }
+            }
+            double[] tmp = m[col];
+            m[col] = m[piv];
+            m[piv] = tmp;
+            if (m[col][col] == 0) {
+                throw new IllegalStateException("UniPC: singular coefficient system");
+            }
+            for (int r = col + 1; r < n; r++) {
+                double f = m[r][col] / m[col][col];
+                for (int k = col; k <= n; k++) {
+                    m[r][k] -= f * m[col][k];
+                }
+            }
+        }
+        double[] x = new double[n];
+        for (int i = n - 1; i >= 0; i--) {
+            double s = m[i][n];
+            for (int k = i + 1; k < n; k++) {
+                s -= m[i][k] * x[k];
+            }
+            x[i] = s / m[i][i];
+        }
+        return x;
+    }
+}
