@@ -24,6 +24,7 @@ public final class GenerationRequest {
     long seed = 0;
     NoiseSource noise;
     String scheduler;
+    java.util.Map<String, ?> schedulerOverrides = java.util.Map.of();
     Integer clipSkip;
     NDArray latents;
     BufferedImage initImage;
@@ -90,6 +91,13 @@ public final class GenerationRequest {
     /** Scheduler by name ("ddim", "euler_a", "dpmpp_2m_karras", ... or a diffusers class name); null = the folder's. */
     public GenerationRequest scheduler(String name) {
         this.scheduler = name;
+        return this;
+    }
+
+    /** Scheduler by name plus config overrides (diffusers' {@code from_config(config, **overrides)}). */
+    public GenerationRequest scheduler(String name, java.util.Map<String, ?> overrides) {
+        this.scheduler = name;
+        this.schedulerOverrides = overrides == null ? java.util.Map.of() : overrides;
         return this;
     }
 

@@ -112,8 +112,13 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     /** A scheduler for this model: by name, or the folder's own when {@code name} is null. */
     public Scheduler newScheduler(String name) {
-        return name == null ? Schedulers.fromConfig(folder.schedulerConfig(), Map.of())
-                : Schedulers.create(name, folder.schedulerConfig(), Map.of());
+        return newScheduler(name, Map.of());
+    }
+
+    /** A scheduler by name (null = the folder's class) with config overrides. */
+    public Scheduler newScheduler(String name, Map<String, ?> overrides) {
+        return name == null ? Schedulers.fromConfig(folder.schedulerConfig(), overrides)
+                : Schedulers.create(name, folder.schedulerConfig(), overrides);
     }
 
     /** Images (when decoded) and the final latents, which live in the caller's manager. */
@@ -183,7 +188,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         boolean cfg = r.guidanceScale > 1.0;
         NoiseSource noise = r.noise != null ? r.noise : NoiseSource.seeded(r.seed);
         List<TokenizedPrompt> inspected = new ArrayList<>();
-        try (Scheduler scheduler = newScheduler(r.scheduler);
+        try (Scheduler scheduler = newScheduler(r.scheduler, r.schedulerOverrides);
              NDManager work = manager.newSubManager()) {
             scheduler.setNoiseSource(noise);
             Progress bar = r.progress ? new Progress() : null;
@@ -271,6 +276,12 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             lastTimings = new Timings(textMs, timesteps.length == 0 ? 0 : loopMs / timesteps.length, timesteps.length, decodeMs);
             return new Result(images, finalLatents, imageTensor, inspected);
         }
+    }
+
+    /** Decodes latents (B, 4, h, w) to images (B, 3, H, W) in [0, 1], as the pipeline's output_type="pt". */
+    public NDArray generateDecodedTensor(NDArray latents) {
+        NDArray decoded = vae.decode(latents.toType(dtype, false).div(vae.scalingFactor())); // (B,4,h,w) -> (B,3,8h,8w)
+        return decoded.toType(DataType.FLOAT32, false).div(2).add(0.5).clip(0, 1);
     }
 
     /** Time per stage of the last generation (ms). */

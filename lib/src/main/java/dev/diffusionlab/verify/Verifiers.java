@@ -15,7 +15,8 @@ public final class Verifiers {
                 new dev.diffusionlab.clip.TextEncoderVerifier(),
                 new dev.diffusionlab.vae.VaeVerifier(),
                 new dev.diffusionlab.unet.UNetVerifier(),
-                new SchedulerVerifier()
+                new SchedulerVerifier(),
+                new dev.diffusionlab.pipeline.PipelineVerifier()
         );
     }
 
