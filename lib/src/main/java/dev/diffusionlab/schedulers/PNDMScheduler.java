@@ -101,8 +101,10 @@ public class PNDMScheduler extends Scheduler {
         timestep = prkTimesteps[counter / 4 * 4];
         NDArray mo = modelOutput;
         if (counter % 4 == 0) {
+            retire(curModelOutput);
             curModelOutput = keep(mo.mul(1.0 / 6));
             ets.add(keepCopy(mo));
+            retire(curSample);
             curSample = keepCopy(sample);
         } else if ((counter - 1) % 4 == 0 || (counter - 2) % 4 == 0) {
             NDArray old = curModelOutput;

@@ -230,6 +230,11 @@ public abstract class Scheduler implements AutoCloseable {
         return original.mul(Math.sqrt(a)).add(noiseArr.mul(Math.sqrt(1 - a)));
     }
 
+    /** Number of arrays kept as per-generation state (for leak tests). */
+    int stateArrayCount() {
+        return state == null || !state.isOpen() ? 0 : state.getManagedArrays().size();
+    }
+
     /** Frees the per-generation state. */
     private void closeState() {
         if (state != null) {

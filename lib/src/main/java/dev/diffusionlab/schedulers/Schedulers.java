@@ -111,6 +111,11 @@ public final class Schedulers {
         return create(name, readConfig(schedulerConfigJson), overrides);
     }
 
+    /** Scheduler {@code name} with the class defaults plus {@code overrides} (no config file). */
+    public static Scheduler create(String name, Map<String, ?> overrides) {
+        return create(name, new JsonObject(), overrides);
+    }
+
     /** Scheduler {@code name} with the class defaults only. */
     public static Scheduler create(String name) {
         return create(name, new JsonObject(), Map.of());
