@@ -76,6 +76,7 @@ public final class NoiseCharts {
      */
     public static XYChart histograms(Map<String, NDArray> samples, int bins) {
         XYChart c = lineChart("pixel values drift to N(0, 1)", "pixel value", "density");
+        c.getStyler().setXAxisDecimalPattern("0.0");
         double lo = -4;
         double hi = 4;
         double w = (hi - lo) / bins;
@@ -113,6 +114,7 @@ public final class NoiseCharts {
      */
     public static XYChart distances(Table metrics) {
         XYChart c = lineChart("leaving the picture: distances of x_t (" + metrics.name() + ")", "t", "L2 distance");
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         double[] t = metrics.intColumn("t").asDoubleArray();
         c.addSeries("to the original x_0", t, metrics.doubleColumn("dist_to_original").asDoubleArray());
         c.addSeries("to the nearest other picture", t, metrics.doubleColumn("dist_to_nearest_other").asDoubleArray());

@@ -92,6 +92,30 @@ public final class ImageSpace {
         return List.copyOf(all.subList(0, Math.min(k, all.size())));
     }
 
+    /** For every picture of a set (N, C, H, W): the L2 distance to its nearest neighbour in the set (itself excluded). */
+    public static double[] nearestOtherDistances(NDArray set) {
+        long n = set.getShape().get(0);
+        if (n < 2) {
+            throw new IllegalArgumentException("a set of " + n + " pictures has no nearest other picture");
+        }
+        NDArray x = set.reshape(n, -1).toType(DataType.FLOAT64, false); // (N, C, H, W) -> (N, D)
+        NDArray sq = x.square().sum(new int[] {1}); // (N, D) -> (N,)
+        // ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b for all pairs at once: (N, 1) + (1, N) − 2 (N, N)
+        NDArray d2 = sq.reshape(n, 1).add(sq.reshape(1, n)).sub(x.dot(x.transpose()).mul(2));
+        double[] all = d2.toDoubleArray();
+        double[] out = new double[(int) n];
+        for (int i = 0; i < n; i++) {
+            double best = Double.MAX_VALUE;
+            for (int j = 0; j < n; j++) {
+                if (j != i) {
+                    best = Math.min(best, all[i * (int) n + j]);
+                }
+            }
+            out[i] = Math.sqrt(Math.max(best, 0));
+        }
+        return out;
+    }
+
     /**
      * The seed's "one pixel changed" example: a copy of the (C, H, W) picture with pixel (y, x) set to
      * {@code values} (one per channel, in [−1, 1]).

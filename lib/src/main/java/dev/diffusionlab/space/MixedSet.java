@@ -97,4 +97,13 @@ public record MixedSet(NDArray images, List<String> groups, List<String> names) 
         }
         return images.get(images.getManager().create(idx)); // (N, 3, S, S) -> (n, 3, S, S)
     }
+
+    /** The images whose name does not start with {@code namePrefix} (e.g. "cat": every image but the cat and its perturbed copies). */
+    public NDArray excluding(String namePrefix) {
+        int[] idx = java.util.stream.IntStream.range(0, names.size()).filter(i -> !names.get(i).startsWith(namePrefix)).toArray();
+        if (idx.length == 0) {
+            throw new IllegalArgumentException("every image of this set starts with '" + namePrefix + "'");
+        }
+        return images.get(images.getManager().create(idx)); // (N, 3, S, S) -> (n, 3, S, S)
+    }
 }

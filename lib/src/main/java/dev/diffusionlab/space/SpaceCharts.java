@@ -23,6 +23,11 @@ public final class SpaceCharts {
 
     /** A scatter plot of 2D points (rows of {x, y, ...}), one coloured series per group. */
     public static XYChart scatter(String title, double[][] xy, List<String> groups) {
+        return scatter(title, xy, groups, "PC 1", "PC 2");
+    }
+
+    /** As {@link #scatter(String, double[][], List)} with axis titles; random images are drawn grey. */
+    public static XYChart scatter(String title, double[][] xy, List<String> groups, String xTitle, String yTitle) {
         if (xy.length != groups.size()) {
             throw new IllegalArgumentException(xy.length + " points but " + groups.size() + " group labels");
         }
@@ -30,7 +35,7 @@ public final class SpaceCharts {
         for (int i = 0; i < xy.length; i++) {
             byGroup.computeIfAbsent(groups.get(i), g -> new ArrayList<>()).add(xy[i]);
         }
-        XYChart chart = new XYChartBuilder().width(720).height(480).title(title).xAxisTitle("PC 1").yAxisTitle("PC 2").build();
+        XYChart chart = new XYChartBuilder().width(720).height(480).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setMarkerSize(8);
@@ -39,6 +44,9 @@ public final class SpaceCharts {
             double[] y = e.getValue().stream().mapToDouble(p -> p[1]).toArray();
             XYSeries s = chart.addSeries(e.getKey(), x, y);
             s.setMarker(SeriesMarkers.CIRCLE);
+            if (e.getKey().equals(MixedSet.RANDOM)) {
+                s.setMarkerColor(java.awt.Color.GRAY);
+            }
         }
         return chart;
     }
@@ -56,6 +64,22 @@ public final class SpaceCharts {
             v.add(d);
         }
         chart.addSeries(yTitle, labels, v);
+        return chart;
+    }
+
+    /** Adds a path (rows of {x, y, ...}) as a line with small markers to a scatter chart, e.g. a picture's noising trajectory. */
+    public static XYChart addPath(XYChart chart, String name, double[][] xy) {
+        double[] x = new double[xy.length];
+        double[] y = new double[xy.length];
+        for (int i = 0; i < xy.length; i++) {
+            x[i] = xy[i][0];
+            y[i] = xy[i][1];
+        }
+        XYSeries s = chart.addSeries(name, x, y);
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        s.setMarker(SeriesMarkers.DIAMOND);
+        s.setLineColor(java.awt.Color.BLACK);
+        s.setMarkerColor(java.awt.Color.BLACK);
         return chart;
     }
 }

@@ -28,6 +28,10 @@ class ImageSpaceTest {
             assertEquals(2, nn.get(0).index());
             assertEquals(1, nn.get(1).index());
             assertEquals(Math.sqrt(48 * 0.01), nn.get(0).distance(), 1e-5);
+            double[] nod = ImageSpace.nearestOtherDistances(set); // c, a, b: 1, 0, 0.5 everywhere
+            assertEquals(Math.sqrt(48 * 0.25), nod[0], 1e-6);
+            assertEquals(Math.sqrt(48 * 0.25), nod[1], 1e-6);
+            assertEquals(Math.sqrt(48 * 0.25), nod[2], 1e-6);
             assertThrows(IllegalArgumentException.class, () -> ImageSpace.l2(a, m.zeros(new Shape(3, 4, 5))));
             assertThrows(IllegalArgumentException.class, () -> ImageSpace.distances(a, m.zeros(new Shape(2, 3, 4, 5))));
         }
