@@ -2,6 +2,7 @@ package dev.diffusionlab.schedulers;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import dev.diffusionlab.noise.NoiseSchedule;
 
 /**
  * The training noise schedule of a diffusers scheduler: {@code betas}, {@code alphas = 1 - betas} and
@@ -41,50 +42,15 @@ public record BetaSchedule(float[] betas, float[] alphas, float[] alphasCumprod)
         return fromBetas(b, rescale);
     }
 
+    /** The betas, from stage 1's {@link NoiseSchedule} (bit-exact with torch's float32 linspace). */
     static float[] betas(String schedule, double betaStart, double betaEnd, int n, float[] trained) {
         if (trained != null) {
             return trained.clone();
         }
-        if (n < 2) {
-            throw new IllegalArgumentException("num_train_timesteps must be >= 2, got " + n);
-        }
-        switch (schedule) {
-            case "linear":
-                return linspaceF32((float) betaStart, (float) betaEnd, n);
-            case "scaled_linear": {
-                float[] r = linspaceF32((float) Math.sqrt(betaStart), (float) Math.sqrt(betaEnd), n);
-                for (int i = 0; i < n; i++) {
-                    r[i] = r[i] * r[i];
-                }
-                return r;
-            }
-            case "squaredcos_cap_v2": {
-                float[] r = new float[n];
-                for (int i = 0; i < n; i++) {
-                    double t1 = (double) i / n;
-                    double t2 = (double) (i + 1) / n;
-                    r[i] = (float) Math.min(1 - cosAlphaBar(t2) / cosAlphaBar(t1), 0.999);
-                }
-                return r;
-            }
-            default:
-                throw new IllegalArgumentException("beta_schedule '" + schedule
-                        + "' is not implemented (one of linear, scaled_linear, squaredcos_cap_v2, or trained_betas)");
-        }
-    }
-
-    private static double cosAlphaBar(double t) {
-        double c = Math.cos((t + 0.008) / 1.008 * Math.PI / 2);
-        return c * c;
-    }
-
-    /** torch.linspace(start, end, n, dtype=float32) on CPU: float step, first half from start, second half from end. */
-    static float[] linspaceF32(float start, float end, int n) {
+        double[] d = NoiseSchedule.fromConfig(schedule, betaStart, betaEnd, n, false).betas();
         float[] r = new float[n];
-        float step = (end - start) / (float) (n - 1);
-        int half = n / 2;
         for (int i = 0; i < n; i++) {
-            r[i] = i < half ? start + step * i : end - step * (n - i - 1);
+            r[i] = (float) d[i];
         }
         return r;
     }
