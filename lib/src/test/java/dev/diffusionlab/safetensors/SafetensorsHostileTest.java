@@ -127,4 +127,24 @@ class SafetensorsHostileTest {
             assertEquals(new ai.djl.ndarray.types.Shape(2, 2), tail.getShape());
         }
     }
+
+    /** bf16 tensors widen exactly to f32 and narrow to f16 without creating a (crashing) DJL bf16 array. */
+    @Test
+    void bf16TensorsLoadAsFloat32AndFloat16() throws Exception {
+        String header = "{\"w\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[0,6]}}";
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + 6).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        for (float v : new float[] {1.5f, -2f, 0.15625f}) {
+            b.putShort((short) (Float.floatToIntBits(v) >>> 16));
+        }
+        Path p = dir.resolve("bf16.safetensors");
+        Files.write(p, b.array());
+        try (SafetensorsFile sf = SafetensorsFile.open(p); NDManager m = Engines.newCpuManager()) {
+            assertArrayEquals(new float[] {1.5f, -2f, 0.15625f}, sf.load("w", m, ai.djl.ndarray.types.DataType.FLOAT32).toFloatArray());
+            NDArray h16 = sf.load("w", m, ai.djl.ndarray.types.DataType.FLOAT16);
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, h16.getDataType());
+            assertArrayEquals(new float[] {1.5f, -2f, 0.15625f}, h16.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+        }
+    }
 }
