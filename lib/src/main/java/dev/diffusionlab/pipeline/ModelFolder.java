@@ -1,0 +1,76 @@
+package dev.diffusionlab.pipeline;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import dev.diffusionlab.nn.ConfigJson;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A diffusers pipeline folder: {@code model_index.json} names the components (library, class) and
+ * each lives in the sub-folder of the same name.
+ *
+ * <pre>{@code
+ * ModelFolder f = ModelFolder.open(Path.of("stable-diffusion-v1-5"));
+ * Path unetDir = f.component("unet");          // .../unet, checked to exist
+ * String cls = f.componentClass("scheduler");  // "PNDMScheduler"
+ * }</pre>
+ */
+public final class ModelFolder {
+    private final Path root;
+    private final Map<String, String> classes;
+
+    private ModelFolder(Path root, Map<String, String> classes) {
+        this.root = root;
+        this.classes = classes;
+    }
+
+    /** Reads {@code model_index.json}; the error names the folder. */
+    public static ModelFolder open(Path root) {
+        Path idx = root.resolve("model_index.json");
+        if (!Files.isRegularFile(idx)) {
+            throw new IllegalArgumentException(root + ": no model_index.json (not a diffusers pipeline folder)");
+        }
+        ConfigJson c = ConfigJson.read(idx);
+        Map<String, String> classes = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> e : c.json().entrySet()) {
+            if (e.getValue().isJsonArray()) {
+                JsonArray a = e.getValue().getAsJsonArray();
+                if (a.size() == 2 && !a.get(1).isJsonNull()) {
+                    classes.put(e.getKey(), a.get(1).getAsString());
+                }
+            }
+        }
+        return new ModelFolder(root, classes);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Component name -> class name, for the components that are present (null entries skipped). */
+    public Map<String, String> components() {
+        return classes;
+    }
+
+    /** The class name of a component; the error lists what the folder has. */
+    public String componentClass(String name) {
+        String c = classes.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException(root + ": model_index.json has no component '" + name + "' (has " + classes.keySet() + ")");
+        }
+        return c;
+    }
+
+    /** The folder of a component, checked to exist. */
+    public Path component(String name) {
+        componentClass(name);
+        Path p = root.resolve(name);
+        if (!Files.isDirectory(p)) {
+            throw new IllegalArgumentException(root + ": component '" + name + "' is listed in model_index.json but folder " + p + " is missing");
+        }
+        return p;
+    }
+}
