@@ -6,12 +6,20 @@ import dev.diffusionlab.core.Engines;
 public final class Main {
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-            System.out.println("usage: ./dlab <command> [options]\n\ncommands:\n  engine     start the engine offline and print device and dtype");
+            System.out.println("usage: ./dlab <command> [options]\n\ncommands:\n  engine     start the engine offline and print device and dtype"
+                    + "\n  verify     run a model folder's reference cases (./dlab verify <model-folder>)"
+                    + "\n  bench      speed figures (./dlab bench unet|text-encoder|vae-decode --help)");
             return;
         }
         if (args[0].equals("engine")) {
             Engines.startAndReport();
             return;
+        }
+        if (args[0].equals("verify")) {
+            System.exit(VerifyCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args[0].equals("bench")) {
+            System.exit(BenchCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
         System.exit(2);
