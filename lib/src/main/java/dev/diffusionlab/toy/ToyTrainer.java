@@ -185,7 +185,7 @@ public final class ToyTrainer {
                 stepCol.append(step + 1);
                 lossCol.append(lossValue);
                 emaCol.append(ema);
-                if (bar != null && (step % 25 == 24 || step == config.steps() - 1)) {
+                if (bar != null && ((step + 1) % Math.max(1, config.steps() / 40) == 0 || step == config.steps() - 1)) {
                     bar.update(step + 1, String.format("loss %.4f", ema));
                 }
             }
