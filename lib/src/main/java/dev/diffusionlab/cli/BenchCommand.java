@@ -15,7 +15,9 @@ public final class BenchCommand {
                     + "  unet          UNet forward:  --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 2 [--runs N]\n"
                     + "  text-encoder  CLIP text encoder forward (77 tokens): --config <folder|sd15|sd21> --dtype fp32 --batch 2 [--runs N]\n"
                     + "  vae-decode    VAE decode: --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 1 [--runs N]\n"
-                    + "Random weights from the config; prints median ms per forward after one warm-up, and peak RSS (VmHWM).");
+                    + "  toy2d         toy 2D model: training steps/s and sampling time (toy2d --help)\n"
+                    + "Network cases use random weights from the config; they print the median ms per forward after one\n"
+                    + "warm-up, and the peak RSS (VmHWM).");
             return args.length == 0 ? 2 : 0;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -23,6 +25,7 @@ public final class BenchCommand {
             case "unet" -> dev.diffusionlab.unet.UNetBench.run(rest);
             case "text-encoder" -> dev.diffusionlab.clip.TextEncoderBench.run(rest);
             case "vae-decode" -> dev.diffusionlab.vae.VaeDecodeBench.run(rest);
+            case "toy2d" -> dev.diffusionlab.toy.ToyBench.run(rest);
             default -> {
                 System.err.println("bench: unknown case '" + args[0] + "' (see ./dlab bench --help)");
                 yield 2;
