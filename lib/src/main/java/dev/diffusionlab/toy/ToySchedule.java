@@ -5,8 +5,8 @@ import java.util.Locale;
 /**
  * The noise schedule the toy model trains and samples with: {@code alphasCumprod[t]} for
  * {@code t = 0..T-1}. A deliberately tiny interface so that the stage-1 schedule class
- * ({@code dev.diffusionlab.noise}) can replace {@link ToyBetas} behind it without touching the
- * toy code.
+ * ({@code dev.diffusionlab.noise}) sits behind it without touching the
+ * toy code; {@link ToyBetas} takes the numbers from stage 1.
  *
  * <pre>{@code
  * ToySchedule s = ToySchedule.of("linear", 100);

@@ -22,7 +22,7 @@ class ToyBasicsTest {
             double p = 1;
             for (int t = 0; t < 100; t++) {
                 p *= 1 - b[t];
-                assertEquals(p, a[t], 1e-12);
+                assertEquals(p, a[t], 1e-6 * p, "stage-1 tables are float32, as diffusers'");
                 if (t > 0) {
                     assertTrue(a[t] < a[t - 1]);
                 }
@@ -31,12 +31,12 @@ class ToyBasicsTest {
             assertTrue(a[0] > 0.99, name + " first abar " + a[0]);
         }
         // linear: 1e-4..0.02 over 1000 steps scaled by 1000/T
-        assertEquals(1e-3, ToySchedule.linear(100).betas()[0], 1e-12);
-        assertEquals(0.2, ToySchedule.linear(100).betas()[99], 1e-12);
+        assertEquals(1e-3, ToySchedule.linear(100).betas()[0], 1e-10);
+        assertEquals(0.2, ToySchedule.linear(100).betas()[99], 1e-8);
         // cosine: abar_t = f(t+1)/f(0) with f(t) = cos^2(((t/T) + s)/(1 + s) pi/2) while unclipped
         double f0 = Math.pow(Math.cos(0.008 / 1.008 * Math.PI / 2), 2);
         double f50 = Math.pow(Math.cos((50 / 100.0 + 0.008) / 1.008 * Math.PI / 2), 2);
-        assertEquals(f50 / f0, ToySchedule.cosine(100).alphasCumprod()[49], 1e-9);
+        assertEquals(f50 / f0, ToySchedule.cosine(100).alphasCumprod()[49], 1e-6);
         assertThrows(IllegalArgumentException.class, () -> ToySchedule.of("quadratic", 10));
     }
 
