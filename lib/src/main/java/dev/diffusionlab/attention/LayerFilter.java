@@ -14,12 +14,12 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code LayerFilter f = LayerFilter.all().blocks("up").resolutions(2, 4); // the 32×32 and 16×16 up layers of SD at 512}</pre>
  */
-public record LayerFilter(List<String> blocks, Set<Integer> resolutions) {
+public record LayerFilter(List<String> blockNames, Set<Integer> factors) {
     private static final Pattern BLOCK = Pattern.compile("^(down_blocks|up_blocks)\\.(\\d+)\\.");
 
     public LayerFilter {
-        blocks = blocks == null ? null : List.copyOf(blocks);
-        resolutions = resolutions == null ? null : Set.copyOf(resolutions);
+        blockNames = blockNames == null ? null : List.copyOf(blockNames);
+        factors = factors == null ? null : Set.copyOf(factors);
     }
 
     /** Every cross-attention layer. */
@@ -37,34 +37,34 @@ public record LayerFilter(List<String> blocks, Set<Integer> resolutions) {
                 throw new IllegalArgumentException("empty layer filter: blank block name in " + Arrays.toString(names));
             }
         }
-        return new LayerFilter(Arrays.asList(names), resolutions);
+        return new LayerFilter(Arrays.asList(names), factors);
     }
 
     /** Only layers whose feature map is the latent size divided by one of {@code factors} (1, 2, 4, 8, …). */
-    public LayerFilter resolutions(int... factors) {
-        if (factors == null || factors.length == 0) {
+    public LayerFilter resolutions(int... levels) {
+        if (levels == null || levels.length == 0) {
             throw new IllegalArgumentException("empty layer filter: resolutions() needs at least one downscale factor (1, 2, 4, 8)");
         }
         Set<Integer> s = new TreeSet<>();
-        for (int f : factors) {
+        for (int f : levels) {
             if (f < 1 || Integer.bitCount(f) != 1) {
                 throw new IllegalArgumentException("resolution factor must be a power of two ≥ 1, got " + f);
             }
             s.add(f);
         }
-        return new LayerFilter(blocks, s);
+        return new LayerFilter(blockNames, s);
     }
 
     /** True when the layer at {@code path} with downscale {@code factor} is selected. */
     public boolean matches(String path, int factor) {
-        if (resolutions != null && !resolutions.contains(factor)) {
+        if (factors != null && !factors.contains(factor)) {
             return false;
         }
-        if (blocks == null) {
+        if (blockNames == null) {
             return true;
         }
         String kind = blockKind(path);
-        for (String b : blocks) {
+        for (String b : blockNames) {
             if (b.equals(kind) || path.startsWith(b)) {
                 return true;
             }
@@ -101,6 +101,6 @@ public record LayerFilter(List<String> blocks, Set<Integer> resolutions) {
 
     @Override
     public String toString() {
-        return "LayerFilter[blocks=" + (blocks == null ? "any" : blocks) + ", resolutions=" + (resolutions == null ? "any" : resolutions) + "]";
+        return "LayerFilter[blocks=" + (blockNames == null ? "any" : blockNames) + ", resolutions=" + (factors == null ? "any" : factors) + "]";
     }
 }
