@@ -1,19 +1,37 @@
 package dev.diffusionlab.cli;
 
 import dev.diffusionlab.core.Engines;
+import java.util.Arrays;
 
-/** Entry point of {@code ./dlab}. Subcommands register in {@link #COMMANDS}. */
+/** Entry point of {@code ./dlab}: one line of help and one dispatch per command. */
 public final class Main {
+    private static final String HELP = "usage: ./dlab <command> [options]   (each command has --help)\n\ncommands:\n"
+            + "  engine     start the engine offline and print device and dtype\n"
+            + "  verify     run a model folder's reference cases: ./dlab verify <model-folder>\n"
+            + "  toy2d      train a toy 2D diffusion model and write samples\n"
+            + "  bench      speed and memory figures: ./dlab bench unet|text-encoder|vae-decode|toy2d ...\n";
+
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-            System.out.println("usage: ./dlab <command> [options]\n\ncommands:\n  engine     start the engine offline and print device and dtype");
+            System.out.print(HELP);
             return;
         }
-        if (args[0].equals("engine")) {
-            Engines.startAndReport();
-            return;
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        int rc = switch (args[0]) {
+            case "engine" -> {
+                Engines.startAndReport();
+                yield 0;
+            }
+            case "verify" -> VerifyCommand.run(rest);
+            case "toy2d" -> Toy2dCommand.run(rest);
+            case "bench" -> BenchCommand.run(rest);
+            default -> {
+                System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
+                yield 2;
+            }
+        };
+        if (rc != 0) {
+            System.exit(rc);
         }
-        System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
-        System.exit(2);
     }
 }

@@ -1,0 +1,35 @@
+package dev.diffusionlab.cli;
+
+import java.util.Arrays;
+
+/**
+ * {@code ./dlab bench <case> [options]}: speed and memory figures. Each case dispatches to a bench
+ * class in its package.
+ */
+public final class BenchCommand {
+    private BenchCommand() {}
+
+    public static int run(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println("usage: ./dlab bench <case> [options]\n\ncases:\n"
+                    + "  unet          UNet forward:  --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 2 [--runs N]\n"
+                    + "  text-encoder  CLIP text encoder forward (77 tokens): --config <folder|sd15|sd21> --dtype fp32 --batch 2 [--runs N]\n"
+                    + "  vae-decode    VAE decode: --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 1 [--runs N]\n"
+                    + "  toy2d         toy 2D model: training steps/s and sampling time (toy2d --help)\n"
+                    + "Network cases use random weights from the config; they print the median ms per forward after one\n"
+                    + "warm-up, and the peak RSS (VmHWM).");
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "unet" -> dev.diffusionlab.unet.UNetBench.run(rest);
+            case "text-encoder" -> dev.diffusionlab.clip.TextEncoderBench.run(rest);
+            case "vae-decode" -> dev.diffusionlab.vae.VaeDecodeBench.run(rest);
+            case "toy2d" -> dev.diffusionlab.toy.ToyBench.run(rest);
+            default -> {
+                System.err.println("bench: unknown case '" + args[0] + "' (see ./dlab bench --help)");
+                yield 2;
+            }
+        };
+    }
+}
