@@ -6,6 +6,9 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE"
 start=$(date +%s)
+# The tests and quick-mode notebooks use tiny models: one torch thread avoids per-op thread hand-offs
+# that made them 5-8x slower on a busy 2-core machine (classroom runs keep torch's default).
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 scripts/ensure-deps.sh headless || exit 1
 
 fixtures="${DLAB_FIXTURES:-$HERE/../shared/fixtures}"
