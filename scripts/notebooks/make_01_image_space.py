@@ -7,7 +7,7 @@ can be checked without the Jupyter kernel:
 """
 import json, sys, pathlib
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 cells = []
 def md(s): cells.append(("markdown", s.strip("\n")))
 def code(s): cells.append(("code", s.strip("\n")))

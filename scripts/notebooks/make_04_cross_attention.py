@@ -5,7 +5,7 @@ With --jsh FILE it also writes the code cells as one JShell script (with a displ
 """
 import json, sys, pathlib
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 cells = []
 def md(s): cells.append(("markdown", s.strip("\n")))
 def code(s): cells.append(("code", s.strip("\n")))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes 02-toy-2d-diffusion.ipynb (nbformat v4, no outputs). Run: python3 notebooks/make_02_toy_2d.py"""
+"""Writes 02-toy-2d-diffusion.ipynb (nbformat v4, no outputs). Run: python3 scripts/notebooks/make_02_toy_2d.py"""
 import json, os
 
 cells = []
@@ -261,7 +261,7 @@ nb = {"nbformat": 4, "nbformat_minor": 5,
       "cells": cells}
 for i, c in enumerate(nb["cells"]):
     c["id"] = "c%02d" % i
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "02-toy-2d-diffusion.ipynb")
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "notebooks", "02-toy-2d-diffusion.ipynb")
 with open(out, "w") as f:
     json.dump(nb, f, indent=1, ensure_ascii=False)
     f.write("\n")
