@@ -8,6 +8,7 @@ public final class Main {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println("usage: ./dlab <command> [options]\n\ncommands:\n  engine     start the engine offline and print device and dtype"
                     + "\n  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the embedded random one)"
+                    + "\n  bench      speed figures (./dlab bench pipeline --help)"
                     + "\n  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)");
             return;
         }
@@ -17,6 +18,7 @@ public final class Main {
         }
         int status = switch (args[0]) {
             case "generate" -> GenerateCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            case "bench" -> BenchCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
             case "make-default-model" -> MakeDefaultModelCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
             default -> -1;
         };

@@ -85,6 +85,19 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * A pipeline from components already built (e.g. random weights for a bench); {@code folder} gives
+     * the scheduler config. The pipeline closes the models when it is closed.
+     */
+    public static StableDiffusionPipeline assemble(ModelFolder folder, CLIPTokenizer tokenizer, CLIPTextModel textEncoder,
+                                                   UNet2DConditionModel unet, AutoencoderKL vae) {
+        if (unet.dtype() != vae.dtype() || unet.dtype() != textEncoder.dtype()) {
+            throw new IllegalArgumentException("components have different dtypes: text encoder " + textEncoder.dtype()
+                    + ", unet " + unet.dtype() + ", vae " + vae.dtype());
+        }
+        return new StableDiffusionPipeline(folder, tokenizer, textEncoder, unet, vae, unet.dtype());
+    }
+
     public ModelFolder folder() {
         return folder;
     }
