@@ -111,6 +111,16 @@ public final class ConfigJson {
         return out;
     }
 
+    /** Like {@link #getIntOrList(String, int)} with a default for an absent or null field. */
+    public int[] getIntOrList(String field, int n, int dflt) {
+        if (!has(field)) {
+            int[] out = new int[n];
+            java.util.Arrays.fill(out, dflt);
+            return out;
+        }
+        return getIntOrList(field, n);
+    }
+
     public int[] getIntList(String field) {
         JsonElement e = require(field);
         if (!e.isJsonArray()) {

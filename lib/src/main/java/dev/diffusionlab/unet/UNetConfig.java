@@ -73,10 +73,10 @@ public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<S
             throw c.unsupported("cross_attention_dim", c.json().get("cross_attention_dim"), "a single integer");
         }
         return new UNetConfig(c.getInt("in_channels", 4), c.getInt("out_channels", 4), c.getInt("sample_size", 64), down, up, mid,
-                boc, c.getIntOrList("layers_per_block", n), c.getIntOrList("attention_head_dim", n),
+                boc, c.getIntOrList("layers_per_block", n, 2), c.getIntOrList("attention_head_dim", n, 8),
                 c.getInt("cross_attention_dim", 1280), c.getBool("use_linear_projection", false), c.getBool("upcast_attention", false),
                 c.getInt("norm_num_groups", 32), (float) c.getDouble("norm_eps", 1e-5), act, c.getBool("flip_sin_to_cos", true),
                 c.getInt("freq_shift", 0), c.getInt("downsample_padding", 1), (float) c.getDouble("mid_block_scale_factor", 1.0),
-                c.getIntOrList("transformer_layers_per_block", n), c.json().toString());
+                c.getIntOrList("transformer_layers_per_block", n, 1), c.json().toString());
     }
 }
