@@ -49,7 +49,8 @@ public final class BenchCommand {
                     case "--dtype" -> dtype = switch (Args.value(args, i++, a).toLowerCase(Locale.ROOT)) {
                         case "fp32" -> DataType.FLOAT32;
                         case "fp16" -> DataType.FLOAT16;
-                        case "bf16" -> DataType.BFLOAT16;
+                        case "bf16" -> throw new IllegalArgumentException(
+                                "--dtype bf16 is not supported by DJL 0.36's PyTorch engine (it aborts on bfloat16 arrays); use fp16 or fp32");
                         default -> throw new IllegalArgumentException("--dtype must be fp32, fp16 or bf16, got '" + args[i] + "'");
                     };
                     default -> throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab bench --help)");

@@ -37,7 +37,7 @@ public final class GenerateCommand {
               --init-image F       img2img: start from this image (resized to H x W when given)
               --strength X         img2img noise strength in (0, 1] (default 0.8)
               --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
-              --dtype fp32|fp16|bf16   weights and activations (default: fp16 on CUDA, fp32 on CPU)
+              --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
               --out FILE           the PNG to write
             """;
 
@@ -190,7 +190,9 @@ public final class GenerateCommand {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "fp32", "float32" -> DataType.FLOAT32;
             case "fp16", "float16" -> DataType.FLOAT16;
-            case "bf16", "bfloat16" -> DataType.BFLOAT16;
+            // DJL 0.36's PyTorch engine aborts the JVM on bfloat16 arrays: refuse before loading
+            case "bf16", "bfloat16" -> throw new IllegalArgumentException(
+                    "--dtype bf16 is not supported by DJL 0.36's PyTorch engine (it aborts on bfloat16 arrays); use fp16 or fp32");
             default -> throw new IllegalArgumentException("--dtype must be fp32, fp16 or bf16, got '" + s + "'");
         };
     }

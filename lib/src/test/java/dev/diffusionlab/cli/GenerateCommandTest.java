@@ -63,6 +63,8 @@ class GenerateCommandTest {
         assertBad("--steps must be an integer, got 'x'", "--prompt", "a", "--steps", "x", "--out", o);
         assertBad("--prompt is required", "--out", o);
         assertBad("--dtype must be fp32, fp16 or bf16, got 'int8'", "--prompt", "a", "--dtype", "int8", "--out", o);
+        assertBad("--dtype bf16 is not supported by DJL 0.36's PyTorch engine (it aborts on bfloat16 arrays); use fp16 or fp32",
+                "--prompt", "a", "--dtype", "bf16", "--out", o);
         Run r = run("--model", MODEL, "--prompt", "a", "--scheduler", "magic", "--out", o);
         assertEquals(2, r.status);
         assertTrue(r.err.startsWith("dlab generate: unknown scheduler 'magic'; known: ddpm, ddim, pndm, lms, euler, euler_a"), r.err);
