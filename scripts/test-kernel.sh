@@ -91,6 +91,10 @@ try:
     check(streams.get("stdout") == "to stdout\n" and "to stderr" in streams.get("stderr", ""), "System.out/err stream into the cell", streams)
     check(not of(outs, "execute_result"), "a declaration shows no value", outs)
 
+    reply, outs = run('System.out.printf("%d apples%n", 3)')
+    check(not of(outs, "execute_result") and "3 apples" in "".join(s["text"] for s in of(outs, "stream")),
+          "a cell ending in printf shows the text, not the PrintStream", outs)
+
     reply, outs = run('org.slf4j.LoggerFactory.getLogger("e2e").warn("logged via slf4j");')
     err = "".join(s["text"] for s in of(outs, "stream") if s["name"] == "stderr")
     check("logged via slf4j" in err, "slf4j-simple output lands in the cell (stderr)", outs)

@@ -77,6 +77,10 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
         if (r.value() instanceof String s && displayedThisCell.contains(s)) {
             return null;
         }
+        // printf/format return their stream: a cell ending in System.out.printf(...) shows its output, not the stream
+        if (r.value() instanceof java.io.PrintStream || r.value() instanceof java.io.PrintWriter) {
+            return null;
+        }
         return r.value();
     }
 

@@ -1,31 +1,41 @@
 package dev.diffusionlab.cli;
 
 import dev.diffusionlab.core.Engines;
+import java.util.Arrays;
 
-/** Entry point of {@code ./dlab}. Subcommands register in {@link #COMMANDS}. */
+/** Entry point of {@code ./dlab}: one line of help and one dispatch per command. */
 public final class Main {
+    private static final String HELP = "usage: ./dlab <command> [options]   (each command has --help)\n\ncommands:\n"
+            + "  engine     start the engine offline and print device and dtype\n"
+            + "  verify     run a model folder's reference cases: ./dlab verify <model-folder>\n"
+            + "  toy2d      train a toy 2D diffusion model and write samples\n"
+            + "  bench      speed and memory figures: ./dlab bench unet|text-encoder|vae-decode|toy2d|pipeline ...\n"
+            + "  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the embedded random one)\n"
+            + "  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)\n";
+
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-            System.out.println("usage: ./dlab <command> [options]\n\ncommands:\n  engine     start the engine offline and print device and dtype"
-                    + "\n  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the embedded random one)"
-                    + "\n  bench      speed figures (./dlab bench pipeline --help)"
-                    + "\n  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)");
+            System.out.print(HELP);
             return;
         }
-        if (args[0].equals("engine")) {
-            Engines.startAndReport();
-            return;
-        }
-        int status = switch (args[0]) {
-            case "generate" -> GenerateCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
-            case "bench" -> BenchCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
-            case "make-default-model" -> MakeDefaultModelCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
-            default -> -1;
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        int rc = switch (args[0]) {
+            case "engine" -> {
+                Engines.startAndReport();
+                yield 0;
+            }
+            case "verify" -> VerifyCommand.run(rest);
+            case "toy2d" -> Toy2dCommand.run(rest);
+            case "bench" -> BenchCommand.run(rest);
+            case "generate" -> GenerateCommand.run(rest);
+            case "make-default-model" -> MakeDefaultModelCommand.run(rest);
+            default -> {
+                System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
+                yield 2;
+            }
         };
-        if (status >= 0) {
-            System.exit(status);
+        if (rc != 0) {
+            System.exit(rc);
         }
-        System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
-        System.exit(2);
     }
 }

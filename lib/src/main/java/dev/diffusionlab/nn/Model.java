@@ -46,8 +46,13 @@ public abstract class Model extends Module implements AutoCloseable {
     }
 
     private static void checkDtype(DataType t) {
-        if (t != DataType.FLOAT32 && t != DataType.FLOAT16 && t != DataType.BFLOAT16) {
-            throw new IllegalArgumentException("unsupported model dtype " + t + " (supported: float32, float16, bfloat16)");
+        if (t == DataType.BFLOAT16) {
+            // creating any bf16 array aborts the JVM ("terminate called") in DJL 0.36's PyTorch engine
+            throw new IllegalArgumentException("unsupported model dtype bfloat16: DJL 0.36's PyTorch engine cannot create"
+                    + " bf16 arrays (the process aborts); use float16 (bf16 checkpoints load fine into float16/float32)");
+        }
+        if (t != DataType.FLOAT32 && t != DataType.FLOAT16) {
+            throw new IllegalArgumentException("unsupported model dtype " + t + " (supported: float32, float16)");
         }
     }
 

@@ -193,6 +193,7 @@ public final class NoiseCharts {
         c.getStyler().setMarkerSize(0);
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setSeriesMarkers(new org.knowm.xchart.style.markers.Marker[] {SeriesMarkers.NONE});
+        c.getStyler().setXAxisTickMarkSpacingHint(90); // t runs to 999: keep three-digit tick labels apart
         return c;
     }
 }

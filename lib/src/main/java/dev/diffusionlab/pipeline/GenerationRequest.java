@@ -143,4 +143,39 @@ public final class GenerationRequest {
         this.decode = on;
         return this;
     }
+
+    /** The number of inference steps asked for (the schedule may run more iterations, e.g. PNDM, Heun). */
+    public int stepCount() {
+        return steps;
+    }
+
+    /** The classifier-free guidance scale; guidance is on (UNet batch [negative; positive]) when it is > 1. */
+    public double guidanceScale() {
+        return guidanceScale;
+    }
+
+    /** The requested image height, or null for the UNet's sample size × the VAE factor. */
+    public Integer requestedHeight() {
+        return height;
+    }
+
+    /** The requested image width, or null for the UNet's sample size × the VAE factor. */
+    public Integer requestedWidth() {
+        return width;
+    }
+
+    /** The step callback, or null. */
+    public StepCallback stepCallback() {
+        return callback;
+    }
+
+    /** The prompts, in order. */
+    public List<String> promptList() {
+        return List.copyOf(prompts);
+    }
+
+    /** Images generated per prompt. */
+    public int imagesPerPromptCount() {
+        return imagesPerPrompt;
+    }
 }

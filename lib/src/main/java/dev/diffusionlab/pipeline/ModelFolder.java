@@ -1,72 +1,119 @@
 package dev.diffusionlab.pipeline;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import dev.diffusionlab.nn.ConfigJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * A Stable Diffusion folder in the diffusers layout: {@code model_index.json} plus the component
- * folders text_encoder/, tokenizer/, unet/, vae/, scheduler/. Opening it checks every component is
- * there, so a broken download fails with one message naming what is missing.
+ * A diffusers pipeline folder: {@code model_index.json} names the components (library, class) and
+ * each lives in the sub-folder of the same name.
  *
- * <pre>{@code ModelFolder f = ModelFolder.open(Path.of("stable-diffusion-v1-5")); Path unet = f.unet();}</pre>
+ * <pre>{@code
+ * ModelFolder f = ModelFolder.open(Path.of("stable-diffusion-v1-5"));
+ * Path unetDir = f.component("unet");          // .../unet, checked to exist
+ * String cls = f.componentClass("scheduler");  // "PNDMScheduler"
+ * }</pre>
  */
-public record ModelFolder(Path root, JsonObject modelIndex) {
-    /** The components the text-to-image pipeline needs. */
-    public static final List<String> COMPONENTS = List.of("text_encoder", "tokenizer", "unet", "vae", "scheduler");
+public final class ModelFolder {
+    private final Path root;
+    private final Map<String, String> classes;
 
-    /** Opens and checks a folder. */
+    private ModelFolder(Path root, Map<String, String> classes) {
+        this.root = root;
+        this.classes = classes;
+    }
+
+    /** Reads {@code model_index.json}; the error names the folder. */
     public static ModelFolder open(Path root) {
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException(root + ": no such model folder");
         }
-        Path index = root.resolve("model_index.json");
-        if (!Files.isRegularFile(index)) {
+        Path idx = root.resolve("model_index.json");
+        if (!Files.isRegularFile(idx)) {
             throw new IllegalArgumentException(root + ": no model_index.json (not a diffusers pipeline folder)");
         }
-        JsonObject json;
-        try {
-            json = JsonParser.parseString(Files.readString(index)).getAsJsonObject();
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(index + ": cannot parse: " + e.getMessage());
-        }
-        for (String c : COMPONENTS) {
-            Path dir = root.resolve(c);
-            if (!Files.isDirectory(dir)) {
-                throw new IllegalArgumentException(root + ": component '" + c + "' is missing (expected the folder " + dir + ")");
-            }
-            String config = switch (c) {
-                case "tokenizer" -> "vocab.json";
-                case "scheduler" -> "scheduler_config.json";
-                default -> "config.json";
-            };
-            if (!Files.isRegularFile(dir.resolve(config))) {
-                throw new IllegalArgumentException(root + ": component '" + c + "' has no " + config);
+        ConfigJson c = ConfigJson.read(idx);
+        Map<String, String> classes = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> e : c.json().entrySet()) {
+            if (e.getValue().isJsonArray()) {
+                JsonArray a = e.getValue().getAsJsonArray();
+                if (a.size() == 2 && !a.get(1).isJsonNull()) {
+                    classes.put(e.getKey(), a.get(1).getAsString());
+                }
             }
         }
-        return new ModelFolder(root, json);
+        return new ModelFolder(root, classes);
     }
 
+    public Path root() {
+        return root;
+    }
+
+    /** Component name -> class name, for the components that are present (null entries skipped). */
+    public Map<String, String> components() {
+        return classes;
+    }
+
+    /** The class name of a component; the error lists what the folder has. */
+    public String componentClass(String name) {
+        String c = classes.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException(root + ": model_index.json has no component '" + name + "' (has " + classes.keySet() + ")");
+        }
+        return c;
+    }
+
+    /** The folder of a component, checked to exist with its config file. */
+    public Path component(String name) {
+        componentClass(name);
+        Path p = root.resolve(name);
+        if (!Files.isDirectory(p)) {
+            throw new IllegalArgumentException(root + ": component '" + name + "' is listed in model_index.json but folder " + p + " is missing");
+        }
+        String config = switch (name) {
+            case "tokenizer" -> "vocab.json";
+            case "scheduler" -> "scheduler_config.json";
+            default -> "config.json";
+        };
+        if (!Files.isRegularFile(p.resolve(config))) {
+            throw new IllegalArgumentException(root + ": component '" + name + "' has no " + config);
+        }
+        return p;
+    }
+
+    /** Checks that every component the text-to-image pipeline needs is there (one error naming the first missing). */
+    public ModelFolder requirePipeline() {
+        for (String c : PIPELINE_COMPONENTS) {
+            component(c);
+        }
+        return this;
+    }
+
+    /** The components the text-to-image pipeline needs. */
+    public static final java.util.List<String> PIPELINE_COMPONENTS = java.util.List.of("text_encoder", "tokenizer", "unet", "vae", "scheduler");
+
     public Path textEncoder() {
-        return root.resolve("text_encoder");
+        return component("text_encoder");
     }
 
     public Path tokenizer() {
-        return root.resolve("tokenizer");
+        return component("tokenizer");
     }
 
     public Path unet() {
-        return root.resolve("unet");
+        return component("unet");
     }
 
     public Path vae() {
-        return root.resolve("vae");
+        return component("vae");
     }
 
+    /** {@code scheduler/scheduler_config.json}. */
     public Path schedulerConfig() {
-        return root.resolve("scheduler/scheduler_config.json");
+        return component("scheduler").resolve("scheduler_config.json");
     }
 }

@@ -63,6 +63,41 @@ public final class PipelineBench {
     }
 
     /**
+     * {@code ./dlab bench pipeline --config <folder|sd15|sd21> --height H --width W --steps N --dtype fp32 [--batch B]};
+     * returns the exit status (2 with one error line on bad input).
+     */
+    public static int run(String[] args) {
+        if (Arrays.asList(args).contains("--help")) {
+            System.out.println("usage: ./dlab bench pipeline --config <folder|sd15|sd21> --height 512 --width 512 --steps 20 --dtype fp32 [--batch 1]\n"
+                    + "  one txt2img generation with CFG and random weights: build, text encode, UNet per step, VAE decode, total, peak RSS");
+            return 0;
+        }
+        try {
+            java.util.Map<String, String> o = dev.diffusionlab.nn.BenchSupport.options(args, "config", "height", "width", "steps", "dtype", "batch");
+            DataType dtype = dev.diffusionlab.nn.BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
+            if (dtype == DataType.BFLOAT16) { // DJL 0.36's PyTorch engine aborts the JVM on bfloat16 arrays
+                throw new IllegalArgumentException("--dtype bf16 is not supported by DJL 0.36's PyTorch engine; use fp16 or fp32");
+            }
+            Report r = run(o.getOrDefault("config", "sd15"), intOpt(o, "height", 512), intOpt(o, "width", 512), intOpt(o, "steps", 20),
+                    intOpt(o, "batch", 1), dtype);
+            System.out.print(r);
+            return 0;
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench pipeline: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int intOpt(java.util.Map<String, String> o, String key, int dflt) {
+        String v = o.get(key);
+        try {
+            return v == null ? dflt : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    /**
      * Builds the components with random weights and runs one txt2img generation (guidance 7.5, the
      * config's scheduler).
      *

@@ -65,7 +65,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     /** Loads a folder on {@code device} as {@code dtype}; the error names a missing component. */
     public static StableDiffusionPipeline load(java.nio.file.Path dir, Device device, DataType dtype) {
-        ModelFolder f = ModelFolder.open(dir);
+        ModelFolder f = ModelFolder.open(dir).requirePipeline();
         CLIPTokenizer tok = CLIPTokenizer.fromFolder(f.tokenizer());
         CLIPTextModel te = null;
         UNet2DConditionModel unet = null;

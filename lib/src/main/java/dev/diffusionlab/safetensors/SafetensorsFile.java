@@ -279,8 +279,16 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Loads a tensor converted to {@code dtype} (e.g. fp16 weights into an fp32 model on CPU). */
     public NDArray load(String key, NDManager manager, DataType dtype) {
         TensorInfo t = info(key);
-        if (t.dtype() == Dtype.BF16 && dtype == DataType.FLOAT32) {
-            return manager.create(bf16ToF32(bytes(key), (int) t.numel()), t.djlShape());
+        if (t.dtype() == Dtype.BF16 && dtype != DataType.BFLOAT16) {
+            // widen bf16 -> f32 exactly in Java, then narrow if asked: never materialise a DJL bf16 array,
+            // which aborts the process in DJL 0.36's PyTorch engine
+            NDArray f32 = manager.create(bf16ToF32(bytes(key), (int) t.numel()), t.djlShape());
+            if (dtype == DataType.FLOAT32) {
+                return f32;
+            }
+            NDArray c = f32.toType(dtype, false);
+            f32.close();
+            return c;
         }
         NDArray a = load(key, manager);
         if (a.getDataType() == dtype) {

@@ -1,0 +1,101 @@
+package dev.diffusionlab.nn;
+
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/** Shared plumbing of the {@code ./dlab bench} cases: options, bundled configs, timing, peak RSS. */
+public final class BenchSupport {
+    private BenchSupport() {}
+
+    /** Parses {@code --key value} pairs; the error names the bad argument. */
+    public static Map<String, String> options(String[] args, String... allowed) {
+        Map<String, String> out = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("bad argument '" + a + "' (expected --option value)");
+            }
+            String key = a.substring(2);
+            if (!Arrays.asList(allowed).contains(key)) {
+                throw new IllegalArgumentException("unknown option --" + key + " (allowed: --" + String.join(", --", allowed) + ")");
+            }
+            out.put(key, args[++i]);
+        }
+        return out;
+    }
+
+    /** "fp32" / "fp16" / "bf16" -> DJL type. */
+    public static DataType dtype(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "fp32", "float32" -> DataType.FLOAT32;
+            case "fp16", "float16" -> DataType.FLOAT16;
+            case "bf16", "bfloat16" -> DataType.BFLOAT16;
+            default -> throw new IllegalArgumentException("--dtype " + s + " (supported: fp32, fp16, bf16)");
+        };
+    }
+
+    /**
+     * The JSON of a component config: "sd15"/"sd21" are bundled resources
+     * ({@code dev/diffusionlab/configs/<name>/<component>.json}); anything else is a model folder
+     * holding {@code <component>/config.json}.
+     */
+    public static ConfigJson config(String spec, String component) {
+        if (spec.equals("sd15") || spec.equals("sd21")) {
+            String res = "/dev/diffusionlab/configs/" + spec + "/" + component + ".json";
+            try (InputStream in = BenchSupport.class.getResourceAsStream(res)) {
+                if (in == null) {
+                    throw new IllegalArgumentException("bundled config " + res + " missing");
+                }
+                return ConfigJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), res);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(res + ": " + e.getMessage());
+            }
+        }
+        Path p = Path.of(spec);
+        Path f = Files.isRegularFile(p.resolve("config.json")) && !Files.isDirectory(p.resolve(component)) ? p.resolve("config.json")
+                : p.resolve(component).resolve("config.json");
+        return ConfigJson.read(f);
+    }
+
+    /** Runs one warm-up then {@code runs} timed calls; returns the median in ms. */
+    public static double medianMs(int runs, IntConsumer call) {
+        call.accept(-1);
+        double[] t = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            call.accept(i);
+            t[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(t);
+        return runs % 2 == 1 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
+    }
+
+    /** Peak resident set size from /proc/self/status (VmHWM), in MiB; -1 where unavailable. */
+    public static double peakRssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** The common result line. */
+    public static void report(String what, double ms, int runs) {
+        System.out.printf(Locale.ROOT, "%s: median %.1f ms per forward over %d runs (after 1 warm-up); peak RSS (VmHWM) %.0f MiB; threads: %d cores%n",
+                what, ms, runs, peakRssMiB(), Runtime.getRuntime().availableProcessors());
+    }
+}
