@@ -16,6 +16,7 @@ public final class BenchCommand {
                     + "  text-encoder  CLIP text encoder forward (77 tokens): --config <folder|sd15|sd21> --dtype fp32 --batch 2 [--runs N]\n"
                     + "  vae-decode    VAE decode: --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 1 [--runs N]\n"
                     + "  toy2d         toy 2D model: training steps/s and sampling time (toy2d --help)\n"
+                    + "  pipeline      whole txt2img generation: --config <folder|sd15|sd21> --height 512 --width 512 --steps 20 --dtype fp32 [--batch 1]\n"
                     + "  attention     pipeline time with and without attention capture (attention --help)\n"
                     + "Network cases use random weights from the config; they print the median ms per forward after one\n"
                     + "warm-up, and the peak RSS (VmHWM).");
@@ -27,6 +28,7 @@ public final class BenchCommand {
             case "text-encoder" -> dev.diffusionlab.clip.TextEncoderBench.run(rest);
             case "vae-decode" -> dev.diffusionlab.vae.VaeDecodeBench.run(rest);
             case "toy2d" -> dev.diffusionlab.toy.ToyBench.run(rest);
+            case "pipeline" -> dev.diffusionlab.pipeline.PipelineBench.run(rest);
             case "attention" -> dev.diffusionlab.attention.AttentionBench.run(rest);
             default -> {
                 System.err.println("bench: unknown case '" + args[0] + "' (see ./dlab bench --help)");

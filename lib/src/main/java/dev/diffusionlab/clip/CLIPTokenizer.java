@@ -493,7 +493,7 @@ public final class CLIPTokenizer {
     }
 
     /** GPT-2's reversible byte → printable-unicode table. */
-    private static char[] bytesToUnicode() {
+    static char[] bytesToUnicode() {
         char[] table = new char[256];
         boolean[] direct = new boolean[256];
         for (int b = '!'; b <= '~'; b++) {

@@ -85,6 +85,19 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * A pipeline from components already built (e.g. random weights for a bench); {@code folder} gives
+     * the scheduler config. The pipeline closes the models when it is closed.
+     */
+    public static StableDiffusionPipeline assemble(ModelFolder folder, CLIPTokenizer tokenizer, CLIPTextModel textEncoder,
+                                                   UNet2DConditionModel unet, AutoencoderKL vae) {
+        if (unet.dtype() != vae.dtype() || unet.dtype() != textEncoder.dtype()) {
+            throw new IllegalArgumentException("components have different dtypes: text encoder " + textEncoder.dtype()
+                    + ", unet " + unet.dtype() + ", vae " + vae.dtype());
+        }
+        return new StableDiffusionPipeline(folder, tokenizer, textEncoder, unet, vae, unet.dtype());
+    }
+
     public ModelFolder folder() {
         return folder;
     }
@@ -147,13 +160,13 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         if (!guidance) {
             return cond;
         }
-        List<String> neg = new ArrayList<>();
-        for (int i = 0; i < prompts.size(); i++) {
-            neg.add(negatives == null || negatives.isEmpty() ? "" : negatives.size() == 1 ? negatives.get(0) : negatives.get(i));
-        }
         if (negatives != null && negatives.size() != 1 && negatives.size() != prompts.size()) {
             throw new IllegalArgumentException("negative prompts: " + negatives.size() + " given for " + prompts.size()
                     + " prompts (give one for all, or one per prompt)");
+        }
+        List<String> neg = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            neg.add(negatives == null || negatives.isEmpty() ? "" : negatives.size() == 1 ? negatives.get(0) : negatives.get(i));
         }
         NDArray uncond = textEncoder.encode(tokenizer.encodeBatch(neg, manager)).lastHiddenState();
         return uncond.concat(cond, 0); // (B, 77, D) + (B, 77, D) -> (2B, 77, D)
@@ -314,6 +327,10 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         boolean img2img = r.initImage != null || r.initImageTensor != null;
         if (img2img && !(r.strength > 0 && r.strength <= 1)) {
             throw new IllegalArgumentException("strength must be in (0, 1], got " + r.strength);
+        }
+        if (r.negatives != null && r.negatives.size() > 1 && r.negatives.size() != r.prompts.size()) {
+            throw new IllegalArgumentException("negative prompts: " + r.negatives.size() + " given for " + r.prompts.size()
+                    + " prompts (give one for all, or one per prompt)");
         }
         if (img2img && r.latents != null) {
             throw new IllegalArgumentException("give either initial latents or an init image, not both");

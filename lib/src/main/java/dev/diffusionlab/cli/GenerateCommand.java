@@ -1,0 +1,199 @@
+package dev.diffusionlab.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.image.Images;
+import dev.diffusionlab.pipeline.DefaultModel;
+import dev.diffusionlab.pipeline.GenerationRequest;
+import dev.diffusionlab.pipeline.StableDiffusionPipeline;
+import dev.diffusionlab.schedulers.Schedulers;
+import java.awt.image.BufferedImage;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * {@code ./dlab generate}: one image from a prompt (or an init image), written as PNG, with the time per
+ * stage. Bad input gets one error line and exit status 2.
+ *
+ * <pre>{@code ./dlab generate --prompt "a red circle above a blue square" --steps 20 --seed 1 --out out.png}</pre>
+ */
+public final class GenerateCommand {
+    private GenerateCommand() {}
+
+    static final String USAGE = """
+            usage: ./dlab generate --prompt TEXT --out FILE.png [options]
+              --model DIR          diffusers Stable Diffusion folder (default: $DLAB_MODEL, else the embedded
+                                   random-weight toy-data/models/sd-tiny-random, whose images are noise)
+              --prompt TEXT        what to draw
+              --negative TEXT      negative prompt (default "")
+              --steps N            denoising steps, >= 1 (default 20)
+              --cfg S              classifier-free guidance scale; <= 1 runs one UNet branch (default 7.5)
+              --scheduler NAME     one of: %s (default: the folder's)
+              --seed S             seed of every random draw (default 0)
+              --height H --width W image size, multiples of 8 (default: the UNet's sample_size x 8)
+              --init-image F       img2img: start from this image (resized to H x W when given)
+              --strength X         img2img noise strength in (0, 1] (default 0.8)
+              --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
+              --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
+              --out FILE           the PNG to write
+            """;
+
+    /** Parsed options. */
+    record Options(Path model, String prompt, String negative, int steps, double cfg, String scheduler, long seed,
+                   Integer height, Integer width, Path initImage, Double strength, Integer clipSkip, DataType dtype, Path out) {}
+
+    public static int run(String[] args) {
+        return run(args, System.out, System.err);
+    }
+
+    /** Runs with explicit streams (tests); returns the exit status. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                out.print(USAGE.formatted(String.join(", ", Schedulers.names())));
+                return 0;
+            }
+        }
+        Options o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("dlab generate: " + e.getMessage());
+            return 2;
+        }
+        Engines.Choice engine = Engines.start();
+        DataType dtype = o.dtype != null ? o.dtype : engine.dtype();
+        try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(o.model, engine.device(), dtype);
+             NDManager m = Engines.newManager()) {
+            GenerationRequest r = GenerationRequest.of(o.prompt).steps(o.steps).guidance(o.cfg).seed(o.seed)
+                    .scheduler(o.scheduler).clipSkip(o.clipSkip).progress(true);
+            if (o.negative != null) {
+                r.negative(o.negative);
+            }
+            if (o.initImage != null) {
+                BufferedImage init = Images.load(o.initImage);
+                if (o.height != null) {
+                    init = Images.fit(init, o.width, o.height);
+                } else if (init.getWidth() % 8 != 0 || init.getHeight() % 8 != 0) {
+                    throw new IllegalArgumentException("--init-image " + o.initImage + " is " + init.getWidth() + "x"
+                            + init.getHeight() + ", not a multiple of 8: give --height and --width to resize it");
+                }
+                r.initImage(init, o.strength != null ? o.strength : 0.8);
+            } else if (o.height != null) {
+                r.size(o.height, o.width);
+            }
+            out.println(engine.engine() + " " + engine.version() + " on " + engine.device() + ", " + dtypeName(dtype)
+                    + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : " — model " + o.model));
+            long t0 = System.nanoTime();
+            StableDiffusionPipeline.Result res = sd.generate(r, m);
+            double wallMs = (System.nanoTime() - t0) / 1e6;
+            BufferedImage img = res.images().get(0);
+            Images.savePng(img, o.out);
+            StableDiffusionPipeline.Timings t = sd.lastTimings();
+            out.printf(Locale.ROOT, "text encoder   %9.1f ms%n", t.textEncodeMs());
+            out.printf(Locale.ROOT, "UNet per step  %9.1f ms  (%d steps, %s guidance)%n", t.unetStepMs(), t.steps(),
+                    o.cfg > 1 ? "2 branches:" : "1 branch: no", o.cfg);
+            out.printf(Locale.ROOT, "VAE decode     %9.1f ms%n", t.vaeDecodeMs());
+            out.printf(Locale.ROOT, "total          %9.1f ms  (generate() wall %.1f ms)%n", t.totalMs(), wallMs);
+            out.println("wrote " + o.out + " (" + img.getWidth() + "x" + img.getHeight() + ")");
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println("dlab generate: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static String dtypeName(DataType t) {
+        return switch (t) {
+            case FLOAT16 -> "fp16";
+            case BFLOAT16 -> "bf16";
+            case FLOAT32 -> "fp32";
+            default -> t.toString();
+        };
+    }
+
+    static Options parse(String[] args) {
+        Path model = null;
+        String prompt = null;
+        String negative = null;
+        int steps = 20;
+        double cfg = 7.5;
+        String scheduler = null;
+        long seed = 0;
+        Integer height = null;
+        Integer width = null;
+        Path init = null;
+        Double strength = null;
+        Integer clipSkip = null;
+        DataType dtype = null;
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--model" -> model = Path.of(Args.value(args, i++, a));
+                case "--prompt" -> prompt = Args.value(args, i++, a);
+                case "--negative" -> negative = Args.value(args, i++, a);
+                case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
+                case "--cfg" -> cfg = Args.parseDouble(Args.value(args, i++, a), a);
+                case "--scheduler" -> scheduler = Args.value(args, i++, a);
+                case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
+                case "--height" -> height = Args.parseInt(Args.value(args, i++, a), a);
+                case "--width" -> width = Args.parseInt(Args.value(args, i++, a), a);
+                case "--init-image" -> init = Path.of(Args.value(args, i++, a));
+                case "--strength" -> strength = Args.parseDouble(Args.value(args, i++, a), a);
+                case "--clip-skip" -> clipSkip = Args.parseInt(Args.value(args, i++, a), a);
+                case "--dtype" -> dtype = parseDtype(Args.value(args, i++, a));
+                case "--out" -> out = Path.of(Args.value(args, i++, a));
+                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab generate --help)");
+            }
+        }
+        if (prompt == null) {
+            throw new IllegalArgumentException("--prompt is required");
+        }
+        if (out == null) {
+            throw new IllegalArgumentException("--out FILE.png is required");
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
+        }
+        if ((height == null) != (width == null)) {
+            throw new IllegalArgumentException("give both --height and --width, or neither");
+        }
+        if (height != null && (height <= 0 || width <= 0 || height % 8 != 0 || width % 8 != 0)) {
+            throw new IllegalArgumentException("--height and --width must be positive multiples of 8, got " + height + "x" + width);
+        }
+        if (strength != null && init == null) {
+            throw new IllegalArgumentException("--strength needs --init-image");
+        }
+        if (strength != null && !(strength > 0 && strength <= 1)) {
+            throw new IllegalArgumentException("--strength must be in (0, 1], got " + strength);
+        }
+        if (init != null && !Files.isRegularFile(init)) {
+            throw new IllegalArgumentException("--init-image " + init + ": no such file");
+        }
+        if (clipSkip != null && clipSkip < 0) {
+            throw new IllegalArgumentException("--clip-skip must be >= 0, got " + clipSkip);
+        }
+        if (scheduler != null && Schedulers.names().stream().noneMatch(scheduler::equalsIgnoreCase)) {
+            throw new IllegalArgumentException("unknown scheduler '" + scheduler + "'; known: " + String.join(", ", Schedulers.names()));
+        }
+        if (model == null) {
+            model = DefaultModel.folder();
+        }
+        return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out);
+    }
+
+    private static DataType parseDtype(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "fp32", "float32" -> DataType.FLOAT32;
+            case "fp16", "float16" -> DataType.FLOAT16;
+            // DJL 0.36's PyTorch engine aborts the JVM on bfloat16 arrays: refuse before loading
+            case "bf16", "bfloat16" -> throw new IllegalArgumentException(
+                    "--dtype bf16 is not supported by DJL 0.36's PyTorch engine (it aborts on bfloat16 arrays); use fp16 or fp32");
+            default -> throw new IllegalArgumentException("--dtype must be fp32, fp16 or bf16, got '" + s + "'");
+        };
+    }
+}

@@ -1,0 +1,295 @@
+package dev.diffusionlab.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.diffusionlab.clip.BpeTrainer;
+import dev.diffusionlab.clip.CLIPTextConfig;
+import dev.diffusionlab.clip.CLIPTextModel;
+import dev.diffusionlab.core.Paths;
+import dev.diffusionlab.unet.UNet2DConditionModel;
+import dev.diffusionlab.vae.AutoencoderKL;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The model the notebooks and {@code ./dlab generate} use when no real weights are given: a small
+ * <b>random-weight</b> Stable Diffusion folder in the real diffusers layout, made by our own code (no
+ * download, no third-party vocabulary). Its images are structured noise; the point is that every stage
+ * of the pipeline runs, at the shapes of the real thing, in seconds on a laptop CPU.
+ *
+ * <pre>{@code
+ * Path dir = DefaultModel.folder();           // $DLAB_MODEL, -Ddlab.model, else toy-data/models/sd-tiny-random
+ * boolean noise = DefaultModel.isRandomDefault(dir);
+ * DefaultModel.create(Path.of("/tmp/sd-tiny"), DefaultModel.SEED);   // what ./dlab make-default-model does
+ * }</pre>
+ */
+public final class DefaultModel {
+    /** The seed of the committed folder. */
+    public static final long SEED = 20240601L;
+    /** The committed folder, relative to the repository root. */
+    public static final String RELATIVE = "toy-data/models/sd-tiny-random";
+    /** model_index.json key marking our random folders (diffusers ignores keys starting with "_"). */
+    public static final String MARKER = "_dlab_random_weights";
+    /** BPE merges learned for the tokenizer. */
+    public static final int MERGES = 600;
+    static final int HIDDEN = 32;
+    /** Weights are stored as fp16 (keeps the folder under 3 MB); they load into any dtype. */
+    static final DataType STORAGE = DataType.FLOAT16;
+
+    private DefaultModel() {}
+
+    /** {@code $DLAB_MODEL}, else {@code -Ddlab.model}, else the embedded random-weight folder. */
+    public static Path folder() {
+        String p = System.getenv("DLAB_MODEL");
+        if (p == null || p.isBlank()) {
+            p = System.getProperty("dlab.model");
+        }
+        if (p != null && !p.isBlank()) {
+            return Path.of(p).toAbsolutePath().normalize();
+        }
+        return Paths.home().resolve(RELATIVE);
+    }
+
+    /** True when {@code dir} is a random-weight folder made by {@link #create} (its images are noise). */
+    public static boolean isRandomDefault(Path dir) {
+        Path index = dir.resolve("model_index.json");
+        if (!Files.isRegularFile(index)) {
+            return false;
+        }
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(index)).getAsJsonObject().get(MARKER);
+            return e != null && e.isJsonPrimitive() && e.getAsBoolean();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Writes the folder: model_index.json, scheduler (SD 1.5's PNDM config), tokenizer (BPE learned by
+     * {@link BpeTrainer} on {@link #CORPUS}), text_encoder, unet, vae (seeded random weights, stored as fp16).
+     * The same seed gives the same files, bit for bit, on the same platform.
+     */
+    public static void create(Path out, long seed) {
+        try {
+            Files.createDirectories(out);
+            Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
+            Files.writeString(out.resolve("model_index.json"), gson.toJson(modelIndex()) + "\n");
+            Path sched = Files.createDirectories(out.resolve("scheduler"));
+            Files.writeString(sched.resolve("scheduler_config.json"), SCHEDULER_CONFIG);
+            BpeTrainer.Vocabulary vocab = BpeTrainer.train(CORPUS, MERGES);
+            Path tok = out.resolve("tokenizer");
+            vocab.write(tok);
+            Files.writeString(tok.resolve("tokenizer_config.json"), TOKENIZER_CONFIG);
+            Files.writeString(tok.resolve("special_tokens_map.json"), SPECIAL_TOKENS_MAP);
+            Device cpu = Device.cpu();
+            try (CLIPTextModel te = CLIPTextModel.random(textConfig(vocab.tokens().size()), cpu, STORAGE, (int) (seed + 1))) {
+                te.save(out.resolve("text_encoder"));
+            }
+            try (UNet2DConditionModel unet = UNet2DConditionModel.random(
+                    UNet2DConditionModel.parseConfig(gson.toJson(unetConfig()), "default unet config"), cpu, STORAGE,
+                    (int) (seed + 2))) {
+                unet.save(out.resolve("unet"));
+            }
+            try (AutoencoderKL vae = AutoencoderKL.random(AutoencoderKL.parseConfig(gson.toJson(vaeConfig()), "default vae config"),
+                    cpu, STORAGE, (int) (seed + 3))) {
+                vae.save(out.resolve("vae"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": cannot write the default model: " + e.getMessage(), e);
+        }
+    }
+
+    /** CLIP text encoder: hidden 32, 2 layers, 4 heads, 77 positions, SD 1.x's quick_gelu and legacy eos id 2. */
+    static CLIPTextConfig textConfig(int vocabSize) {
+        return new CLIPTextConfig(vocabSize, HIDDEN, 64, 2, 4, 77, "quick_gelu", 1e-5f, 2);
+    }
+
+    private static Map<String, Object> modelIndex() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("_class_name", "StableDiffusionPipeline");
+        m.put("_diffusers_version", "0.30.3");
+        m.put(MARKER, true);
+        m.put("feature_extractor", nulls());
+        m.put("image_encoder", nulls());
+        m.put("requires_safety_checker", false);
+        m.put("safety_checker", nulls());
+        m.put("scheduler", List.of("diffusers", "PNDMScheduler"));
+        m.put("text_encoder", List.of("transformers", "CLIPTextModel"));
+        m.put("tokenizer", List.of("transformers", "CLIPTokenizer"));
+        m.put("unet", List.of("diffusers", "UNet2DConditionModel"));
+        m.put("vae", List.of("diffusers", "AutoencoderKL"));
+        return m;
+    }
+
+    private static List<Object> nulls() {
+        List<Object> l = new java.util.ArrayList<>();
+        l.add(null);
+        l.add(null);
+        return l;
+    }
+
+    /** SD 1.5's block pattern at two levels: CrossAttnDown + Down / Up + CrossAttnUp, channels (32, 64), 8 heads. */
+    private static Map<String, Object> unetConfig() {
+        Map<String, Object> m = new LinkedHashMap<>(); // every init argument written out, as diffusers saves it
+        m.put("_class_name", "UNet2DConditionModel");
+        m.put("_diffusers_version", "0.30.3");
+        m.put("act_fn", "silu");
+        m.put("addition_embed_type", null);
+        m.put("addition_embed_type_num_heads", 64);
+        m.put("addition_time_embed_dim", null);
+        m.put("attention_head_dim", 8);
+        m.put("attention_type", "default");
+        m.put("block_out_channels", List.of(32, 64));
+        m.put("center_input_sample", false);
+        m.put("class_embed_type", null);
+        m.put("class_embeddings_concat", false);
+        m.put("conv_in_kernel", 3);
+        m.put("conv_out_kernel", 3);
+        m.put("cross_attention_dim", HIDDEN);
+        m.put("cross_attention_norm", null);
+        m.put("down_block_types", List.of("CrossAttnDownBlock2D", "DownBlock2D"));
+        m.put("downsample_padding", 1);
+        m.put("dropout", 0.0);
+        m.put("dual_cross_attention", false);
+        m.put("encoder_hid_dim", null);
+        m.put("encoder_hid_dim_type", null);
+        m.put("flip_sin_to_cos", true);
+        m.put("freq_shift", 0);
+        m.put("in_channels", 4);
+        m.put("layers_per_block", 1);
+        m.put("mid_block_only_cross_attention", null);
+        m.put("mid_block_scale_factor", 1);
+        m.put("mid_block_type", "UNetMidBlock2DCrossAttn");
+        m.put("norm_eps", 1e-05);
+        m.put("norm_num_groups", 32);
+        m.put("num_attention_heads", null);
+        m.put("num_class_embeds", null);
+        m.put("only_cross_attention", false);
+        m.put("out_channels", 4);
+        m.put("projection_class_embeddings_input_dim", null);
+        m.put("resnet_out_scale_factor", 1.0);
+        m.put("resnet_skip_time_act", false);
+        m.put("resnet_time_scale_shift", "default");
+        m.put("reverse_transformer_layers_per_block", null);
+        m.put("sample_size", 8);
+        m.put("time_cond_proj_dim", null);
+        m.put("time_embedding_act_fn", null);
+        m.put("time_embedding_dim", null);
+        m.put("time_embedding_type", "positional");
+        m.put("timestep_post_act", null);
+        m.put("transformer_layers_per_block", 1);
+        m.put("up_block_types", List.of("UpBlock2D", "CrossAttnUpBlock2D"));
+        m.put("upcast_attention", false);
+        m.put("use_linear_projection", false);
+        return m;
+    }
+
+    /** Four levels (downscale 8, as SD), 32 channels each, 4 latent channels, SD's scaling factor. */
+    private static Map<String, Object> vaeConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("_class_name", "AutoencoderKL");
+        m.put("_diffusers_version", "0.30.3");
+        m.put("act_fn", "silu");
+        m.put("block_out_channels", List.of(32, 32, 32, 32));
+        m.put("down_block_types", List.of("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"));
+        m.put("in_channels", 3);
+        m.put("latent_channels", 4);
+        m.put("layers_per_block", 1);
+        m.put("norm_num_groups", 32);
+        m.put("out_channels", 3);
+        m.put("sample_size", 64);
+        m.put("scaling_factor", 0.18215);
+        m.put("up_block_types", List.of("UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"));
+        return m;
+    }
+
+    /** SD 1.5's scheduler_config.json (runwayml/stable-diffusion-v1-5). */
+    static final String SCHEDULER_CONFIG = """
+            {
+              "_class_name": "PNDMScheduler",
+              "_diffusers_version": "0.6.0",
+              "beta_end": 0.012,
+              "beta_schedule": "scaled_linear",
+              "beta_start": 0.00085,
+              "num_train_timesteps": 1000,
+              "set_alpha_to_one": false,
+              "skip_prk_steps": true,
+              "steps_offset": 1,
+              "trained_betas": null,
+              "clip_sample": false
+            }
+            """;
+
+    private static final String ADDED = "{\n    \"__type\": \"AddedToken\",\n    \"content\": \"%s\",\n    \"lstrip\": false,\n"
+            + "    \"normalized\": true,\n    \"rstrip\": false,\n    \"single_word\": false\n  }";
+
+    /** Like SD 1.5's tokenizer/tokenizer_config.json. */
+    static final String TOKENIZER_CONFIG = "{\n  \"add_prefix_space\": false,\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS)
+            + ",\n  \"do_lower_case\": true,\n  \"eos_token\": " + ADDED.formatted(BpeTrainer.EOS)
+            + ",\n  \"errors\": \"replace\",\n  \"model_max_length\": 77,\n  \"name_or_path\": \"diffusionlab/sd-tiny-random\",\n"
+            + "  \"pad_token\": \"<|endoftext|>\",\n  \"special_tokens_map_file\": \"./special_tokens_map.json\",\n"
+            + "  \"tokenizer_class\": \"CLIPTokenizer\",\n  \"unk_token\": " + ADDED.formatted(BpeTrainer.EOS) + "\n}\n";
+
+    /** Like SD 1.5's tokenizer/special_tokens_map.json. */
+    static final String SPECIAL_TOKENS_MAP = "{\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS).replace("\"__type\": \"AddedToken\",\n    ", "")
+            + ",\n  \"eos_token\": " + ADDED.formatted(BpeTrainer.EOS).replace("\"__type\": \"AddedToken\",\n    ", "")
+            + ",\n  \"pad_token\": \"<|endoftext|>\",\n  \"unk_token\": "
+            + ADDED.formatted(BpeTrainer.EOS).replace("\"__type\": \"AddedToken\",\n    ", "") + "\n}\n";
+
+    /**
+     * The tokenizer's training text: words of typical image prompts (subjects, colours, shapes, styles,
+     * lighting, composition), written for this project.
+     */
+    public static final String CORPUS = """
+            a photo of a cat sitting on a red chair in the sun
+            a photograph of a dog running on the beach at sunset
+            a painting of a mountain landscape with a lake and trees, oil on canvas
+            a red circle above a blue square on a white background
+            a green triangle next to a yellow star, flat illustration
+            an astronaut riding a horse on the moon, digital art
+            a cup of coffee on a wooden table, morning light, shallow depth of field
+            a rocket launching into the blue sky, high detail
+            portrait of a woman with long hair, soft lighting, studio photo
+            portrait of an old man with a beard, black and white photography
+            a city street at night with neon lights and rain, cinematic
+            a small house in a forest covered with snow, winter evening
+            a bowl of fruit with apples, oranges and bananas, still life
+            a castle on a hill under a cloudy sky, fantasy painting
+            a close up photo of a flower with water drops, macro
+            a sailing boat on the ocean with big waves, dramatic light
+            a bird sitting on a branch, watercolor painting
+            a robot standing in a field of flowers, concept art
+            a bridge over a river in the autumn, orange and brown leaves
+            a beautiful garden with roses and a stone fountain
+            a modern kitchen interior, white walls, wooden floor, bright
+            a desert with sand dunes and a camel, golden hour
+            a black cat and a white dog sleeping together on a sofa
+            a vintage car parked in front of a shop, old photograph
+            a child playing with a ball in the park, happy, summer
+            a plate of pasta with tomato sauce and basil, food photography
+            a drawing of a house, a tree and the sun, pencil sketch
+            an island with palm trees in a clear blue sea, aerial view
+            a dragon flying over the mountains, epic, highly detailed
+            a train crossing a bridge in the snow, long exposure
+            blurry, low quality, bad anatomy, ugly, deformed, text, watermark
+            highly detailed, sharp focus, 4k, 8k, trending on artstation, masterpiece, best quality
+            the light of the moon on a quiet lake at night, stars in the sky
+            a large red apple and a small green pear on a blue plate
+            two people walking in the rain with an umbrella
+            a pixel art character with a sword and a shield
+            a teddy bear wearing a hat and a scarf, cute, 3d render
+            a field of sunflowers under a bright blue sky with white clouds
+            the face of a lion, photo, national geographic
+            a glass of water on a table next to a window
+            """;
+}
