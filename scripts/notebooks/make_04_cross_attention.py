@@ -44,9 +44,10 @@ import java.util.*;
 import tech.tablesaw.api.*;
 
 Engines.Choice engine = Engines.startAndReport();
-// Real weights: export DLAB_SD_MODEL=/path/to/stable-diffusion-v1-5 (a diffusers folder) before starting Jupyter.
-Path folder = System.getenv("DLAB_SD_MODEL") != null ? Path.of(System.getenv("DLAB_SD_MODEL"))
-        : dev.diffusionlab.core.Paths.fixtures().map(f -> f.resolve("sd-tiny-v1")).orElseThrow(() -> new IllegalStateException("no model folder"));
+// The embedded random-weight default, or real weights: export DLAB_MODEL=/path/to/stable-diffusion-v1-5
+// (a diffusers folder) before starting Jupyter.
+Path folder = DefaultModel.folder();
+System.out.println(DefaultModel.isRandomDefault(folder) ? "RANDOM weights (embedded default): the maps show the machinery, not meaning" : "model: " + folder);
 StableDiffusionPipeline sd = StableDiffusionPipeline.load(folder);
 NDManager m = Engines.newManager();
 int STEPS = Quick.pick(4, 20);
@@ -166,7 +167,7 @@ Cumulative maps (steps 0..i) as frames, written as a GIF next to the notebook ru
 """)
 code("""
 List<BufferedImage> frames = TokenHeatmaps.animation(maps, 0, WORD, image, true);
-Path gif = Gifs.write(Path.of("target", "attention-" + WORD + ".gif"), frames, 300);
+Path gif = Gifs.write(dev.diffusionlab.core.Paths.home().resolve("out/attention-" + WORD + ".gif"), frames, 300);
 System.out.println("animation: " + gif.toAbsolutePath());
 display(ImageGrid.of(frames, null, Math.min(frames.size(), 6), 1));
 """)
@@ -218,7 +219,7 @@ md("""
 * **Random weights (this run):** maps are smooth blobs with no relation to the words; the start token takes
   much of the mass; re-weighting still changes the image. These check that the plumbing works: probabilities
   sum to 1 per pixel (the tests assert it), levels and step bands add up, the edit propagates.
-* **Real Stable Diffusion 1.5** (`DLAB_SD_MODEL=/path/to/stable-diffusion-v1-5`, 20–50 steps, 512×512): nouns
+* **Real Stable Diffusion 1.5** (`DLAB_MODEL=/path/to/stable-diffusion-v1-5`, 20–50 steps, 512×512): nouns
   ("cat", "dog", "sofa") light up their objects with high top-10 % mass; adjectives follow their noun ("red"
   over the sofa, or leaking onto the wrong object: *attribute leakage*); function words are diffuse; the
   start token is bright everywhere; the 16×16 level gives the cleanest maps; late steps are sharper than
@@ -237,7 +238,7 @@ md("""
 
 1. Add `.layers(LayerFilter.all().blocks("up"))` to the capture. How do the maps of the up path differ from
    the down path?
-2. Write the maps of the first cell with `AttentionMapsWriter.write(Path.of("target/maps"), maps, 0, image)`
+2. Write the maps of the first cell with `AttentionMapsWriter.write(dev.diffusionlab.core.Paths.home().resolve("out/maps"), maps, 0, image)`
    and open `stats.csv`. Which word has the highest top-10 % mass?
 3. Re-weight "cat" with 0.0 only for the last third of the steps (`.steps(2 * STEPS / 3, STEPS)`). What changes
    compared with re-weighting from the start?

@@ -2,6 +2,10 @@ package dev.diffusionlab.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.attention.AttentionCapture;
+import dev.diffusionlab.attention.AttentionMaps;
+import dev.diffusionlab.attention.AttentionMapsWriter;
+import dev.diffusionlab.attention.AttentionRun;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.image.Images;
 import dev.diffusionlab.pipeline.DefaultModel;
@@ -38,12 +42,14 @@ public final class GenerateCommand {
               --strength X         img2img noise strength in (0, 1] (default 0.8)
               --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
               --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
+              --attention-maps DIR write per-word cross-attention overlays, grid.png, stats.json and stats.csv
               --out FILE           the PNG to write
             """;
 
     /** Parsed options. */
     record Options(Path model, String prompt, String negative, int steps, double cfg, String scheduler, long seed,
-                   Integer height, Integer width, Path initImage, Double strength, Integer clipSkip, DataType dtype, Path out) {}
+                   Integer height, Integer width, Path initImage, Double strength, Integer clipSkip, DataType dtype, Path out,
+                   Path attentionMaps) {}
 
     public static int run(String[] args) {
         return run(args, System.out, System.err);
@@ -88,8 +94,20 @@ public final class GenerateCommand {
             out.println(engine.engine() + " " + engine.version() + " on " + engine.device() + ", " + dtypeName(dtype)
                     + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : " — model " + o.model));
             long t0 = System.nanoTime();
-            StableDiffusionPipeline.Result res = sd.generate(r, m);
-            double wallMs = (System.nanoTime() - t0) / 1e6;
+            StableDiffusionPipeline.Result res;
+            double wallMs;
+            try (AttentionCapture capture = o.attentionMaps != null ? AttentionCapture.builder().build() : null) {
+                res = capture != null ? AttentionRun.generate(sd, r, m, capture) : sd.generate(r, m);
+                wallMs = (System.nanoTime() - t0) / 1e6;
+                if (capture != null) {
+                    AttentionMaps maps = capture.maps();
+                    for (int b = 0; b < res.images().size(); b++) {
+                        Path dir = res.images().size() == 1 ? o.attentionMaps : o.attentionMaps.resolve("image-" + b);
+                        out.println("attention maps: " + AttentionMapsWriter.write(dir, maps, b, res.images().get(b)).size()
+                                + " files in " + dir);
+                    }
+                }
+            }
             BufferedImage img = res.images().get(0);
             Images.savePng(img, o.out);
             StableDiffusionPipeline.Timings t = sd.lastTimings();
@@ -130,6 +148,7 @@ public final class GenerateCommand {
         Integer clipSkip = null;
         DataType dtype = null;
         Path out = null;
+        Path attentionMaps = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -147,6 +166,7 @@ public final class GenerateCommand {
                 case "--clip-skip" -> clipSkip = Args.parseInt(Args.value(args, i++, a), a);
                 case "--dtype" -> dtype = parseDtype(Args.value(args, i++, a));
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
+                case "--attention-maps" -> attentionMaps = Path.of(Args.value(args, i++, a));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab generate --help)");
             }
         }
@@ -183,7 +203,7 @@ public final class GenerateCommand {
         if (model == null) {
             model = DefaultModel.folder();
         }
-        return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out);
+        return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out, attentionMaps);
     }
 
     private static DataType parseDtype(String s) {

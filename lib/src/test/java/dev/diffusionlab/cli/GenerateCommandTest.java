@@ -71,4 +71,22 @@ class GenerateCommandTest {
         assertEquals(1, r.err.lines().count());
         assertBad(tmp + ": no model_index.json (not a diffusers pipeline folder)", "--model", tmp.toString(), "--prompt", "a", "--out", o);
     }
+
+    @Test
+    void attentionMapsWriteOnePngPerWordTheGridAndStats(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("maps");
+        Run r = run("--model", MODEL, "--prompt", "a red cat", "--steps", "2", "--seed", "3", "--attention-maps", dir.toString(),
+                "--out", tmp.resolve("img.png").toString());
+        assertEquals(0, r.status, r.err);
+        for (String f : new String[] {"00-a.png", "01-red.png", "02-cat.png", "grid.png", "stats.json", "stats.csv"}) {
+            assertTrue(java.nio.file.Files.isRegularFile(dir.resolve(f)), "missing " + f + " in " + dir);
+        }
+        java.util.List<String> csv = java.nio.file.Files.readAllLines(dir.resolve("stats.csv"));
+        assertEquals("word,positions,peak_x,peak_y,peak,mean,top10_mass", csv.get(0));
+        assertEquals(4, csv.size(), "header + one row per word: " + csv);
+        for (String row : csv.subList(1, csv.size())) {
+            double top10 = Double.parseDouble(row.substring(row.lastIndexOf(',') + 1));
+            assertTrue(top10 >= 0.1 - 1e-6 && top10 <= 1.0, "the top 10 % of pixels hold at least 10 % of the mass: " + row);
+        }
+    }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes notebooks/03-latent-pipeline.ipynb (nbformat v4, no outputs): python3 scripts/notebooks/make_notebook_03.py"""
+"""Writes notebooks/03-latent-pipeline.ipynb (nbformat v4, no outputs): python3 scripts/notebooks/make_03_latent_pipeline.py"""
 import pathlib, sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from nbgen import md, code, write
@@ -213,7 +213,7 @@ sd.generate(GenerationRequest.of(prompt).steps(STEPS).seed(SEED).scheduler("eule
 display(pc.grid(ZOOM));
 """)
 C("""
-Path gif = pc.gif(dev.diffusionlab.core.Paths.home().resolve("target/notebooks/03-denoising.gif"), 300);
+Path gif = pc.gif(dev.diffusionlab.core.Paths.home().resolve("out/03-denoising.gif"), 300);
 String anim = display(Images.enlarge(pc.latentImages().get(0), ZOOM));
 for (BufferedImage frame : pc.latentImages()) { Thread.sleep(150); updateDisplay(anim, Images.enlarge(frame, ZOOM)); }
 System.out.println("animation written to " + gif);
