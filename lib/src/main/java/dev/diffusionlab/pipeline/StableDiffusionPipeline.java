@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
 
 /**
  * Text-to-image and image-to-image with a Stable Diffusion folder, step for step as diffusers'
@@ -38,7 +37,7 @@ import java.util.logging.Logger;
  * }</pre>
  */
 public final class StableDiffusionPipeline implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(StableDiffusionPipeline.class.getName());
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StableDiffusionPipeline.class);
 
     private final ModelFolder folder;
     private final CLIPTokenizer tokenizer;
@@ -135,7 +134,17 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     }
 
     /** Images (when decoded) and the final latents, which live in the caller's manager. */
-    public record Result(List<BufferedImage> images, NDArray latents, NDArray imageTensor, List<TokenizedPrompt> prompts) {}
+    /**
+     * The outcome of {@link #generate}.
+     *
+     * @param images decoded images (empty with {@code decode(false)})
+     * @param latents final latents (B, 4, h, w), float32
+     * @param imageTensor images as (B, 3, H, W) in [0, 1], or null
+     * @param prompts the tokenizer's view of every prompt (tokens, words, truncation)
+     * @param warnings what diffusers would warn about (e.g. the words cut by the 77-token limit)
+     */
+    public record Result(List<BufferedImage> images, NDArray latents, NDArray imageTensor, List<TokenizedPrompt> prompts,
+                         List<String> warnings) {}
 
     /**
      * Encodes prompts as diffusers' {@code encode_prompt}: (B, 77, D), with clip skip applied to the
@@ -147,8 +156,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         for (String p : prompts) {
             TokenizedPrompt tp = tokenizer.inspect(p);
             if (tp.truncated()) {
-                LOG.warning("The following part of your input was truncated because CLIP can only handle sequences up to "
-                        + tokenizer.modelMaxLength() + " tokens: " + String.join(" ", tp.droppedWords()));
+                LOG.warn(truncationWarning(tp));
             }
             if (inspected != null) {
                 inspected.add(tp);
@@ -170,6 +178,12 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         }
         NDArray uncond = textEncoder.encode(tokenizer.encodeBatch(neg, manager)).lastHiddenState();
         return uncond.concat(cond, 0); // (B, 77, D) + (B, 77, D) -> (2B, 77, D)
+    }
+
+    /** diffusers' warning for a prompt longer than the tokenizer's limit, naming the dropped words. */
+    private String truncationWarning(TokenizedPrompt tp) {
+        return "The following part of your input was truncated because CLIP can only handle sequences up to "
+                + tokenizer.modelMaxLength() + " tokens: " + tp.droppedText();
     }
 
     /** Runs a generation; every array it returns lives in {@code manager}. */
@@ -287,7 +301,13 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 decodeMs = (System.nanoTime() - td) / 1e6;
             }
             lastTimings = new Timings(textMs, timesteps.length == 0 ? 0 : loopMs / timesteps.length, timesteps.length, decodeMs);
-            return new Result(images, finalLatents, imageTensor, inspected);
+            List<String> warnings = new ArrayList<>();
+            for (TokenizedPrompt tp : inspected) {
+                if (tp.truncated()) {
+                    warnings.add(truncationWarning(tp));
+                }
+            }
+            return new Result(images, finalLatents, imageTensor, inspected, warnings);
         }
     }
 

@@ -66,6 +66,25 @@ class PipelineBehaviourTest {
     }
 
     @Test
+    void aPromptOverTheTokenLimitIsTruncatedWithAWarningNamingTheDroppedWords() {
+        StringBuilder p = new StringBuilder();
+        for (int i = 0; i < 80; i++) {
+            p.append("cat ");
+        }
+        p.append("dog sofa");
+        try (NDManager m = Engines.newCpuManager()) {
+            StableDiffusionPipeline.Result r = sd.generate(GenerationRequest.of(p.toString()).steps(1).decode(false), m);
+            assertTrue(r.prompts().get(0).truncated());
+            assertEquals(1, r.warnings().size(), r.warnings().toString());
+            String w = r.warnings().get(0);
+            assertTrue(w.startsWith("The following part of your input was truncated because CLIP can only handle sequences up to 77 tokens: "), w);
+            assertTrue(w.endsWith("dog sofa"), "the last words are the dropped ones: " + w);
+            StableDiffusionPipeline.Result ok = sd.generate(GenerationRequest.of("a cat").steps(1).decode(false), m);
+            assertTrue(ok.warnings().isEmpty());
+        }
+    }
+
+    @Test
     void missingComponentIsNamed(@TempDir Path tmp) throws IOException {
         try (Stream<Path> s = Files.walk(MODEL)) {
             for (Path p : s.toList()) {
