@@ -84,8 +84,8 @@ public final class ShapesTrainer {
 
         /** The shipped model's recipe. */
         public static Config standard() {
-            return new Config(ShapesModels.standard(), ShapesWorld.Config.defaults(), 3000, 12000, 32, 1e-3, 5e-4, 1e-3, 0.1, 0,
-                    500, 0, true, true);
+            return new Config(ShapesModels.standard(), ShapesWorld.Config.defaults(), 1500, 6000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0,
+                    250, 0, true, true);
         }
 
         /** A smoke-test recipe: tiny models, few steps. */
@@ -318,9 +318,11 @@ public final class ShapesTrainer {
         for (Map.Entry<String, NDArray> e : model.namedParameters().entrySet()) {
             NDArray w = e.getValue();
             NDArray g = w.getGradient();
-            g.attach(sm); // the handle would otherwise stay in the weights' manager
             adam.update(prefix + e.getKey(), w, g);
             g.subi(g);
+            // not closed: closing the handle made later steps read freed memory (NaN, run-to-run differences);
+            // detached so the weights' manager does not collect one handle per parameter and step
+            g.detach();
         }
     }
 
