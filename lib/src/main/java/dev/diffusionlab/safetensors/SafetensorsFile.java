@@ -271,7 +271,11 @@ public final class SafetensorsFile implements AutoCloseable {
             // DJL cannot create bf16 from a buffer on every engine: widen to f32 exactly, then cast.
             return manager.create(bf16ToF32(b, (int) t.numel()), t.djlShape()).toType(DataType.BFLOAT16, false);
         }
-        NDArray a = manager.create(b, t.djlShape(), t.dtype().djl);
+        NDArray mapped = manager.create(b, t.djlShape(), t.dtype().djl);
+        // DJL wraps a direct buffer without copying, and this mapping is read-only: an in-place update
+        // (an optimizer step, w.addi(...)) would crash the JVM. The copy owns ordinary memory.
+        NDArray a = mapped.duplicate();
+        mapped.close();
         a.setName(key);
         return a;
     }

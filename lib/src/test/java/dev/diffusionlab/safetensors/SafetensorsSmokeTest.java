@@ -36,6 +36,21 @@ class SafetensorsSmokeTest {
     }
 
     @Test
+    void loadedTensorsOwnTheirMemoryAndCanBeUpdatedInPlace(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("w.safetensors");
+        try (NDManager m = Engines.newCpuManager()) {
+            SafetensorsWriter.write(f, Map.of("w", m.create(new float[] {1, 2, 3})), Map.of());
+            byte[] before = Files.readAllBytes(f);
+            try (SafetensorsFile sf = SafetensorsFile.open(f)) {
+                NDArray w = sf.load("w", m);
+                w.addi(10); // an optimizer step on a loaded weight; on the read-only mapping this would crash the JVM
+                assertArrayEquals(new float[] {11, 12, 13}, w.toFloatArray());
+            }
+            assertArrayEquals(before, Files.readAllBytes(f), "the file is untouched");
+        }
+    }
+
+    @Test
     void refusesPickle(@TempDir Path dir) throws Exception {
         Path p = Files.writeString(dir.resolve("model.ckpt"), "x");
         SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafetensorsFile.open(p));
