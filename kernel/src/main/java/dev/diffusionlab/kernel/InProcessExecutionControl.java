@@ -21,6 +21,10 @@ final class InProcessExecutionControl extends DirectExecutionControl {
     private final ThreadGroup cellThreads = new ThreadGroup("dlab-cells");
     private volatile Thread running;
     private volatile boolean stopRequested;
+    // An interrupt belongs to the whole cell: one that lands between two snippets (or while a snippet
+    // compiles) must still stop the rest of the cell.
+    private volatile boolean cellActive;
+    private volatile boolean cellInterrupted;
 
     // Outcome of the last invoke(), read by the engine right after JShell.eval returns (same thread).
     private Object lastValue;
@@ -74,6 +78,9 @@ final class InProcessExecutionControl extends DirectExecutionControl {
         running = t;
         try {
             t.start();
+            if (cellInterrupted && !stopRequested) {
+                stop(); // the interrupt came after the cell started but before this snippet's thread existed
+            }
             t.join();
         } finally {
             running = null;
@@ -107,6 +114,9 @@ final class InProcessExecutionControl extends DirectExecutionControl {
     @Override
     @SuppressWarnings({"deprecation", "removal"})
     public void stop() {
+        if (cellActive) {
+            cellInterrupted = true;
+        }
         Thread t = running;
         if (t == null) {
             return;
@@ -130,8 +140,24 @@ final class InProcessExecutionControl extends DirectExecutionControl {
         killer.start();
     }
 
+    /** A cell starts: earlier interrupts are forgotten. */
+    void beginCell() {
+        cellInterrupted = false;
+        cellActive = true;
+    }
+
+    /** The cell is over: interrupts until the next cell have nothing to stop. */
+    void endCell() {
+        cellActive = false;
+    }
+
+    /** True when the current cell was interrupted (its remaining snippets must not run). */
+    boolean cellInterrupted() {
+        return cellInterrupted;
+    }
+
     boolean isRunning() {
-        return running != null;
+        return cellActive;
     }
 
     /** Hands JShell this very instance so the engine can read outcomes and stop cells. */

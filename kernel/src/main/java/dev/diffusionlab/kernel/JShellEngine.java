@@ -129,10 +129,22 @@ public final class JShellEngine implements AutoCloseable {
     /** Evaluates a cell: all its snippets in order; the result is the last snippet's expression value. */
     public synchronized Result eval(String cell) {
         int cellNo = ++cells;
+        control.beginCell();
+        try {
+            return evalCell(cell, cellNo);
+        } finally {
+            control.endCell();
+        }
+    }
+
+    private Result evalCell(String cell, int cellNo) {
         Result result = Result.NONE;
         String remaining = cell;
         int consumedBefore = 0;
         while (true) {
+            if (control.cellInterrupted()) {
+                throw new EvaluationInterruptedException("cell " + cellNo + " interrupted (stopped at user's request)");
+            }
             SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
             if (info.completeness() == SourceCodeAnalysis.Completeness.EMPTY) {
                 return result;

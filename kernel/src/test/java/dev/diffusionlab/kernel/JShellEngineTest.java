@@ -90,6 +90,7 @@ class JShellEngineTest {
 
     @Test
     void interruptStopsBusyLoopAndNextCellRuns() throws Exception {
+        engine.eval("long before = 7;");
         CompletableFuture<Throwable> cell = CompletableFuture.supplyAsync(() -> {
             try {
                 engine.eval("long spins = 0;\nwhile (true) { spins++; }");
@@ -102,12 +103,33 @@ class JShellEngineTest {
         while (!engine.isRunning() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertTrue(engine.isRunning(), "loop started");
+        assertTrue(engine.isRunning(), "cell started");
+        // the interrupt may land in either snippet, or between them: it belongs to the whole cell
         engine.interrupt();
         Throwable t = cell.get(30, TimeUnit.SECONDS);
         assertInstanceOf(EvaluationInterruptedException.class, t);
         assertEquals(2, engine.eval("1 + 1").value());
-        assertTrue((Long) engine.eval("spins").value() > 0, "state before the stop survives");
+        assertEquals(7L, engine.eval("before").value(), "state before the stop survives");
+    }
+
+    @Test
+    void interruptBetweenSnippetsStopsTheRestOfTheCell() throws Exception {
+        CompletableFuture<Throwable> cell = CompletableFuture.supplyAsync(() -> {
+            try {
+                engine.eval("Thread.sleep(300); int reached = 1;\nwhile (true) { }");
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!engine.isRunning() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        engine.interrupt(); // lands in the sleeping first snippet; the loop must never start
+        assertInstanceOf(EvaluationInterruptedException.class, cell.get(30, TimeUnit.SECONDS));
+        assertFalse(engine.isRunning());
+        assertEquals(2, engine.eval("1 + 1").value(), "the kernel survives");
     }
 
     @Test
