@@ -11,8 +11,7 @@ public final class Main {
             + "  toy2d      train a toy 2D diffusion model and write samples\n"
             + "  bench      speed and memory figures: ./dlab bench unet|text-encoder|vae-decode|pipeline|attention|toy2d ...\n"
             + "  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the embedded random one)\n"
-            + "  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)\n"
-            + "  train-shapes  train the shapes-world text-to-image model (work in progress): ./dlab train-shapes [--minutes N] [--out DIR]\n";
+            + "  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)\n";
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
@@ -30,7 +29,6 @@ public final class Main {
             case "bench" -> BenchCommand.run(rest);
             case "generate" -> GenerateCommand.run(rest);
             case "make-default-model" -> MakeDefaultModelCommand.run(rest);
-            case "train-shapes" -> TrainShapesCommand.run(rest);
             default -> {
                 System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
                 yield 2;

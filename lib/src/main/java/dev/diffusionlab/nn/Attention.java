@@ -140,6 +140,6 @@ public final class Attention extends Module {
                 mask[i * n + j] = min;
             }
         }
-        return like.getManager().create(mask, new Shape(1, n, n)).toType(dt, false);
+        return Ops.constant(like.getManager(), mask, new Shape(1, n, n), dt);
     }
 }

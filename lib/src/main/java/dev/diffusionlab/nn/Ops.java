@@ -25,6 +25,17 @@ public final class Ops {
         }
     }
 
+    /**
+     * A constant from Java data, in memory torch owns. DJL wraps the Java buffer of
+     * {@code manager.create(float[])} without copying; autograd may keep that tensor for the backward
+     * pass after the array is closed, and then reads freed memory (seen as random NaN in training).
+     */
+    public static NDArray constant(NDManager manager, float[] data, Shape shape, DataType dtype) {
+        try (NDArray wrapped = manager.create(data, shape)) {
+            return wrapped.toType(dtype, true);
+        }
+    }
+
     /** A reshaped view of a parameter that belongs to {@code like}'s manager (not the weights'). */
     public static NDArray view(NDArray param, NDArray like, Shape shape) {
         NDArray v = param.reshape(shape);

@@ -44,8 +44,8 @@ public final class Upsample2D extends Module {
         for (int j = 0; j < outW; j++) {
             c[Math.min((int) Math.floor(j * ((float) inW / outW)), inW - 1) * (int) outW + j] = 1f;
         }
-        NDArray cols = x.getManager().create(c, new Shape(inW, outW)).toType(x.getDataType(), false);
-        NDArray rows = x.getManager().create(r, new Shape(outH, inH)).toType(x.getDataType(), false);
+        NDArray cols = Ops.constant(x.getManager(), c, new Shape(inW, outW), x.getDataType());
+        NDArray rows = Ops.constant(x.getManager(), r, new Shape(outH, inH), x.getDataType());
         NDArray y = x.matMul(cols); // (B, C, H, W)·(W, W') -> (B, C, H, W')
         return rows.matMul(y); // (H', H)·(B, C, H, W') -> (B, C, H', W')
     }
