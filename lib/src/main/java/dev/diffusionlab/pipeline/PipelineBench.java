@@ -189,7 +189,11 @@ public final class PipelineBench {
         BpeTrainer.train(DefaultModel.CORPUS, DefaultModel.MERGES).write(tok);
         Files.writeString(tok.resolve("tokenizer_config.json"), DefaultModel.TOKENIZER_CONFIG);
         Files.writeString(tok.resolve("special_tokens_map.json"), DefaultModel.SPECIAL_TOKENS_MAP);
-        Files.writeString(dir.resolve("model_index.json"), "{\"_class_name\": \"StableDiffusionPipeline\"}\n");
+        Files.writeString(dir.resolve("model_index.json"), """
+                {"_class_name": "StableDiffusionPipeline", "scheduler": ["diffusers", "PNDMScheduler"],
+                 "text_encoder": ["transformers", "CLIPTextModel"], "tokenizer": ["transformers", "CLIPTokenizer"],
+                 "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"]}
+                """);
         return dir;
     }
 
