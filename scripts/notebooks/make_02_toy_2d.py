@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Writes 02-toy-2d-diffusion.ipynb (nbformat v4, no outputs). Run: python3 scripts/notebooks/make_02_toy_2d.py"""
-import json, os
+import os, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nbgen
 
 cells = []
-def md(s): cells.append({"cell_type": "markdown", "metadata": {}, "source": s.strip("\n")})
-def code(s): cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": s.strip("\n")})
+def md(s): cells.append(nbgen.md(s))
+def code(s): cells.append(nbgen.code(s))
 
 md("""
 # 02 · Toy 2D diffusion: the learned vector field, trajectories and guidance
@@ -255,14 +258,4 @@ md("""
    shell: `./dlab toy2d --data my.csv --steps 3000 --samples 1000 --out samples.csv`.
 """)
 
-nb = {"nbformat": 4, "nbformat_minor": 5,
-      "metadata": {"kernelspec": {"name": "diffusionlab", "display_name": "Java (Diffusion Lab)", "language": "java"},
-                   "language_info": {"name": "java"}},
-      "cells": cells}
-for i, c in enumerate(nb["cells"]):
-    c["id"] = "c%02d" % i
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "notebooks", "02-toy-2d-diffusion.ipynb")
-with open(out, "w") as f:
-    json.dump(nb, f, indent=1, ensure_ascii=False)
-    f.write("\n")
-print("wrote", out)
+nbgen.write(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "notebooks", "02-toy-2d-diffusion.ipynb"), cells)

@@ -3,12 +3,15 @@
 
 With --jsh FILE it also writes the code cells as one JShell script (with a display() stub).
 """
-import json, sys, pathlib
+import os, sys
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nbgen
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 cells = []
-def md(s): cells.append(("markdown", s.strip("\n")))
-def code(s): cells.append(("code", s.strip("\n")))
+def md(s): cells.append(nbgen.md(s))
+def code(s): cells.append(nbgen.code(s))
 
 md("""
 # 04 · Cross-attention: which word paints which pixels?
@@ -251,31 +254,6 @@ sd.close();
 "notebook 04 done"
 """)
 
-nb = {
-    "nbformat": 4, "nbformat_minor": 5,
-    "metadata": {
-        "kernelspec": {"name": "diffusionlab", "display_name": "Java (Diffusion Lab)", "language": "java"},
-        "language_info": {"name": "java"},
-    },
-    "cells": [],
-}
-for i, (kind, src) in enumerate(cells):
-    lines = src.split("\n")
-    source = [l + "\n" for l in lines[:-1]] + [lines[-1]]
-    c = {"cell_type": kind, "id": f"c{i:02d}", "metadata": {}, "source": source}
-    if kind == "code":
-        c["execution_count"] = None
-        c["outputs"] = []
-    nb["cells"].append(c)
-out = ROOT / "notebooks" / "04-cross-attention.ipynb"
-out.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-print("wrote", out)
-
+nbgen.write(os.path.join(ROOT, "notebooks", "04-cross-attention.ipynb"), cells)
 if len(sys.argv) >= 3 and sys.argv[1] == "--jsh":
-    parts = ['void display(Object o) { System.out.println(o instanceof java.awt.image.BufferedImage b ? "[image " + b.getWidth() + "x" + b.getHeight() + "]" : o); }']
-    for kind, src in cells:
-        if kind == "code":
-            parts.append(src)
-    parts.append("/exit")
-    pathlib.Path(sys.argv[2]).write_text("\n".join(parts) + "\n", encoding="utf-8")
-    print("wrote", sys.argv[2])
+    nbgen.write_jsh(sys.argv[2], cells)

@@ -35,25 +35,9 @@ public final class TextEncoderVerifier implements CaseVerifier {
                     out.add(new ReferenceCases.Comparison(c.id(), field, Double.NaN, Double.NaN, false, "unknown output field"));
                     continue;
                 }
-                out.add(compare(cases, c, field, actual));
+                out.add(cases.compareOutput(c, field, actual));
             }
             return out;
         }
-    }
-
-    /** Compares one output tensor with the reference using the case's tolerance. */
-    public static ReferenceCases.Comparison compare(ReferenceCases cases, ReferenceCases.Case c, String field, NDArray actual) {
-        double[] a = toDoubles(actual);
-        return c.compare(field, a, cases.doubles(c.output(field)));
-    }
-
-    /** Any float array as doubles (via fp32). */
-    public static double[] toDoubles(NDArray x) {
-        float[] f = x.toType(DataType.FLOAT32, false).toFloatArray();
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 }

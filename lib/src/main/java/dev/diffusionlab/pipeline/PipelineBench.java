@@ -8,6 +8,7 @@ import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.nn.BenchSupport;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.unet.UNetConfig;
 import dev.diffusionlab.vae.AutoencoderKL;
@@ -139,7 +140,7 @@ public final class PipelineBench {
                 // the first step starts when the text encoder is done
                 double[] stepMs = timer.durations(t0 + (long) (t.textEncodeMs() * 1e6));
                 return new Report(config, height, width, steps, batch, dtype.toString(), device.toString(), t.textEncodeMs(),
-                        stepMs, t.vaeDecodeMs(), wall, buildMs, peakRssMiB());
+                        stepMs, t.vaeDecodeMs(), wall, buildMs, BenchSupport.peakRssMiB());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -195,20 +196,6 @@ public final class PipelineBench {
                  "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"]}
                 """);
         return dir;
-    }
-
-    /** Peak resident set size of this process (VmHWM in /proc/self/status), MiB; NaN where unavailable. */
-    public static double peakRssMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
-        return Double.NaN;
     }
 
     private static void deleteTree(Path p) {

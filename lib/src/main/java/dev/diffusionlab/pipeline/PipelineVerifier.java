@@ -81,7 +81,7 @@ public final class PipelineVerifier implements CaseVerifier {
                 int i = 0;
                 for (JsonElement s : inter.getAsJsonArray("per_step_latents")) {
                     String name = s.getAsJsonObject().get("latents_after_step").getAsString();
-                    double[] actual = i < steps.size() ? toDoubles(steps.get(i)) : new double[0];
+                    double[] actual = i < steps.size() ? ReferenceCases.toDoubles(steps.get(i)) : new double[0];
                     out.add(Comparison.of(c.id(), "step" + i + ".latents", actual, cases.doubles(name),
                             c.tolerance("intermediates").orElseThrow()));
                     i++;
@@ -102,17 +102,7 @@ public final class PipelineVerifier implements CaseVerifier {
     }
 
     private static Comparison cmp(Case c, String tolField, String label, NDArray actual, double[] expected) {
-        double[] a = toDoubles(actual.toType(DataType.FLOAT32, false).toFloatArray());
-        Comparison k = Comparison.of(c.id(), label, a, expected, c.tolerance(tolField).orElseThrow(() ->
+        return Comparison.of(c.id(), label, ReferenceCases.toDoubles(actual), expected, c.tolerance(tolField).orElseThrow(() ->
                 new IllegalArgumentException(c.id() + ": no tolerance for " + tolField)));
-        return k;
-    }
-
-    private static double[] toDoubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 }

@@ -72,7 +72,7 @@ public final class PreviewCollector implements StepCallback {
         one.attach(m);
         NDArray img = pipeline.generateDecodedTensor(one); // (1,4,h,w) -> (1,3,8h,8w)
         img.attach(m);
-        return ImageTensors.fromTensor01(img).get(0);
+        return StableDiffusionPipeline.toImages(img).get(0);
     }
 
     /** Loop indices of the kept steps. */

@@ -10,7 +10,9 @@ import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
 import dev.diffusionlab.clip.TokenizedPrompt;
+import ai.djl.training.util.ProgressBar;
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.image.ImageTensors;
 import dev.diffusionlab.schedulers.NoiseSource;
 import dev.diffusionlab.schedulers.Scheduler;
 import dev.diffusionlab.schedulers.Schedulers;
@@ -218,7 +220,6 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         try (Scheduler scheduler = newScheduler(r.scheduler, r.schedulerOverrides);
              NDManager work = manager.newSubManager()) {
             scheduler.setNoiseSource(noise);
-            Progress bar = r.progress ? new Progress() : null;
             long t0 = System.nanoTime();
             NDArray embeds = encodePrompt(prompts, negatives, cfg, r.clipSkip, work, inspected);
             double textMs = (System.nanoTime() - t0) / 1e6;
@@ -237,9 +238,10 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 if (timesteps.length == 0) {
                     throw new IllegalArgumentException("strength " + r.strength + " with " + r.steps + " steps runs no step");
                 }
-                NDArray image = r.initImageTensor != null ? r.initImageTensor.toType(DataType.FLOAT32, false)
-                        : ImageTensors.toTensor01(r.initImage, work);
-                NDArray x = image.mul(2).sub(1).toType(dtype, false); // [0,1] -> [-1,1]
+                NDArray x = r.initImageTensor != null
+                        ? r.initImageTensor.toType(DataType.FLOAT32, false).mul(2).sub(1) // [0,1] -> [-1,1]
+                        : ImageTensors.toTensor(work, r.initImage).expandDims(0); // (3,H,W) -> (1,3,H,W) in [-1,1]
+                x = x.toType(dtype, false);
                 NDArray sample = vae.encode(x).sample(noise.randn(new Shape(x.getShape().get(0), ch,
                         x.getShape().get(2) / factor, x.getShape().get(3) / factor), work).toType(dtype, false));
                 NDArray imageLatents = sample.mul(vae.scalingFactor());
@@ -256,6 +258,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 }
                 latents = init.toType(dtype, false).mul(scheduler.initNoiseSigma());
             }
+            ProgressBar bar = r.progress ? new ProgressBar("denoising", timesteps.length) : null;
             long tLoop = System.nanoTime();
             for (int i = 0; i < timesteps.length; i++) {
                 double t = timesteps[i];
@@ -283,7 +286,8 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                     latents = next;
                 }
                 if (bar != null) {
-                    bar.update(i + 1, timesteps.length, t, (System.nanoTime() - tLoop) / 1e6 / (i + 1));
+                    bar.update(i, String.format(java.util.Locale.ROOT, "t=%.0f %.0f ms/step", t,
+                            (System.nanoTime() - tLoop) / 1e6 / (i + 1)));
                 }
             }
             double loopMs = (System.nanoTime() - tLoop) / 1e6;
@@ -297,7 +301,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 NDArray decoded = vae.decode(latents.div(vae.scalingFactor())); // (B,4,h,w) -> (B,3,H,W)
                 imageTensor = decoded.toType(DataType.FLOAT32, false).div(2).add(0.5).clip(0, 1);
                 imageTensor.attach(manager);
-                images = ImageTensors.fromTensor01(imageTensor);
+                images = toImages(imageTensor);
                 decodeMs = (System.nanoTime() - td) / 1e6;
             }
             lastTimings = new Timings(textMs, timesteps.length == 0 ? 0 : loopMs / timesteps.length, timesteps.length, decodeMs);
@@ -315,6 +319,20 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     public NDArray generateDecodedTensor(NDArray latents) {
         NDArray decoded = vae.decode(latents.toType(dtype, false).div(vae.scalingFactor())); // (B,4,h,w) -> (B,3,8h,8w)
         return decoded.toType(DataType.FLOAT32, false).div(2).add(0.5).clip(0, 1);
+    }
+
+    /** Images (B, 3, H, W) in [0, 1] as pictures, rounded as diffusers' image processor does. */
+    static List<BufferedImage> toImages(NDArray images01) {
+        List<BufferedImage> out = new ArrayList<>();
+        try (NDManager tmp = images01.getManager().newSubManager()) {
+            for (int b = 0; b < images01.getShape().get(0); b++) {
+                NDArray one = images01.get(b); // (B,3,H,W) -> (3,H,W)
+                one.attach(tmp);
+                NDArray signed = one.mul(2).sub(1); // [0,1] -> [-1,1], the stage-1 convention
+                out.add(ImageTensors.toImage(signed));
+            }
+        }
+        return out;
     }
 
     /** Time per stage of the last generation (ms). */
@@ -364,13 +382,4 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         vae.close();
     }
 
-    /** A one-line progress bar on stderr. */
-    private static final class Progress {
-        void update(int done, int total, double t, double msPerStep) {
-            int w = 30;
-            int f = done * w / total;
-            System.err.printf("\r[%s%s] %d/%d t=%.0f %.0f ms/step%s", "#".repeat(f), " ".repeat(w - f), done, total, t,
-                    msPerStep, done == total ? "\n" : "");
-        }
-    }
 }

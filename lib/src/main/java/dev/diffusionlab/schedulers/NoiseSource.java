@@ -26,17 +26,9 @@ public interface NoiseSource {
     static NoiseSource seeded(long seed) {
         Random r = new Random(seed);
         return (shape, manager) -> {
-            long n = shape.size();
-            if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("noise shape " + shape + " is too large");
-            }
-            float[] v = new float[(int) n];
             synchronized (r) {
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) r.nextGaussian();
-                }
+                return dev.diffusionlab.noise.Gaussian.noise(manager, shape, r); // stage 1's seeded draws
             }
-            return manager.create(v, shape);
         };
     }
 

@@ -56,7 +56,7 @@ public final class UNetVerifier implements CaseVerifier {
             for (String field : c.outputs().keySet()) {
                 NDArray a = field.equals("sample") ? out : captured.get(field);
                 res.add(a == null ? new ReferenceCases.Comparison(c.id(), field, Double.NaN, Double.NaN, false, "not produced")
-                        : TextEncoderVerifier.compare(cases, c, field, a));
+                        : cases.compareOutput(c, field, a));
             }
             return res;
         }

@@ -23,7 +23,7 @@ public final class VaeVerifier implements CaseVerifier {
             List<ReferenceCases.Comparison> out = new ArrayList<>();
             if (c.kind().equals("vae_decode")) {
                 NDArray img = vae.decode(cases.tensor(c.input("z"), m));
-                out.add(TextEncoderVerifier.compare(cases, c, "sample", img));
+                out.add(cases.compareOutput(c, "sample", img));
             } else {
                 DiagonalGaussian d = vae.encode(cases.tensor(c.input("x"), m));
                 for (String field : c.outputs().keySet()) {
@@ -34,7 +34,7 @@ public final class VaeVerifier implements CaseVerifier {
                         default -> null;
                     };
                     out.add(a == null ? new ReferenceCases.Comparison(c.id(), field, Double.NaN, Double.NaN, false, "unknown output field")
-                            : TextEncoderVerifier.compare(cases, c, field, a));
+                            : cases.compareOutput(c, field, a));
                 }
             }
             return out;

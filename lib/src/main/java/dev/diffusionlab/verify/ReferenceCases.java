@@ -99,6 +99,25 @@ public final class ReferenceCases implements AutoCloseable {
         return tensors.loadDoubles(name);
     }
 
+    /** Compares {@code actual} with the case's output {@code field} at the case's tolerance for it. */
+    public Comparison compareOutput(Case c, String field, NDArray actual) {
+        return c.compare(field, toDoubles(actual), doubles(c.output(field)));
+    }
+
+    /** Any float array as doubles (via float32). */
+    public static double[] toDoubles(NDArray x) {
+        return toDoubles(x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+    }
+
+    /** Floats as doubles. */
+    public static double[] toDoubles(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+
     /** True when the tensor file holds {@code name}. */
     public boolean has(String name) {
         return tensors.tensors().containsKey(name);

@@ -47,8 +47,8 @@ public final class SchedulerVerifier implements CaseVerifier {
             try (Scheduler s = build(modelFolder, c)) {
                 BetaSchedule b = s.betaSchedule();
                 return List.of(
-                        c.compare("betas", toDoubles(b.betas()), cases.doubles(c.output("betas"))),
-                        c.compare("alphas_cumprod", toDoubles(b.alphasCumprod()), cases.doubles(c.output("alphas_cumprod"))));
+                        c.compare("betas", ReferenceCases.toDoubles(b.betas()), cases.doubles(c.output("betas"))),
+                        c.compare("alphas_cumprod", ReferenceCases.toDoubles(b.alphasCumprod()), cases.doubles(c.output("alphas_cumprod"))));
             }
         }
         return run(modelFolder, cases, c, manager, false);
@@ -91,7 +91,7 @@ public final class SchedulerVerifier implements CaseVerifier {
             NDArray xT = cases.tensor(c.input("x_T"), manager);
             NDArray xInitRef = cases.tensor(c.input("x_init"), manager);
             NDArray x = xT.mul(s.initNoiseSigma());
-            out.add(ReferenceCases.Comparison.of(id, "x_init", doubles(x), doubles(xInitRef), tol));
+            out.add(ReferenceCases.Comparison.of(id, "x_init", ReferenceCases.toDoubles(x), ReferenceCases.toDoubles(xInitRef), tol));
             Worst scaled = new Worst(id, "scaled_model_input", tol);
             Worst model = new Worst(id, "model_output", tol);
             Worst prev = new Worst(id, "prev_sample", tol);
@@ -111,15 +111,15 @@ public final class SchedulerVerifier implements CaseVerifier {
                     NDArray xk = teacherForced ? (k == 0 ? xInitRef : cases.tensor(steps.get(k - 1).getAsJsonObject()
                             .get("prev_sample").getAsString(), sm)) : x;
                     NDArray input = s.scaleModelInput(xk, t);
-                    scaled.add(k, doubles(input), cases.doubles(ps.get("scaled_model_input").getAsString()));
+                    scaled.add(k, ReferenceCases.toDoubles(input), cases.doubles(ps.get("scaled_model_input").getAsString()));
                     NDArray m = teacherForced ? cases.tensor(ps.get("model_output").getAsString(), sm)
                             : input.mul(0.3f).sub((float) (0.02 * (t / 1000.0)));
-                    model.add(k, doubles(m), cases.doubles(ps.get("model_output").getAsString()));
+                    model.add(k, ReferenceCases.toDoubles(m), cases.doubles(ps.get("model_output").getAsString()));
                     StepOutput o = s.step(m, t, xk);
-                    prev.add(k, doubles(o.prevSample()), cases.doubles(ps.get("prev_sample").getAsString()));
+                    prev.add(k, ReferenceCases.toDoubles(o.prevSample()), cases.doubles(ps.get("prev_sample").getAsString()));
                     if (ps.has("pred_original_sample")) {
                         double[] e = cases.doubles(ps.get("pred_original_sample").getAsString());
-                        pred.add(k, o.predOriginalSample() == null ? new double[0] : doubles(o.predOriginalSample()), e);
+                        pred.add(k, o.predOriginalSample() == null ? new double[0] : ReferenceCases.toDoubles(o.predOriginalSample()), e);
                     }
                     NDArray next = o.prevSample();
                     next.attach(manager); // keep the loop sample beyond this step's sub-manager
@@ -136,7 +136,7 @@ public final class SchedulerVerifier implements CaseVerifier {
                 }
             }
             if (!teacherForced) {
-                out.add(ReferenceCases.Comparison.of(id, "final_sample", doubles(finalSample),
+                out.add(ReferenceCases.Comparison.of(id, "final_sample", ReferenceCases.toDoubles(finalSample),
                         cases.doubles(c.output("final_sample")), tol));
             }
             out.add(ReferenceCases.Comparison.exact(id, "noise_draws", new double[] {replay.drawn()}, new double[] {replay.recorded()}));
@@ -235,23 +235,6 @@ public final class SchedulerVerifier implements CaseVerifier {
             return new ReferenceCases.Comparison(caseId, field + "[" + count + " steps]", worst.maxAbsError(), worst.bound(),
                     failed == 0, "worst at step " + worstStep + (failed > 0 ? ", " + failed + " steps fail" : "") + worst.note());
         }
-    }
-
-    static double[] doubles(NDArray a) {
-        float[] f = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
-    }
-
-    private static double[] toDoubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 
     private static double[] nullToEmpty(double[] a) {

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.diffusionlab.clip.CLIPTextModel;
-import dev.diffusionlab.clip.TextEncoderVerifier;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.vae.AutoencoderKL;
@@ -25,7 +24,7 @@ class ReducedPrecisionTest {
     static final double REL = 0.02;
 
     private static double relErr(NDArray actual, double[] expected) {
-        double[] a = TextEncoderVerifier.toDoubles(actual);
+        double[] a = ReferenceCases.toDoubles(actual);
         double err = 0;
         double max = 0;
         for (int i = 0; i < a.length; i++) {
