@@ -11,7 +11,9 @@ public final class Main {
             + "  toy2d      train a toy 2D diffusion model and write samples\n"
             + "  bench      speed and memory figures: ./dlab bench unet|text-encoder|vae-decode|pipeline|attention|toy2d ...\n"
             + "  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the embedded random one)\n"
-            + "  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)\n";
+            + "  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)\n"
+            + "  train-shapes   train the shapes-world text-to-image model on CPU (diffusers folder out)\n"
+            + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model\n";
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
@@ -29,6 +31,8 @@ public final class Main {
             case "bench" -> BenchCommand.run(rest);
             case "generate" -> GenerateCommand.run(rest);
             case "make-default-model" -> MakeDefaultModelCommand.run(rest);
+            case "train-shapes" -> TrainShapesCommand.run(rest);
+            case "eval-shapes" -> EvalShapesCommand.run(rest);
             default -> {
                 System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
                 yield 2;

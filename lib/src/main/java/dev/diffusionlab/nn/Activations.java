@@ -15,12 +15,12 @@ public final class Activations {
 
     /** Exact gelu: 0.5·x·(1 + erf(x/√2)), PyTorch's default (approximate="none"). */
     public static NDArray gelu(NDArray x) {
-        return x.mul(x.mul(1.0 / Math.sqrt(2.0)).erf().add(1.0)).mul(0.5);
+        return Ops.mul(x.mul(Ops.mul(x, 1.0 / Math.sqrt(2.0)).erf().add(1.0)), 0.5);
     }
 
     /** quick_gelu(x) = x·σ(1.702x), the activation of OpenAI CLIP (SD 1.x text encoder). */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(Activation.sigmoid(x.mul(1.702)));
+        return x.mul(Activation.sigmoid(Ops.mul(x, 1.702)));
     }
 
     /** The activation named by a config field ("silu", "swish", "gelu", "quick_gelu"); the error names the field. */

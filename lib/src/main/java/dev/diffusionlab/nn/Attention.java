@@ -111,7 +111,7 @@ public final class Attention extends Module {
             query = query.toType(DataType.FLOAT32, false);
             key = key.toType(DataType.FLOAT32, false);
         }
-        NDArray scores = query.batchMatMul(key.transpose(0, 2, 1)).mul(scale); // (BH, N, d)·(BH, d, M) -> (BH, N, M)
+        NDArray scores = Ops.mul(query.batchMatMul(key.transpose(0, 2, 1)), scale); // (BH, N, d)·(BH, d, M) -> (BH, N, M)
         if (causal) {
             scores = scores.add(causalMask(x, (int) n, scores.getDataType()));
         }

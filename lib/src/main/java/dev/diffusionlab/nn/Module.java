@@ -217,7 +217,7 @@ public abstract class Module {
         }
         for (Map.Entry<String, Param> e : slots.entrySet()) {
             NDArray src = state.get(e.getKey());
-            NDArray v = src.toType(dtype, true);
+            NDArray v = Ops.copy(src, dtype);
             v.attach(weights);
             set(e.getValue(), v, dtype);
         }

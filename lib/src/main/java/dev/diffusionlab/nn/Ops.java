@@ -32,8 +32,43 @@ public final class Ops {
      */
     public static NDArray constant(NDManager manager, float[] data, Shape shape, DataType dtype) {
         try (NDArray wrapped = manager.create(data, shape)) {
-            return wrapped.toType(dtype, true);
+            return copy(wrapped, dtype);
         }
+    }
+
+    /**
+     * A copy of {@code x} as {@code dtype} in new torch-owned memory, in {@code x}'s manager. DJL's
+     * {@code toType(sameType, true)} does NOT copy (torch's {@code to()} returns the same storage), so
+     * a "copy" of an array made from Java data would still read that Java buffer after it is freed —
+     * in training this showed as weights turning NaN once the garbage collector ran.
+     */
+    public static NDArray copy(NDArray x, DataType dtype) {
+        return x.getDataType() == dtype ? x.duplicate() : x.toType(dtype, false);
+    }
+
+    /**
+     * {@code x · s} with the scalar in torch-owned memory. DJL's {@code x.mul(0.5)} wraps the number in
+     * a Java buffer and closes it at once, yet autograd keeps that tensor to compute x's gradient: once
+     * the garbage collector frees the buffer the backward pass reads freed memory (random NaN weights
+     * in training). Every scalar product or quotient on a path that may be trained goes through here.
+     */
+    public static NDArray mul(NDArray x, double s) {
+        try (NDArray c = scalar(x, s)) {
+            return x.mul(c);
+        }
+    }
+
+    /** {@code x / s}, for the same reason as {@link #mul(NDArray, double)}. */
+    public static NDArray div(NDArray x, double s) {
+        try (NDArray c = scalar(x, s)) {
+            return x.div(c);
+        }
+    }
+
+    private static NDArray scalar(NDArray x, double s) {
+        // fp32 like the double DJL would pass (torch reads a 0-dim operand in fp32 for fp16/fp32 math)
+        DataType t = x.getDataType() == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+        return x.getManager().full(new Shape(), (float) s, t);
     }
 
     /** A reshaped view of a parameter that belongs to {@code like}'s manager (not the weights'). */

@@ -41,7 +41,7 @@ public final class ResnetBlock2D extends Module {
             h = conv2.forward(act.apply(norm2.forward(h)));
             NDArray skip = convShortcut != null ? convShortcut.forward(in) : in;
             NDArray o = skip.add(h);
-            return outputScaleFactor == 1f ? o : o.div(outputScaleFactor);
+            return outputScaleFactor == 1f ? o : Ops.div(o, outputScaleFactor);
         });
     }
 }

@@ -114,7 +114,7 @@ public final class ForwardProcess {
         NDManager parent = x0.getManager();
         Random rng = new Random(seed);
         NDArray[] kept = new NDArray[timesteps.length];
-        NDArray x = x0.toType(DataType.FLOAT32, true);
+        NDArray x = dev.diffusionlab.nn.Ops.copy(x0, DataType.FLOAT32);
         for (int s = 0; s <= last; s++) {
             NDArray next;
             try (NDManager sub = parent.newSubManager()) {

@@ -182,7 +182,7 @@ public final class UNet2DConditionModel extends Model {
 
     /** Sinusoidal embedding (diffusers' get_timestep_embedding, fp32) then linear_1, act, linear_2: (B, 4·C0). */
     private NDArray timeEmbedding(NDArray timestep, long batch, NDManager m) {
-        NDArray t = timestep.toType(DataType.FLOAT32, true); // a copy, so the caller's array stays where it is
+        NDArray t = Ops.copy(timestep, DataType.FLOAT32); // a copy, so the caller's array stays where it is
         t.attach(m);
         if (t.getShape().dimension() == 0 || t.size() == 1) {
             t = t.reshape(1).broadcast(batch); // () -> (B)

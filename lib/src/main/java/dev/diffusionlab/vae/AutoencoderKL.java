@@ -79,7 +79,7 @@ public final class AutoencoderKL extends Model {
         NDArray moments = quantConv != null ? quantConv.forward(h) : h;
         NDList mv = moments.split(2, 1); // (B, 2·latent, h, w) -> 2 × (B, latent, h, w)
         NDArray logvar = mv.get(1).clip(-30.0, 20.0);
-        return new DiagonalGaussian(mv.get(0), logvar, logvar.mul(0.5).exp());
+        return new DiagonalGaussian(mv.get(0), logvar, Ops.mul(logvar, 0.5).exp());
     }
 
     /** Latents (B, latent, h, w) (already divided by the scaling factor) -> raw images (B, 3, 8h, 8w). */

@@ -1,0 +1,102 @@
+package dev.diffusionlab.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.pipeline.DefaultModel;
+import dev.diffusionlab.pipeline.StableDiffusionPipeline;
+import dev.diffusionlab.shapes.ShapesEval;
+import dev.diffusionlab.shapes.ShapesWorld;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * {@code ./dlab eval-shapes [--model DIR] [--samples N] ...}: generates captions of the shapes world,
+ * reads the images back and scores the attention maps; prints the accuracy and faithfulness tables and
+ * ends with the line "N passed, M failed" over the targets (exit status 1 when one failed).
+ */
+public final class EvalShapesCommand {
+    private EvalShapesCommand() {}
+
+    static final String HELP = String.join("\n",
+            "usage: ./dlab eval-shapes [options]",
+            "",
+            "Caption accuracy (colour, shape, position, size, count) of a shapes-world model at several guidance scales,",
+            "on held-in and held-out captions, and the faithfulness of its cross-attention maps (pointing game, top-k IoU).",
+            "",
+            "  --model DIR        diffusers folder (default: the embedded default model)",
+            "  --samples N        captions per split (default 100)",
+            "  --guidance LIST    comma-separated guidance scales (default 1,3,7.5)",
+            "  --steps N          denoising steps (default 25)",
+            "  --seed S           seed of the starting noise (default 0)",
+            "  --out DIR          also write quality.csv, attention.csv and targets.csv there");
+
+    /** Runs the command; returns the exit status. */
+    public static int run(String[] args) {
+        try {
+            return execute(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("eval-shapes: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int execute(String[] args) {
+        Path model = null;
+        Path out = null;
+        ShapesEval.Config d = ShapesEval.Config.defaults(100);
+        int samples = d.samples();
+        double[] guidances = d.guidances();
+        int steps = d.steps();
+        long seed = d.seed();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    System.out.println(HELP);
+                    return 0;
+                }
+                case "--model" -> model = Path.of(Args.value(args, i++, a));
+                case "--out" -> out = Path.of(Args.value(args, i++, a));
+                case "--samples" -> samples = Args.parseInt(Args.value(args, i++, a), a);
+                case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
+                case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
+                case "--guidance" -> {
+                    String v = Args.value(args, i++, a);
+                    guidances = Arrays.stream(v.split(",")).mapToDouble(s -> Args.parseDouble(s, a)).toArray();
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
+            }
+        }
+        ShapesEval.Config config = new ShapesEval.Config(samples, guidances, steps, seed, ShapesWorld.Config.defaults());
+        Path dir = model != null ? model : DefaultModel.folder();
+        Engines.startAndReport();
+        ShapesEval.Report r;
+        try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(dir, Device.cpu(), DataType.FLOAT32);
+             NDManager m = Engines.newCpuManager()) {
+            if (sd.vaeScaleFactor() * sd.unet().config().sampleSize() != config.world().size()) {
+                throw new IllegalArgumentException(dir + " makes " + sd.vaeScaleFactor() * sd.unet().config().sampleSize()
+                        + "-pixel images, the shapes world is " + config.world().size() + " pixels: not a shapes-world model");
+            }
+            System.out.println("model " + dir + ": " + samples + " captions per split, guidance " + Arrays.toString(guidances)
+                    + ", " + steps + " steps, seed " + seed);
+            r = ShapesEval.run(sd, config, m);
+        }
+        if (out != null) {
+            try {
+                Files.createDirectories(out);
+                r.qualityTable().write().csv(out.resolve("quality.csv").toString());
+                r.attentionTable().write().csv(out.resolve("attention.csv").toString());
+                r.targetTable().write().csv(out.resolve("targets.csv").toString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(out + ": cannot write the tables: " + e.getMessage(), e);
+            }
+        }
+        System.out.print(r.text());
+        return r.failed() == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.diffusionlab.cli;
+
+import dev.diffusionlab.shapes.ShapesTrainer;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * {@code ./dlab train-shapes [--minutes N] [--out DIR] [--seed S] ...}: trains the shapes-world
+ * text-to-image model (VAE, then text encoder + UNet) on CPU and writes a diffusers folder; a rerun
+ * with the same {@code --out} resumes from {@code <DIR>-checkpoint}.
+ */
+public final class TrainShapesCommand {
+    private TrainShapesCommand() {}
+
+    static final String HELP = String.join("\n",
+            "usage: ./dlab train-shapes [options]",
+            "",
+            "Trains the shapes-world model (AutoencoderKL, then CLIPTextModel + UNet2DConditionModel) with DJL autograd",
+            "and writes a diffusers folder. A rerun with the same --out resumes from <out>-checkpoint.",
+            "",
+            "  --out DIR          output diffusers folder (default shapes-model)",
+            "  --minutes N        wall-clock budget; the VAE gets a quarter (default: none, run all steps)",
+            "  --seed S           seed of weights and data (default 0)",
+            "  --vae-steps N      VAE steps (default 1500)",
+            "  --unet-steps N     text encoder + UNet steps (default 6000)",
+            "  --batch N          images per step (default 16)",
+            "  --checkpoint-every N  steps between checkpoints (default 250)",
+            "  --tiny             tiny architectures (smoke runs)",
+            "  --fp32             write float32 weights (default float16)",
+            "  --quiet            no progress bars");
+
+    /** Runs the command; returns the exit status. */
+    public static int run(String[] args) {
+        try {
+            return execute(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("train-shapes: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int execute(String[] args) {
+        ShapesTrainer.Config c = ShapesTrainer.Config.standard();
+        Path out = Path.of("shapes-model");
+        double minutes = 0;
+        long seed = 0;
+        Integer vaeSteps = null;
+        Integer unetSteps = null;
+        Integer batch = null;
+        int every = c.checkpointEvery();
+        boolean tiny = false;
+        boolean fp16 = true;
+        boolean progress = true;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    System.out.println(HELP);
+                    return 0;
+                }
+                case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--minutes" -> minutes = number(args, ++i, a);
+                case "--seed" -> seed = (long) number(args, ++i, a);
+                case "--vae-steps" -> vaeSteps = (int) number(args, ++i, a);
+                case "--unet-steps" -> unetSteps = (int) number(args, ++i, a);
+                case "--batch" -> batch = (int) number(args, ++i, a);
+                case "--checkpoint-every" -> every = (int) number(args, ++i, a);
+                case "--tiny" -> tiny = true;
+                case "--fp32" -> fp16 = false;
+                case "--quiet" -> progress = false;
+                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
+            }
+        }
+        if (minutes < 0) {
+            throw new IllegalArgumentException("--minutes must be ≥ 0, got " + minutes);
+        }
+        if (tiny) {
+            c = ShapesTrainer.Config.tiny(c.vaeSteps(), c.unetSteps());
+        }
+        c = c.withSteps(vaeSteps != null ? vaeSteps : c.vaeSteps(), unetSteps != null ? unetSteps : c.unetSteps())
+                .withSeed(seed).withBudget(minutes * 60, every, progress).withFp16(fp16);
+        if (batch != null) {
+            c = new ShapesTrainer.Config(c.models(), c.world(), c.vaeSteps(), c.unetSteps(), batch, c.vaeLr(), c.unetLr(),
+                    c.klWeight(), c.captionDropout(), c.seed(), c.checkpointEvery(), c.maxSeconds(), c.fp16(), c.progress());
+        }
+        long t0 = System.nanoTime();
+        ShapesTrainer.Result r = new ShapesTrainer(c).train(out);
+        System.out.printf(Locale.ROOT, "VAE: %d/%d steps, %.3f s/step, last mse %s%n", r.vaeStepsDone(), c.vaeSteps(),
+                r.vaeSecondsPerStep(), last(r.vaeLosses()));
+        System.out.printf(Locale.ROOT, "UNet + text encoder: %d/%d steps, %.3f s/step, last loss %s%n", r.unetStepsDone(), c.unetSteps(),
+                r.unetSecondsPerStep(), last(r.unetLosses()));
+        System.out.printf(Locale.ROOT, "scaling_factor %.5f; wrote %s (checkpoint %s) in %.1f s%n", r.scalingFactor(), out,
+                ShapesTrainer.checkpointFor(out), (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    private static String last(java.util.List<Float> l) {
+        if (l.isEmpty()) {
+            return "-";
+        }
+        int k = Math.min(20, l.size());
+        double m = l.subList(l.size() - k, l.size()).stream().mapToDouble(Float::doubleValue).average().orElse(Double.NaN);
+        return String.format(Locale.ROOT, "%.4f (mean of last %d)", m, k);
+    }
+
+    private static String value(String[] args, int i, String opt) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(opt + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static double number(String[] args, int i, String opt) {
+        String v = value(args, i, opt);
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(opt + " needs a number, got '" + v + "'");
+        }
+    }
+}

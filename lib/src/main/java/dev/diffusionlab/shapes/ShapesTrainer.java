@@ -1,0 +1,534 @@
+package dev.diffusionlab.shapes;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.training.util.ProgressBar;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.diffusionlab.clip.CLIPTextConfig;
+import dev.diffusionlab.clip.CLIPTextModel;
+import dev.diffusionlab.clip.CLIPTokenizer;
+import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.nn.ConfigJson;
+import dev.diffusionlab.nn.Module;
+import dev.diffusionlab.nn.Ops;
+import dev.diffusionlab.safetensors.SafetensorsWriter;
+import dev.diffusionlab.schedulers.BetaSchedule;
+import dev.diffusionlab.unet.UNet2DConditionModel;
+import dev.diffusionlab.vae.AutoencoderKL;
+import dev.diffusionlab.vae.DiagonalGaussian;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * Trains the shapes-world text-to-image model with the stage-3 classes and DJL autograd on CPU:
+ * first the {@link AutoencoderKL} (reconstruction MSE + a small KL term), then the
+ * {@link CLIPTextModel} and {@link UNet2DConditionModel} together on the frozen VAE's scaled latents
+ * (epsilon prediction on SD's scaled-linear schedule, captions dropped to "" for classifier-free
+ * guidance). Adam per phase; a checkpoint folder (the three models + {@code trainer_state.json}) is
+ * written every {@code checkpointEvery} steps and a rerun resumes from it (Adam's moments restart,
+ * which its bias correction handles). The result is a diffusers folder.
+ *
+ * <pre>{@code
+ * ShapesTrainer.Result r = new ShapesTrainer(ShapesTrainer.Config.standard()).train(Path.of("shapes-model"));
+ * try (StableDiffusionPipeline p = StableDiffusionPipeline.load(Path.of("shapes-model"))) { ... }
+ * }</pre>
+ */
+public final class ShapesTrainer {
+    /**
+     * @param models architectures
+     * @param world the data
+     * @param vaeSteps VAE optimiser steps
+     * @param unetSteps UNet + text encoder optimiser steps
+     * @param batchSize images per step
+     * @param vaeLr VAE learning rate
+     * @param unetLr UNet and text encoder learning rate
+     * @param klWeight weight of the per-element KL term
+     * @param captionDropout probability of training on the empty caption
+     * @param seed seed of the weights and of every random draw
+     * @param checkpointEvery steps between checkpoints (0: only at the end of each phase)
+     * @param maxSeconds wall-clock budget (≤ 0: none); the VAE gets a quarter of it
+     * @param fp16 write the final weights as float16
+     * @param progress show progress bars
+     */
+    public record Config(ShapesModels models, ShapesWorld.Config world, int vaeSteps, int unetSteps, int batchSize, double vaeLr,
+                         double unetLr, double klWeight, double captionDropout, long seed, int checkpointEvery, double maxSeconds,
+                         boolean fp16, boolean progress) {
+        public Config {
+            if (vaeSteps < 0 || unetSteps < 0 || batchSize < 1) {
+                throw new IllegalArgumentException("steps must be ≥ 0 and batch ≥ 1: vaeSteps " + vaeSteps + ", unetSteps " + unetSteps
+                        + ", batchSize " + batchSize);
+            }
+            if (world.size() != models.imageSize()) {
+                throw new IllegalArgumentException("world image size " + world.size() + " != model image size " + models.imageSize());
+            }
+        }
+
+        /** The shipped model's recipe. */
+        public static Config standard() {
+            return new Config(ShapesModels.standard(), ShapesWorld.Config.defaults(), 1500, 6000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0,
+                    250, 0, true, true);
+        }
+
+        /** A smoke-test recipe: tiny models, few steps. */
+        public static Config tiny(int vaeSteps, int unetSteps) {
+            return new Config(ShapesModels.tiny(), ShapesWorld.Config.defaults(), vaeSteps, unetSteps, 8, 3e-3, 2e-3, 1e-3, 0.1, 0,
+                    0, 0, false, false);
+        }
+
+        public Config withSteps(int vae, int unet) {
+            return new Config(models, world, vae, unet, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, checkpointEvery,
+                    maxSeconds, fp16, progress);
+        }
+
+        public Config withSeed(long s) {
+            return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, s,
+                    checkpointEvery, maxSeconds, fp16, progress);
+        }
+
+        public Config withBudget(double seconds, int every, boolean showProgress) {
+            return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, every,
+                    seconds, fp16, showProgress);
+        }
+
+        public Config withFp16(boolean f) {
+            return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed,
+                    checkpointEvery, maxSeconds, f, progress);
+        }
+    }
+
+    /** Loss per step of each phase (this run only), steps done in total, mean seconds per step and the VAE's scaling factor. */
+    public record Result(List<Float> vaeLosses, List<Float> unetLosses, int vaeStepsDone, int unetStepsDone,
+                         double vaeSecondsPerStep, double unetSecondsPerStep, double scalingFactor, Path folder) {}
+
+    private static final String STATE = "trainer_state.json";
+    /** Per-step log kept with the checkpoint and written into the model folder: phase,step,loss,grad_norm. */
+    public static final String LOG = "training_log.csv";
+    private static final String LOG_HEADER = "phase,step,loss,grad_norm";
+    private final List<String> log = new ArrayList<>();
+    private final Config config;
+    private final ShapesWorld world;
+    private final BetaSchedule betas = BetaSchedule.of("scaled_linear", 0.00085, 0.012, 1000);
+
+    public ShapesTrainer(Config config) {
+        this.config = config;
+        this.world = new ShapesWorld(config.world());
+    }
+
+    /** The checkpoint folder used for {@code out}: a sibling named {@code <out>-checkpoint}. */
+    public static Path checkpointFor(Path out) {
+        Path abs = out.toAbsolutePath().normalize();
+        return abs.resolveSibling(abs.getFileName() + "-checkpoint");
+    }
+
+    /** Trains (resuming from {@link #checkpointFor}(out) when it exists) and writes the diffusers folder {@code out}. */
+    public Result train(Path out) {
+        Engines.start();
+        Path ckpt = checkpointFor(out);
+        JsonObject state = readState(ckpt);
+        readLog(ckpt, state);
+        int vaeDone = state == null ? 0 : state.get("vae_step").getAsInt();
+        int unetDone = state == null ? 0 : state.get("unet_step").getAsInt();
+        boolean vaeFinished = state != null && state.get("vae_finished").getAsBoolean();
+        double scaling = state == null ? 1.0 : state.get("scaling_factor").getAsDouble();
+        long start = System.nanoTime();
+        double budget = config.maxSeconds();
+        ShapesModels m = config.models();
+        Path tokDir = ckpt.resolve("tokenizer");
+        ShapesVocabulary.write(tokDir, m.maxLength());
+        CLIPTokenizer tokenizer = CLIPTokenizer.fromFolder(tokDir);
+        int seed = (int) config.seed();
+        try (AutoencoderKL vae = state == null ? AutoencoderKL.random(AutoencoderKL.parseConfig(m.vaeJson(1.0), "shapes vae"), Device.cpu(),
+                DataType.FLOAT32, seed) : AutoencoderKL.fromPretrained(ckpt.resolve("vae"), Device.cpu(), DataType.FLOAT32);
+             CLIPTextModel te = state == null ? CLIPTextModel.random(CLIPTextConfig.from(ConfigJson.parse(m.textEncoderJson(), "shapes te")),
+                     Device.cpu(), DataType.FLOAT32, seed + 1) : CLIPTextModel.fromPretrained(ckpt.resolve("text_encoder"), Device.cpu(), DataType.FLOAT32);
+             UNet2DConditionModel unet = state == null ? UNet2DConditionModel.random(UNet2DConditionModel.parseConfig(m.unetJson(), "shapes unet"),
+                     Device.cpu(), DataType.FLOAT32, seed + 2) : UNet2DConditionModel.fromPretrained(ckpt.resolve("unet"), Device.cpu(), DataType.FLOAT32);
+             NDManager base = Engines.newCpuManager()) {
+            if (state != null) {
+                // loaded weights may wrap the safetensors buffers; Adam updates in place, so give each model its own copies
+                for (dev.diffusionlab.nn.Model model : List.of(vae, te, unet)) {
+                    try (NDManager copies = base.newSubManager()) {
+                        Map<String, NDArray> own = new LinkedHashMap<>();
+                        model.stateDict().forEach((k, v) -> own.put(k, v.duplicate())); // a real copy, off the read-only mapping
+                        model.loadStateDict(own, model.weightsManager(), model.dtype());
+                        own.values().forEach(a -> a.attach(copies));
+                    }
+                }
+            }
+            List<Float> vaeLosses = new ArrayList<>();
+            List<Float> unetLosses = new ArrayList<>();
+            double vaeSec = 0;
+            double unetSec = 0;
+            if (!vaeFinished) {
+                double vaeBudget = budget > 0 ? budget / 4 : 0;
+                long t0 = System.nanoTime();
+                int before = vaeDone;
+                vaeDone = trainVae(vae, vaeDone, base, vaeLosses, start, vaeBudget, ckpt, te, unet, tokenizer);
+                vaeSec = vaeDone > before ? (System.nanoTime() - t0) / 1e9 / (vaeDone - before) : 0;
+                scaling = measureScaling(vae, base);
+                vaeFinished = true;
+                saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetDone, true, scaling);
+            }
+            long t1 = System.nanoTime();
+            int before = unetDone;
+            unetDone = trainUnet(vae, te, unet, tokenizer, scaling, unetDone, vaeDone, base, unetLosses, start, budget, ckpt);
+            unetSec = unetDone > before ? (System.nanoTime() - t1) / 1e9 / (unetDone - before) : 0;
+            saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetDone, true, scaling);
+            writeFolder(out, vae, te, unet, scaling);
+            return new Result(vaeLosses, unetLosses, vaeDone, unetDone, vaeSec, unetSec, scaling, out);
+        }
+    }
+
+    // ---------------------------------------------------------------- VAE
+
+    private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, Path ckpt,
+                         CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok) {
+        Optimizer adam = adam(config.vaeLr());
+        vae.setRequiresGradient(true);
+        ProgressBar bar = config.progress() ? new ProgressBar("VAE", config.vaeSteps()) : null;
+        int step = done;
+        while (step < config.vaeSteps() && !overBudget(start, budget)) {
+            Random rnd = rng(1, step);
+            try (NDManager sm = base.newSubManager()) {
+                NDArray x = images(step, rnd, sm).images;
+                float loss;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    DiagonalGaussian d = vae.encode(x);
+                    NDArray z = d.sample(gaussian(d.mean().getShape(), rnd, sm));
+                    NDArray rec = vae.decode(z);
+                    NDArray mse = rec.sub(x).square().mean();
+                    // KL(N(mean, var) || N(0, 1)) per latent element
+                    NDArray kl = Ops.mul(d.mean().square().add(d.logvar().exp()).sub(1).sub(d.logvar()).mean(), 0.5);
+                    NDArray total = mse.add(Ops.mul(kl, config.klWeight()));
+                    gc.backward(total);
+                    loss = mse.getFloat();
+                }
+                double norm = update(adam, List.of(Map.entry("vae.", vae)), sm);
+                losses.add(loss);
+                log.add(String.format(Locale.ROOT, "vae,%d,%.6f,%.5f", step + 1, loss, norm));
+            }
+            step++;
+            if (bar != null) {
+                bar.update(step - 1, String.format(Locale.ROOT, "mse %.4f", losses.get(losses.size() - 1)));
+            }
+            if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+                saveCheckpoint(ckpt, vae, te, unet, step, 0, false, 1.0);
+            }
+        }
+        vae.setRequiresGradient(false);
+        return step;
+    }
+
+    /** 1 / std of the VAE's latents over a few batches (diffusers' scaling_factor convention). */
+    private double measureScaling(AutoencoderKL vae, NDManager base) {
+        double sum = 0;
+        double sq = 0;
+        long n = 0;
+        for (int k = 0; k < 4; k++) {
+            Random rnd = rng(3, k);
+            try (NDManager sm = base.newSubManager()) {
+                NDArray x = images(1_000_000 + k, rnd, sm).images;
+                DiagonalGaussian d = vae.encode(x);
+                float[] z = d.sample(gaussian(d.mean().getShape(), rnd, sm)).toFloatArray();
+                for (float v : z) {
+                    sum += v;
+                    sq += v * v;
+                }
+                n += z.length;
+            }
+        }
+        double mean = sum / n;
+        double std = Math.sqrt(Math.max(sq / n - mean * mean, 1e-12));
+        return 1.0 / std;
+    }
+
+    // ---------------------------------------------------------------- UNet + text encoder
+
+    private int trainUnet(AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, double scaling, int done,
+                          int vaeDone, NDManager base, List<Float> losses, long start, double budget, Path ckpt) {
+        Optimizer adam = adam(config.unetLr());
+        unet.setRequiresGradient(true);
+        te.setRequiresGradient(true);
+        float[] abar = betas.alphasCumprod();
+        int b = config.batchSize();
+        ProgressBar bar = config.progress() ? new ProgressBar("UNet + text encoder", config.unetSteps()) : null;
+        int step = done;
+        while (step < config.unetSteps() && !overBudget(start, budget)) {
+            Random rnd = rng(2, step);
+            try (NDManager sm = base.newSubManager()) {
+                Batch batch = images(5_000_000L + step, rnd, sm);
+                NDArray x0;
+                DiagonalGaussian d = vae.encode(batch.images);
+                x0 = Ops.mul(d.sample(gaussian(d.mean().getShape(), rnd, sm)), scaling); // (B, 4, h, w)
+                float[] ts = new float[b];
+                float[] ca = new float[b];
+                float[] cb = new float[b];
+                List<String> captions = new ArrayList<>();
+                for (int i = 0; i < b; i++) {
+                    int t = rnd.nextInt(abar.length);
+                    ts[i] = t;
+                    ca[i] = (float) Math.sqrt(abar[t]);
+                    cb[i] = (float) Math.sqrt(1 - abar[t]);
+                    captions.add(rnd.nextDouble() < config.captionDropout() ? "" : batch.captions.get(i));
+                }
+                NDArray eps = gaussian(x0.getShape(), rnd, sm);
+                Shape col = new Shape(b, 1, 1, 1);
+                NDArray xt = x0.mul(sm.create(ca, col)).add(eps.mul(sm.create(cb, col))); // sqrt(ᾱ)x0 + sqrt(1-ᾱ)ε
+                NDArray ids = tok.encodeBatch(captions, sm); // (B, maxLength)
+                float loss;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray ctx = te.encode(ids).lastHiddenState(); // (B, L, D)
+                    NDArray pred = unet.forward(xt, sm.create(ts), ctx);
+                    NDArray mse = pred.sub(eps).square().mean();
+                    gc.backward(mse);
+                    loss = mse.getFloat();
+                }
+                double norm = update(adam, List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
+                losses.add(loss);
+                log.add(String.format(Locale.ROOT, "unet,%d,%.6f,%.5f", step + 1, loss, norm));
+            }
+            step++;
+            if (bar != null) {
+                bar.update(step - 1, String.format(Locale.ROOT, "loss %.4f", losses.get(losses.size() - 1)));
+            }
+            if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+                saveCheckpoint(ckpt, vae, te, unet, vaeDone, step, true, scaling);
+            }
+        }
+        unet.setRequiresGradient(false);
+        te.setRequiresGradient(false);
+        return step;
+    }
+
+    /** Largest global gradient norm before clipping (diffusers' training scripts use max_grad_norm = 1). */
+    static final double MAX_GRAD_NORM = 1.0;
+
+    /**
+     * DJL's Adam without its own clipping: its {@code clipGrad} only clamps from above
+     * ({@code clamp_max_}), which biases every update towards negative gradients. We clip by global
+     * norm ourselves, as {@code torch.nn.utils.clip_grad_norm_} does.
+     */
+    private static Optimizer adam(double lr) {
+        return Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) lr)).build();
+    }
+
+    /**
+     * Clips the gradients of all {@code models} to one global L2 norm, then one Adam step per parameter
+     * (DJL's update also zeroes each gradient: PyTorch accumulates them otherwise). Returns the norm
+     * before clipping.
+     */
+    private static double update(Optimizer adam, List<Map.Entry<String, Module>> models, NDManager sm) {
+        Map<String, NDArray[]> wg = new LinkedHashMap<>();
+        double sq = 0;
+        for (Map.Entry<String, Module> m : models) {
+            for (Map.Entry<String, NDArray> e : m.getValue().namedParameters().entrySet()) {
+                NDArray g = e.getValue().getGradient(); // a new handle on the gradient tensor: attach it to the step
+                g.attach(sm);
+                sq += g.square().sum().getFloat();
+                wg.put(m.getKey() + e.getKey(), new NDArray[] {e.getValue(), g});
+            }
+        }
+        double norm = Math.sqrt(sq);
+        if (!Double.isFinite(norm)) {
+            throw new IllegalStateException("gradient norm is " + norm + ": training diverged (lower the learning rate)");
+        }
+        if (norm > MAX_GRAD_NORM) {
+            float f = (float) (MAX_GRAD_NORM / (norm + 1e-6));
+            for (NDArray[] p : wg.values()) {
+                try (NDArray c = sm.full(new Shape(), f, p[1].getDataType())) {
+                    p[1].muli(c);
+                }
+            }
+        }
+        wg.forEach((k, p) -> adam.update(k, p[0], p[1]));
+        return norm;
+    }
+
+    // ---------------------------------------------------------------- data
+
+    private record Batch(NDArray images, List<String> captions) {}
+
+    /** A batch of world images (B, 3, S, S) in [-1, 1] and their captions; sample indices come from the step. */
+    private Batch images(long step, Random rnd, NDManager sm) {
+        int b = config.batchSize();
+        int s = config.world().size();
+        float[] px = new float[b * 3 * s * s];
+        List<String> captions = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            ShapesSample sample = world.sample(step * b + i, ShapesWorld.Split.TRAIN);
+            captions.add(sample.caption());
+            BufferedImage img = sample.image();
+            int off = i * 3 * s * s;
+            for (int y = 0; y < s; y++) {
+                for (int x = 0; x < s; x++) {
+                    int rgb = img.getRGB(x, y);
+                    int p = y * s + x;
+                    px[off + p] = ((rgb >> 16) & 0xFF) / 127.5f - 1f;
+                    px[off + s * s + p] = ((rgb >> 8) & 0xFF) / 127.5f - 1f;
+                    px[off + 2 * s * s + p] = (rgb & 0xFF) / 127.5f - 1f;
+                }
+            }
+        }
+        return new Batch(sm.create(px, new Shape(b, 3, s, s)), captions);
+    }
+
+    private static NDArray gaussian(Shape shape, Random rnd, NDManager sm) {
+        float[] v = new float[(int) shape.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return sm.create(v, shape);
+    }
+
+    /** Every random draw of a step comes from (seed, phase, step), so a resumed run sees the same data. */
+    private Random rng(int phase, long step) {
+        return new Random(config.seed() * 1_000_003L + phase * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L);
+    }
+
+    private static boolean overBudget(long start, double budget) {
+        return budget > 0 && (System.nanoTime() - start) / 1e9 >= budget;
+    }
+
+    // ---------------------------------------------------------------- checkpoints and output
+
+    /** The log of a resumed run, cut to the checkpoint's steps (rows after it were never saved with weights). */
+    private void readLog(Path ckpt, JsonObject state) {
+        log.clear();
+        Path f = ckpt.resolve(LOG);
+        if (state == null || !Files.isRegularFile(f)) {
+            return;
+        }
+        int vae = state.get("vae_step").getAsInt();
+        int unet = state.get("unet_step").getAsInt();
+        try {
+            for (String row : Files.readAllLines(f)) {
+                String[] c = row.split(",");
+                if (c.length == 4 && !row.equals(LOG_HEADER)) {
+                    int st = Integer.parseInt(c[1]);
+                    if (c[0].equals("vae") ? st <= vae : st <= unet) {
+                        log.add(row);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(f + ": cannot read the training log: " + e.getMessage(), e);
+        }
+    }
+
+    private void writeLog(Path f) throws IOException {
+        Files.writeString(f, LOG_HEADER + "\n" + String.join("\n", log) + (log.isEmpty() ? "" : "\n"));
+    }
+
+    private static JsonObject readState(Path ckpt) {
+        Path f = ckpt.resolve(STATE);
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        try {
+            JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+            for (String k : List.of("vae_step", "unet_step", "vae_finished", "scaling_factor")) {
+                if (!o.has(k)) {
+                    throw new IllegalArgumentException(f + ": no '" + k + "' (not a shapes trainer checkpoint)");
+                }
+            }
+            return o;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(f + ": cannot read the checkpoint state: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the models and the step counts into a fresh folder, then swaps it in (a crash never leaves half a checkpoint). */
+    private void saveCheckpoint(Path ckpt, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, int vaeStep, int unetStep,
+                                boolean vaeFinished, double scaling) {
+        Path tmp = ckpt.resolveSibling(ckpt.getFileName() + ".tmp");
+        try {
+            deleteTree(tmp);
+            writeModels(tmp, vae, te, unet, scaling, false);
+            ShapesVocabulary.write(tmp.resolve("tokenizer"), config.models().maxLength());
+            writeLog(tmp.resolve(LOG));
+            Files.writeString(tmp.resolve(STATE), String.format(Locale.ROOT,
+                    "{\"vae_step\": %d, \"unet_step\": %d, \"vae_finished\": %s, \"scaling_factor\": %s, \"seed\": %d}%n",
+                    vaeStep, unetStep, vaeFinished, Double.toString(scaling), config.seed()));
+            deleteTree(ckpt);
+            Files.move(tmp, ckpt, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(ckpt + ": cannot write the checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    private void writeFolder(Path out, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling) {
+        try {
+            for (String c : List.of("vae", "unet", "text_encoder", "tokenizer", "scheduler")) {
+                deleteTree(out.resolve(c));
+            }
+            writeModels(out, vae, te, unet, scaling, config.fp16());
+            ShapesVocabulary.write(out.resolve("tokenizer"), config.models().maxLength());
+            Files.createDirectories(out.resolve("scheduler"));
+            Files.writeString(out.resolve("scheduler/scheduler_config.json"), ShapesModels.schedulerJson());
+            Files.writeString(out.resolve("model_index.json"), ShapesModels.modelIndexJson());
+            writeLog(out.resolve(LOG));
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": cannot write the model folder: " + e.getMessage(), e);
+        }
+    }
+
+    private void writeModels(Path dir, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling, boolean fp16)
+            throws IOException {
+        ShapesModels m = config.models();
+        writeComponent(dir.resolve("vae"), "config.json", m.vaeJson(scaling), "diffusion_pytorch_model.safetensors", vae, fp16);
+        writeComponent(dir.resolve("unet"), "config.json", m.unetJson(), "diffusion_pytorch_model.safetensors", unet, fp16);
+        writeComponent(dir.resolve("text_encoder"), "config.json", m.textEncoderJson().replace("\"float32\"", fp16 ? "\"float16\"" : "\"float32\""),
+                "model.safetensors", te, fp16);
+    }
+
+    private static void writeComponent(Path dir, String configName, String configJson, String weightsName, Module model, boolean fp16)
+            throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(configName), configJson);
+        Map<String, NDArray> sd = model.stateDict();
+        if (!fp16) {
+            SafetensorsWriter.write(dir.resolve(weightsName), sd, Map.of("format", "pt"));
+            return;
+        }
+        try (NDManager tmp = Engines.newCpuManager()) {
+            Map<String, NDArray> half = new LinkedHashMap<>();
+            sd.forEach((k, v) -> {
+                NDArray h = v.toType(DataType.FLOAT16, true);
+                h.attach(tmp);
+                half.put(k, h);
+            });
+            SafetensorsWriter.write(dir.resolve(weightsName), half, Map.of("format", "pt"));
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}
