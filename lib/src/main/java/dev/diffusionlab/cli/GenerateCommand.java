@@ -30,7 +30,8 @@ public final class GenerateCommand {
     static final String USAGE = """
             usage: ./dlab generate --prompt TEXT --out FILE.png [options]
               --model DIR          diffusers Stable Diffusion folder (default: $DLAB_MODEL, else the embedded
-                                   random-weight toy-data/models/sd-tiny-random, whose images are noise)
+                                   trained shapes-world model toy-data/models/shapes-world: 32×32 images from
+                                   captions like "a red circle on the left and a small blue square at the bottom")
               --prompt TEXT        what to draw
               --negative TEXT      negative prompt (default "")
               --steps N            denoising steps, >= 1 (default 20)
@@ -92,7 +93,7 @@ public final class GenerateCommand {
                 r.size(o.height, o.width);
             }
             out.println(engine.engine() + " " + engine.version() + " on " + engine.device() + ", " + dtypeName(dtype)
-                    + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : " — model " + o.model));
+                    + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : DefaultModel.isShapesWorld(o.model) ? " — shapes-world model " + o.model + " (32×32; it knows captions like \"a red circle on the left\")" : " — model " + o.model));
             long t0 = System.nanoTime();
             StableDiffusionPipeline.Result res;
             double wallMs;

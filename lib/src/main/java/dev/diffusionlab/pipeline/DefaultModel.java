@@ -22,22 +22,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The model the notebooks and {@code ./dlab generate} use when no real weights are given: a small
- * <b>random-weight</b> Stable Diffusion folder in the real diffusers layout, made by our own code (no
- * download, no third-party vocabulary). Its images are structured noise; the point is that every stage
- * of the pipeline runs, at the shapes of the real thing, in seconds on a laptop CPU.
+ * The models the notebooks and {@code ./dlab generate} use when no real weights are given, both in the
+ * real diffusers layout and made by our own code (no download, no third-party vocabulary):
+ * <ul>
+ *   <li>{@link #folder()}'s default, {@code toy-data/models/shapes-world}: the shapes-world model
+ *       <b>trained</b> by {@code ./dlab train-shapes} (32×32 images of coloured shapes from captions such
+ *       as "a red circle on the left"), so generations and attention maps are real;</li>
+ *   <li>{@link #randomFolder()}, {@code toy-data/models/sd-tiny-random}: a <b>random-weight</b> SD-shaped
+ *       folder (77-token CLIP, 64×64) whose images are structured noise, for tests and benches of the
+ *       machinery at SD's shapes.</li>
+ * </ul>
  *
  * <pre>{@code
- * Path dir = DefaultModel.folder();           // $DLAB_MODEL, -Ddlab.model, else toy-data/models/sd-tiny-random
- * boolean noise = DefaultModel.isRandomDefault(dir);
+ * Path dir = DefaultModel.folder();           // $DLAB_MODEL, -Ddlab.model, else toy-data/models/shapes-world
+ * boolean shapes = DefaultModel.isShapesWorld(dir);   // prompts must then be shapes-world captions
+ * boolean noise = DefaultModel.isRandomDefault(DefaultModel.randomFolder());
  * DefaultModel.create(Path.of("/tmp/sd-tiny"), DefaultModel.SEED);   // what ./dlab make-default-model does
  * }</pre>
  */
 public final class DefaultModel {
     /** The seed of the committed folder. */
     public static final long SEED = 20240601L;
-    /** The committed folder, relative to the repository root. */
+    /** The committed random-weight folder, relative to the repository root. */
     public static final String RELATIVE = "toy-data/models/sd-tiny-random";
+    /** The committed trained shapes-world folder (the default), relative to the repository root. */
+    public static final String SHAPES_RELATIVE = "toy-data/models/shapes-world";
+    /** model_index.json key marking a shapes-world model (diffusers ignores keys starting with "_"). */
+    public static final String SHAPES_MARKER = "_dlab_shapes_world";
     /** model_index.json key marking our random folders (diffusers ignores keys starting with "_"). */
     public static final String MARKER = "_dlab_random_weights";
     /** BPE merges learned for the tokenizer. */
@@ -48,7 +59,7 @@ public final class DefaultModel {
 
     private DefaultModel() {}
 
-    /** {@code $DLAB_MODEL}, else {@code -Ddlab.model}, else the embedded random-weight folder. */
+    /** {@code $DLAB_MODEL}, else {@code -Ddlab.model}, else the embedded trained shapes-world folder. */
     public static Path folder() {
         String p = System.getenv("DLAB_MODEL");
         if (p == null || p.isBlank()) {
@@ -57,17 +68,31 @@ public final class DefaultModel {
         if (p != null && !p.isBlank()) {
             return Path.of(p).toAbsolutePath().normalize();
         }
+        return Paths.home().resolve(SHAPES_RELATIVE);
+    }
+
+    /** The embedded random-weight SD-shaped folder (tests, benches). */
+    public static Path randomFolder() {
         return Paths.home().resolve(RELATIVE);
+    }
+
+    /** True when {@code dir}'s model_index.json marks a shapes-world model (see {@code dev.diffusionlab.shapes}). */
+    public static boolean isShapesWorld(Path dir) {
+        return flag(dir, SHAPES_MARKER);
     }
 
     /** True when {@code dir} is a random-weight folder made by {@link #create} (its images are noise). */
     public static boolean isRandomDefault(Path dir) {
+        return flag(dir, MARKER);
+    }
+
+    private static boolean flag(Path dir, String key) {
         Path index = dir.resolve("model_index.json");
         if (!Files.isRegularFile(index)) {
             return false;
         }
         try {
-            JsonElement e = JsonParser.parseString(Files.readString(index)).getAsJsonObject().get(MARKER);
+            JsonElement e = JsonParser.parseString(Files.readString(index)).getAsJsonObject().get(key);
             return e != null && e.isJsonPrimitive() && e.getAsBoolean();
         } catch (IOException | RuntimeException e) {
             return false;

@@ -196,6 +196,7 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
                 {
                   "_class_name": "StableDiffusionPipeline",
                   "_diffusers_version": "%s",
+                  "_dlab_shapes_world": true,
                   "feature_extractor": [null, null],
                   "image_encoder": [null, null],
                   "requires_safety_checker": false,

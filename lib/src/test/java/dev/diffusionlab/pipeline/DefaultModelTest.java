@@ -68,7 +68,9 @@ class DefaultModelTest {
             }
             System.clearProperty("dlab.model");
             if (System.getenv("DLAB_MODEL") == null) {
-                assertEquals(COMMITTED, DefaultModel.folder());
+                assertEquals(Paths.home().resolve(DefaultModel.SHAPES_RELATIVE), DefaultModel.folder());
+                assertTrue(DefaultModel.isShapesWorld(DefaultModel.folder()), "the embedded default is the trained shapes-world model");
+                assertFalse(DefaultModel.isShapesWorld(COMMITTED));
             }
         } finally {
             if (old != null) {
