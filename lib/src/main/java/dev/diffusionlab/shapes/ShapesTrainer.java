@@ -85,7 +85,7 @@ public final class ShapesTrainer {
 
         /** The shipped model's recipe. */
         public static Config standard() {
-            return new Config(ShapesModels.standard(), ShapesWorld.Config.defaults(), 1500, 6000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0,
+            return new Config(ShapesModels.standard(), ShapesWorld.Config.defaults(), 1500, 12000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0,
                     250, 0, true, true);
         }
 

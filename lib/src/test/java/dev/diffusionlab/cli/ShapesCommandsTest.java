@@ -1,0 +1,58 @@
+package dev.diffusionlab.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.diffusionlab.core.Paths;
+import dev.diffusionlab.pipeline.DefaultModel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShapesCommandsTest {
+    @Test
+    void evalShapesPrintsBothTablesAndEndsWithThePassedFailedLine(@TempDir Path dir) throws Exception {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            rc = EvalShapesCommand.run(new String[] {"--model", Paths.home().resolve(DefaultModel.SHAPES_RELATIVE).toString(),
+                "--samples", "3", "--steps", "3", "--guidance", "1,3", "--out", dir.toString()});
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.print(out);
+        assertTrue(out.contains("caption accuracy") && out.contains("attention faithfulness") && out.contains("pointing"), out);
+        List<String> lines = out.lines().toList();
+        Matcher mt = Pattern.compile("(\\d+) passed, (\\d+) failed").matcher(lines.get(lines.size() - 1));
+        assertTrue(mt.matches(), "last line: " + lines.get(lines.size() - 1));
+        int passed = Integer.parseInt(mt.group(1));
+        int failed = Integer.parseInt(mt.group(2));
+        assertEquals(3, passed + failed);
+        assertEquals(failed == 0 ? 0 : 1, rc);
+        assertEquals(1 + 2 * 2, Files.readAllLines(dir.resolve("quality.csv")).size(), "header + 2 splits × 2 guidances");
+        assertTrue(Files.isRegularFile(dir.resolve("attention.csv")) && Files.isRegularFile(dir.resolve("targets.csv")));
+    }
+
+    @Test
+    void badInputGivesExitStatus2() {
+        assertEquals(2, EvalShapesCommand.run(new String[] {"--samples", "0"}));
+        assertEquals(2, EvalShapesCommand.run(new String[] {"--guidance", "1,x"}));
+        assertEquals(2, EvalShapesCommand.run(new String[] {"--unicorn"}));
+        assertEquals(2, EvalShapesCommand.run(new String[] {"--model", Paths.home().resolve(DefaultModel.RELATIVE).toString()}),
+                "a 64-pixel SD-shaped folder is not a shapes-world model");
+        assertEquals(0, EvalShapesCommand.run(new String[] {"--help"}));
+        assertEquals(2, TrainShapesCommand.run(new String[] {"--minutes", "-1"}));
+        assertEquals(2, TrainShapesCommand.run(new String[] {"--batch", "zero"}));
+        assertEquals(2, TrainShapesCommand.run(new String[] {"--unicorn"}));
+        assertEquals(0, TrainShapesCommand.run(new String[] {"--help"}));
+    }
+}

@@ -1,0 +1,114 @@
+package dev.diffusionlab.shapes;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.core.Paths;
+import dev.diffusionlab.pipeline.DefaultModel;
+import dev.diffusionlab.pipeline.StableDiffusionPipeline;
+import dev.diffusionlab.safetensors.Dtype;
+import dev.diffusionlab.safetensors.SafetensorsFile;
+import dev.diffusionlab.verify.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trained shapes-world model that ships as the embedded default: a complete diffusers folder of
+ * fp16 safetensors under 10 MB, configs with exactly diffusers'/transformers' fields, a training log whose
+ * loss fell, and — with fixed seeds — the quality and attention targets of {@link ShapesEval}.
+ */
+class ShippedShapesModelTest {
+    static final Path DIR = Paths.home().resolve(DefaultModel.SHAPES_RELATIVE);
+
+    private static JsonObject json(Path p) throws Exception {
+        return JsonParser.parseString(Files.readString(p)).getAsJsonObject();
+    }
+
+    @Test
+    void isACompleteDiffusersFolderOfFp16WeightsUnderTenMegabytes() throws Exception {
+        assertTrue(DefaultModel.isShapesWorld(DIR), DIR + " is not marked as the shapes-world model");
+        long total;
+        try (Stream<Path> s = Files.walk(DIR)) {
+            total = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+        assertTrue(total <= 10L * 1024 * 1024, "folder is " + total + " bytes");
+        JsonObject index = json(DIR.resolve("model_index.json"));
+        assertEquals("StableDiffusionPipeline", index.get("_class_name").getAsString());
+        assertEquals("DDIMScheduler", index.getAsJsonArray("scheduler").get(1).getAsString());
+        for (String w : List.of("unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors",
+                "text_encoder/model.safetensors")) {
+            try (SafetensorsFile f = SafetensorsFile.open(DIR.resolve(w))) {
+                for (String k : f.keys()) {
+                    assertEquals(Dtype.F16, f.info(k).dtype(), w + ": " + k);
+                }
+            }
+        }
+        // the configs are exactly what ShapesModels writes for the shipped architecture
+        ShapesModels m = ShapesModels.standard();
+        double scaling = json(DIR.resolve("vae/config.json")).get("scaling_factor").getAsDouble();
+        assertEquals(json(DIR.resolve("unet/config.json")), JsonParser.parseString(m.unetJson()));
+        assertEquals(json(DIR.resolve("vae/config.json")), JsonParser.parseString(m.vaeJson(scaling)));
+        assertEquals(json(DIR.resolve("scheduler/scheduler_config.json")), JsonParser.parseString(ShapesModels.schedulerJson()));
+    }
+
+    @Test
+    void configsHaveExactlyTheFieldsDiffusersWrites() throws Exception {
+        Path ref = Fixtures.model("sd-tiny-v1"); // configs written by diffusers 0.30 / transformers
+        for (String c : List.of("unet/config.json", "vae/config.json", "model_index.json")) {
+            Set<String> want = json(ref.resolve(c)).keySet();
+            Set<String> have = new java.util.TreeSet<>(json(DIR.resolve(c)).keySet());
+            have.remove(DefaultModel.SHAPES_MARKER); // our marker: diffusers ignores unknown keys starting with "_"
+            assertEquals(new java.util.TreeSet<>(want), have, c);
+        }
+        Set<String> te = json(DIR.resolve("text_encoder/config.json")).keySet();
+        assertTrue(te.containsAll(json(ref.resolve("text_encoder/config.json")).keySet()), "text_encoder/config.json lacks fields");
+    }
+
+    @Test
+    void theShippedRunsLossFell() throws Exception {
+        List<String> rows = Files.readAllLines(DIR.resolve(ShapesTrainer.LOG));
+        assertEquals("phase,step,loss,grad_norm", rows.get(0));
+        double[] unet = rows.stream().skip(1).filter(r -> r.startsWith("unet,")).mapToDouble(r -> Double.parseDouble(r.split(",")[2]))
+                .toArray();
+        double[] vae = rows.stream().skip(1).filter(r -> r.startsWith("vae,")).mapToDouble(r -> Double.parseDouble(r.split(",")[2]))
+                .toArray();
+        assertTrue(unet.length >= 1000 && vae.length >= 500, "log has " + vae.length + " VAE and " + unet.length + " UNet steps");
+        assertTrue(mean(unet, unet.length - 200, unet.length) < 0.5 * mean(unet, 0, 200), "UNet loss did not halve");
+        assertTrue(mean(vae, vae.length - 200, vae.length) < 0.2 * mean(vae, 0, 200), "VAE loss did not drop 5×");
+    }
+
+    private static double mean(double[] a, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            s += a[i];
+        }
+        return s / (to - from);
+    }
+
+    @Test
+    void meetsItsQualityAndAttentionTargetsWithFixedSeeds() {
+        ShapesEval.Config config = new ShapesEval.Config(SAMPLES, new double[] {1, 3, 7.5}, STEPS, 0, ShapesWorld.Config.defaults());
+        try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(DIR, Device.cpu(), DataType.FLOAT32);
+             NDManager m = Engines.newCpuManager()) {
+            ShapesEval.Report r = ShapesEval.run(sd, config, m);
+            System.out.print(r.text());
+            for (ShapesEval.Target t : r.targets()) {
+                assertTrue(t.passed(), t.name() + ": " + t.value() + " < " + t.threshold());
+            }
+            assertEquals(2 * 3, r.quality().size());
+            assertEquals(2 * 2 * 2, r.attention().size());
+        }
+    }
+
+    static final int SAMPLES = 48;
+    static final int STEPS = 20;
+}
