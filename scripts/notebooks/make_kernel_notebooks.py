@@ -28,6 +28,7 @@ getting_started = [
     | **02 · A toy 2D diffusion** | In two dimensions we can *see* the learned vector field that points from noise back to data, and how classifier-free guidance bends it towards a class. |
     | **03 · The latent pipeline** | Stable Diffusion denoises in a small latent space: the CLIP tokenizer and text encoder turn the prompt into vectors, the UNet predicts noise, the scheduler steps, and the VAE decodes latents into pixels. |
     | **04 · Cross-attention maps** | Where each word of the prompt "looks" in the image: the UNet's cross-attention maps, token by token. |
+    | **05 · The shapes world** | A small Stable Diffusion trained on captioned shapes, where the true pixels of every word are known: generations, guidance and attention maps checked against ground truth, and what breaks. |
     """),
     code("""
     import dev.diffusionlab.core.*;
