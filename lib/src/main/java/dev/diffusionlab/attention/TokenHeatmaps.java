@@ -117,7 +117,18 @@ public final class TokenHeatmaps {
         return build(groups, labels, words);
     }
 
-    /** The map of one word of the prompt (case-insensitive); a word not in the prompt is an error. */
+    /** The map of the prompt's word number {@code wordIndex} (into {@code prompt().words()}); use it when a word occurs twice. */
+    public Heatmap wordAt(int wordIndex) {
+        for (Heatmap h : words()) {
+            if (h.wordIndex() == wordIndex) {
+                return h;
+            }
+        }
+        throw new IllegalArgumentException("word index " + wordIndex + " has no map in \"" + prompt.prompt() + "\" (words "
+                + prompt.words() + "; words cut off by truncation have none)");
+    }
+
+    /** The map of one word of the prompt (case-insensitive; its first occurrence); a word not in the prompt is an error. */
     public Heatmap word(String word) {
         String w = word.toLowerCase(Locale.ROOT).strip();
         for (Heatmap h : words()) {

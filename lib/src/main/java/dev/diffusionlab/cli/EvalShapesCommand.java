@@ -3,6 +3,7 @@ package dev.diffusionlab.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.attention.LayerFilter;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
@@ -33,6 +34,8 @@ public final class EvalShapesCommand {
             "  --guidance LIST    comma-separated guidance scales (default 1,3,7.5)",
             "  --steps N          denoising steps (default 25)",
             "  --seed S           seed of the starting noise (default 0)",
+            "  --levels LIST      score only the attention maps of these resolution levels (1 = latent size, 2 = half, …;",
+            "                     default: every cross-attention layer)",
             "  --out DIR          also write quality.csv, attention.csv and targets.csv there");
 
     /** Runs the command; returns the exit status. */
@@ -53,6 +56,7 @@ public final class EvalShapesCommand {
         double[] guidances = d.guidances();
         int steps = d.steps();
         long seed = d.seed();
+        LayerFilter layers = LayerFilter.all();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -65,6 +69,10 @@ public final class EvalShapesCommand {
                 case "--samples" -> samples = Args.parseInt(Args.value(args, i++, a), a);
                 case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
                 case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
+                case "--levels" -> {
+                    String v = Args.value(args, i++, a);
+                    layers = LayerFilter.all().resolutions(Arrays.stream(v.split(",")).mapToInt(s -> Args.parseInt(s, a)).toArray());
+                }
                 case "--guidance" -> {
                     String v = Args.value(args, i++, a);
                     guidances = Arrays.stream(v.split(",")).mapToDouble(s -> Args.parseDouble(s, a)).toArray();
@@ -72,7 +80,7 @@ public final class EvalShapesCommand {
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
             }
         }
-        ShapesEval.Config config = new ShapesEval.Config(samples, guidances, steps, seed, ShapesWorld.Config.defaults());
+        ShapesEval.Config config = new ShapesEval.Config(samples, guidances, steps, seed, ShapesWorld.Config.defaults(), layers);
         Path dir = model != null ? model : DefaultModel.folder();
         Engines.startAndReport();
         ShapesEval.Report r;

@@ -3,6 +3,7 @@ package dev.diffusionlab.shapes;
 import ai.djl.ndarray.NDManager;
 import dev.diffusionlab.attention.AttentionCapture;
 import dev.diffusionlab.attention.AttentionRun;
+import dev.diffusionlab.attention.LayerFilter;
 import dev.diffusionlab.attention.TokenHeatmaps;
 import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
@@ -47,8 +48,17 @@ public final class ShapesEval {
      * @param steps denoising steps (the folder's scheduler)
      * @param seed seed of the starting noise
      * @param world the world the captions come from (the model's)
+     * @param attentionLayers the cross-attention layers whose maps are scored (default: all, as DAAM)
      */
-    public record Config(int samples, double[] guidances, int steps, long seed, ShapesWorld.Config world) {
+    public record Config(int samples, double[] guidances, int steps, long seed, ShapesWorld.Config world, LayerFilter attentionLayers) {
+        public Config(int samples, double[] guidances, int steps, long seed, ShapesWorld.Config world) {
+            this(samples, guidances, steps, seed, world, LayerFilter.all());
+        }
+
+        public Config withAttentionLayers(LayerFilter f) {
+            return new Config(samples, guidances, steps, seed, world, f);
+        }
+
         public Config {
             if (samples < 1 || steps < 1 || guidances.length == 0) {
                 throw new IllegalArgumentException("samples and steps must be ≥ 1 and at least one guidance: samples " + samples
@@ -209,7 +219,7 @@ public final class ShapesEval {
         int size = config.world().size();
         List<Sample> out = new ArrayList<>();
         try (NDManager m = manager.newSubManager();
-             AttentionCapture capture = AttentionCapture.builder().build()) {
+             AttentionCapture capture = AttentionCapture.builder().layers(config.attentionLayers()).build()) {
             GenerationRequest req = GenerationRequest.of(prompts.toArray(String[]::new)).guidance(g).steps(config.steps())
                     .size(size, size).seed(config.seed()).progress(false);
             StableDiffusionPipeline.Result r = AttentionRun.generate(sd, req, m, capture);
@@ -256,7 +266,6 @@ public final class ShapesEval {
         for (Sample s : samples) {
             List<ObjectSpec> specs = Caption.parse(s.intended().caption());
             List<Caption.Word> words = Caption.words(specs);
-            List<TokenHeatmaps.Heatmap> maps = s.heatmaps().words();
             for (Caption.Word w : words) {
                 if (w.kind() != kind) {
                     continue;
@@ -265,9 +274,7 @@ public final class ShapesEval {
                 if (mask == null) {
                     continue; // the object was not drawn: nothing to point at (the quality table counts it)
                 }
-                TokenHeatmaps.Heatmap h = maps.stream().filter(x -> x.wordIndex() == w.index()).findFirst().orElseThrow(
-                        () -> new IllegalStateException("no attention map for word " + w.index() + " '" + w.text() + "' of \""
-                                + s.intended().caption() + "\""));
+                TokenHeatmaps.Heatmap h = s.heatmaps().wordAt(w.index());
                 if (!h.label().equals(w.text())) {
                     throw new IllegalStateException("word " + w.index() + " of \"" + s.intended().caption() + "\" is '" + w.text()
                             + "' but the tokenizer's word is '" + h.label() + "'");

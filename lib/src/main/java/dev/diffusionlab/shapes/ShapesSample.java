@@ -23,6 +23,18 @@ public record ShapesSample(BufferedImage image, String caption, List<DrawnObject
     /** A caption word (its index among the caption's words) and the pixels it refers to. */
     public record WordMask(Caption.Word word, boolean[] mask) {}
 
+    /** A mask (row-major, {@code width}·H) as a black image with the masked pixels white, to show beside a heat map. */
+    public static BufferedImage maskImage(boolean[] mask, int width) {
+        if (width <= 0 || mask.length % width != 0) {
+            throw new IllegalArgumentException("mask of " + mask.length + " pixels is not rows of width " + width);
+        }
+        BufferedImage img = new BufferedImage(width, mask.length / width, BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < mask.length; i++) {
+            img.setRGB(i % width, i / width, mask[i] ? 0xFFFFFF : 0x000000);
+        }
+        return img;
+    }
+
     public int width() {
         return image.getWidth();
     }

@@ -85,7 +85,7 @@ public final class ShapesTrainer {
 
         /** The shipped model's recipe. */
         public static Config standard() {
-            return new Config(ShapesModels.standard(), ShapesWorld.Config.defaults(), 1500, 12000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0,
+            return new Config(ShapesModels.standard(), ShapesWorld.Config.defaults(), 1500, 24000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0,
                     250, 0, true, true);
         }
 
@@ -108,6 +108,12 @@ public final class ShapesTrainer {
         public Config withBudget(double seconds, int every, boolean showProgress) {
             return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, every,
                     seconds, fp16, showProgress);
+        }
+
+        /** Another world (e.g. other held-out pairs); its image size must stay the models'. */
+        public Config withWorld(ShapesWorld.Config w) {
+            return new Config(models, w, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, checkpointEvery,
+                    maxSeconds, fp16, progress);
         }
 
         public Config withFp16(boolean f) {

@@ -144,6 +144,11 @@ class AttentionCaptureTest {
             TokenHeatmaps hm = TokenHeatmaps.of(cap.maps(), 0);
             IllegalArgumentException word = assertThrows(IllegalArgumentException.class, () -> hm.word("triangle"));
             assertTrue(word.getMessage().contains("[a, red, circle, above, a, blue, square]"), word.getMessage());
+            // "a" occurs twice: word() gives the first, wordAt() either one
+            assertArrayEquals(hm.word("a").positions(), hm.wordAt(0).positions());
+            assertEquals("a", hm.wordAt(4).label());
+            org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(hm.wordAt(0).positions(), hm.wordAt(4).positions()));
+            assertThrows(IllegalArgumentException.class, () -> hm.wordAt(7));
             assertThrows(IllegalStateException.class, () -> cap.maps().atSteps(0, 1), "per-step maps not kept");
             assertThrows(IllegalArgumentException.class, () -> cap.maps().atLevels(16));
         }

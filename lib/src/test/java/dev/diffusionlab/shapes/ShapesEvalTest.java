@@ -35,6 +35,17 @@ class ShapesEvalTest {
     }
 
     @Test
+    void maskImageIsWhiteExactlyOnTheMask() {
+        java.awt.image.BufferedImage img = ShapesSample.maskImage(mask(6, 1, 5), 3);
+        assertEquals(3, img.getWidth());
+        assertEquals(2, img.getHeight());
+        assertEquals(0xFFFFFF, img.getRGB(1, 0) & 0xFFFFFF);
+        assertEquals(0xFFFFFF, img.getRGB(2, 1) & 0xFFFFFF);
+        assertEquals(0, img.getRGB(0, 0) & 0xFFFFFF);
+        assertThrows(IllegalArgumentException.class, () -> ShapesSample.maskImage(mask(5), 3));
+    }
+
+    @Test
     void evalCaptionsComeFromTheirSplit() {
         ShapesWorld w = new ShapesWorld(ShapesWorld.Config.defaults());
         for (ShapesSample s : ShapesEval.captions(w, ShapesWorld.Split.HELD_OUT, 20)) {
