@@ -82,8 +82,9 @@ class ShippedShapesModelTest {
         double[] vae = rows.stream().skip(1).filter(r -> r.startsWith("vae,")).mapToDouble(r -> Double.parseDouble(r.split(",")[2]))
                 .toArray();
         assertTrue(unet.length >= 1000 && vae.length >= 500, "log has " + vae.length + " VAE and " + unet.length + " UNet steps");
-        assertTrue(mean(unet, unet.length - 200, unet.length) < 0.5 * mean(unet, 0, 200), "UNet loss did not halve");
-        assertTrue(mean(vae, vae.length - 200, vae.length) < 0.2 * mean(vae, 0, 200), "VAE loss did not drop 5×");
+        // ε-prediction loss cannot reach 0 (at large t the noise is unpredictable): the first steps sit near 1
+        assertTrue(mean(unet, unet.length - 500, unet.length) < 0.5 * mean(unet, 0, 20), "UNet loss did not halve");
+        assertTrue(mean(vae, vae.length - 200, vae.length) < 0.1 * mean(vae, 0, 20), "VAE reconstruction error did not drop 10×");
     }
 
     private static double mean(double[] a, int from, int to) {
