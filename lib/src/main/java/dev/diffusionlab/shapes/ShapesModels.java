@@ -25,7 +25,7 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
 
     /** The shipped architecture: 32×32 images, 8×8×4 latents. */
     public static ShapesModels standard() {
-        return new ShapesModels(32, new int[] {16, 32, 32}, 8, 64, 2, 4, 32, new int[] {32, 64, 64}, new int[] {2, 4, 4}, 8);
+        return new ShapesModels(32, new int[] {16, 32, 32}, 8, 64, 2, 4, 32, new int[] {32, 64}, new int[] {2, 4}, 8);
     }
 
     /** A very small one for smoke tests. */

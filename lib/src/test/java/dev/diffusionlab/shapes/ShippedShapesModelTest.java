@@ -74,6 +74,27 @@ class ShippedShapesModelTest {
     }
 
     @Test
+    void weightNamesFollowTheNamesDiffusersWrote() {
+        // the fixture's files were written by diffusers/transformers; block and layer numbers aside, every one
+        // of our tensor names must be one of theirs (our loader is strict, so this is the other direction)
+        Path ref = Fixtures.model("sd-tiny-v1");
+        for (String w : List.of("unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors",
+                "text_encoder/model.safetensors")) {
+            Set<String> theirs = patterns(ref.resolve(w));
+            Set<String> ours = patterns(DIR.resolve(w));
+            Set<String> unknown = new java.util.TreeSet<>(ours);
+            unknown.removeAll(theirs);
+            assertTrue(unknown.isEmpty(), w + ": names diffusers does not write: " + unknown);
+        }
+    }
+
+    private static Set<String> patterns(Path file) {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            return f.keys().stream().map(k -> k.replaceAll("\\.\\d+\\.", ".N.")).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
     void theShippedRunsLossFell() throws Exception {
         List<String> rows = Files.readAllLines(DIR.resolve(ShapesTrainer.LOG));
         assertEquals("phase,step,loss,grad_norm", rows.get(0));
