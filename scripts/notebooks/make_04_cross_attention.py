@@ -31,9 +31,10 @@ Memory stays constant however many steps you run; per-step maps are opt-in (`kee
 > **About the model.** By default (and in CI) this notebook runs on the embedded shapes-world model,
 > `toy-data/models/shapes-world`, which this project trained on 32×32 pictures of one or two coloured
 > shapes with captions such as "a red circle on the left and a blue square on the right". Its maps are
-> **meaningful**: the colour and shape words of an object should light up that object, and notebook 05
-> (`05-shapes-world`) scores exactly that against the ground-truth masks of the shapes world, over many
-> captions. It is still a tiny model: its cross-attention works on an 8×8 grid (the latent) and a 4×4
+> **meaningful**, and notebook 05 (`05-shapes-world`) scores them against the ground-truth masks of the
+> shapes world over many captions: a shape word's map peaks on its object about half the time (chance: about
+> 1 in 20), while colour words' maps mostly do not, because the text encoder is causal and the shape token
+> that follows "red" already carries "red circle". It is still a tiny model: its cross-attention works on an 8×8 grid (the latent) and a 4×4
 > one, so on a 32×32 picture a map is a coarse blob, not an outline, and a small model makes mistakes
 > (a colour can leak onto the other object, an object can come out wrong). One picture is an anecdote;
 > the tables of notebook 05 are the measurement. `DLAB_MODEL=/path/to/stable-diffusion-v1-5` (a
@@ -135,8 +136,8 @@ Each tile is the image with one word's map on top (inferno colour map: black = n
 most). `PER_TOKEN` scales every map to its own maximum, so it shows *where* a word looks regardless of how
 strongly.
 
-What to look for. On the shapes model: do "red" and "circle" light up the same object, and "blue" and
-"square" the other one? Are the position words ("left", "right") on their object or spread out, and the
+What to look for. On the shapes model: does "circle" light up the circle and "square" the square? Does
+"red" follow "circle", or does it look elsewhere (the causal text encoder lets "circle" carry the colour)? Are the position words ("left", "right") on their object or spread out, and the
 function words ("a", "on", "the", "and") diffuse? Compare with the picture above: if the model drew an
 object wrongly, its words may still point at where it drew it. With SD weights, "cat" and "dog" typically
 light up their animals, "sofa" the furniture, and small words are diffuse.

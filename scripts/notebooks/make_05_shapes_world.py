@@ -458,6 +458,14 @@ System.out.println("an object covers " + pct(share) + " of the image on average:
 report.attentionTable()
 """)
 md("""
+Compare the colour rows with the shape rows. On the shipped model the shape words point at their object far
+more often than chance, while the colour words sit near chance. That is not a bug of the maps: CLIP's text
+encoder is **causal**, each token sees only the tokens before it, so the vector at "circle" already means
+"red circle" and the UNet can take both colour and shape from it; the vector at "red" (which has not seen
+"circle" yet) is less useful and gets attention where nothing much is drawn. Try it on a real SD model
+(notebook 04 with `DLAB_MODEL`) and compare an adjective's map with its noun's.
+""")
+md("""
 The project set itself aims for the shipped model (colour and place accuracy on held-in captions, and
 the pointing game for shape words). The table says whether this model meets them:
 """)
