@@ -58,13 +58,13 @@ public final class TrainShapesCommand {
                     System.out.println(HELP);
                     return 0;
                 }
-                case "--out" -> out = Path.of(value(args, ++i, a));
-                case "--minutes" -> minutes = number(args, ++i, a);
-                case "--seed" -> seed = (long) number(args, ++i, a);
-                case "--vae-steps" -> vaeSteps = (int) number(args, ++i, a);
-                case "--unet-steps" -> unetSteps = (int) number(args, ++i, a);
-                case "--batch" -> batch = (int) number(args, ++i, a);
-                case "--checkpoint-every" -> every = (int) number(args, ++i, a);
+                case "--out" -> out = Path.of(Args.value(args, i++, a));
+                case "--minutes" -> minutes = Args.parseDouble(Args.value(args, i++, a), a);
+                case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
+                case "--vae-steps" -> vaeSteps = Args.parseInt(Args.value(args, i++, a), a);
+                case "--unet-steps" -> unetSteps = Args.parseInt(Args.value(args, i++, a), a);
+                case "--batch" -> batch = Args.parseInt(Args.value(args, i++, a), a);
+                case "--checkpoint-every" -> every = Args.parseInt(Args.value(args, i++, a), a);
                 case "--tiny" -> tiny = true;
                 case "--fp32" -> fp16 = false;
                 case "--quiet" -> progress = false;
@@ -101,21 +101,5 @@ public final class TrainShapesCommand {
         int k = Math.min(20, l.size());
         double m = l.subList(l.size() - k, l.size()).stream().mapToDouble(Float::doubleValue).average().orElse(Double.NaN);
         return String.format(Locale.ROOT, "%.4f (mean of last %d)", m, k);
-    }
-
-    private static String value(String[] args, int i, String opt) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(opt + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static double number(String[] args, int i, String opt) {
-        String v = value(args, i, opt);
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " needs a number, got '" + v + "'");
-        }
     }
 }

@@ -295,11 +295,7 @@ public final class ShapesEval {
                 n++;
                 hits += pointing(h.raw(), mask) ? 1 : 0;
                 iouSum += topKIou(h.raw(), mask);
-                int on = 0;
-                for (boolean b : mask) {
-                    on += b ? 1 : 0;
-                }
-                share += on / (double) mask.length;
+                share += area(mask) / (double) mask.length;
             }
         }
         return new Faithfulness(split, g, kind == WordKind.COLOUR ? "colour" : "shape", generated ? "generated" : "intended", n,
@@ -331,10 +327,7 @@ public final class ShapesEval {
     /** IoU of the mask with the map's brightest pixels, as many as the mask has (0 for an empty mask). */
     public static double topKIou(float[] map, boolean[] mask) {
         checkSizes(map, mask);
-        int k = 0;
-        for (boolean b : mask) {
-            k += b ? 1 : 0;
-        }
+        int k = area(mask);
         if (k == 0) {
             return 0;
         }
@@ -348,6 +341,14 @@ public final class ShapesEval {
             inter += mask[order[i]] ? 1 : 0;
         }
         return inter / (double) (2 * k - inter); // |top ∪ mask| = k + k − |∩|
+    }
+
+    private static int area(boolean[] mask) {
+        int n = 0;
+        for (boolean b : mask) {
+            n += b ? 1 : 0;
+        }
+        return n;
     }
 
     private static void checkSizes(float[] map, boolean[] mask) {

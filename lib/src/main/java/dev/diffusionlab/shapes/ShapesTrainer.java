@@ -18,7 +18,9 @@ import dev.diffusionlab.clip.CLIPTokenizer;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.nn.Module;
+import dev.diffusionlab.image.ImageTensors;
 import dev.diffusionlab.nn.Ops;
+import dev.diffusionlab.noise.Gaussian;
 import dev.diffusionlab.safetensors.SafetensorsWriter;
 import dev.diffusionlab.schedulers.BetaSchedule;
 import dev.diffusionlab.unet.UNet2DConditionModel;
@@ -170,17 +172,6 @@ public final class ShapesTrainer {
              UNet2DConditionModel unet = state == null ? UNet2DConditionModel.random(UNet2DConditionModel.parseConfig(m.unetJson(), "shapes unet"),
                      Device.cpu(), DataType.FLOAT32, seed + 2) : UNet2DConditionModel.fromPretrained(ckpt.resolve("unet"), Device.cpu(), DataType.FLOAT32);
              NDManager base = Engines.newCpuManager()) {
-            if (state != null) {
-                // loaded weights may wrap the safetensors buffers; Adam updates in place, so give each model its own copies
-                for (dev.diffusionlab.nn.Model model : List.of(vae, te, unet)) {
-                    try (NDManager copies = base.newSubManager()) {
-                        Map<String, NDArray> own = new LinkedHashMap<>();
-                        model.stateDict().forEach((k, v) -> own.put(k, v.duplicate())); // a real copy, off the read-only mapping
-                        model.loadStateDict(own, model.weightsManager(), model.dtype());
-                        own.values().forEach(a -> a.attach(copies));
-                    }
-                }
-            }
             List<Float> vaeLosses = new ArrayList<>();
             List<Float> unetLosses = new ArrayList<>();
             double vaeSec = 0;
@@ -220,7 +211,7 @@ public final class ShapesTrainer {
                 float loss;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     DiagonalGaussian d = vae.encode(x);
-                    NDArray z = d.sample(gaussian(d.mean().getShape(), rnd, sm));
+                    NDArray z = d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd));
                     NDArray rec = vae.decode(z);
                     NDArray mse = rec.sub(x).square().mean();
                     // KL(N(mean, var) || N(0, 1)) per latent element
@@ -255,7 +246,7 @@ public final class ShapesTrainer {
             try (NDManager sm = base.newSubManager()) {
                 NDArray x = images(1_000_000 + k, rnd, sm).images;
                 DiagonalGaussian d = vae.encode(x);
-                float[] z = d.sample(gaussian(d.mean().getShape(), rnd, sm)).toFloatArray();
+                float[] z = d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)).toFloatArray();
                 for (float v : z) {
                     sum += v;
                     sq += v * v;
@@ -285,7 +276,7 @@ public final class ShapesTrainer {
                 Batch batch = images(5_000_000L + step, rnd, sm);
                 NDArray x0;
                 DiagonalGaussian d = vae.encode(batch.images);
-                x0 = Ops.mul(d.sample(gaussian(d.mean().getShape(), rnd, sm)), scaling); // (B, 4, h, w)
+                x0 = Ops.mul(d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)), scaling); // (B, 4, h, w)
                 float[] ts = new float[b];
                 float[] ca = new float[b];
                 float[] cb = new float[b];
@@ -297,7 +288,7 @@ public final class ShapesTrainer {
                     cb[i] = (float) Math.sqrt(1 - abar[t]);
                     captions.add(rnd.nextDouble() < config.captionDropout() ? "" : batch.captions.get(i));
                 }
-                NDArray eps = gaussian(x0.getShape(), rnd, sm);
+                NDArray eps = Gaussian.noise(sm, x0.getShape(), rnd);
                 Shape col = new Shape(b, 1, 1, 1);
                 NDArray xt = x0.mul(sm.create(ca, col)).add(eps.mul(sm.create(cb, col))); // sqrt(ᾱ)x0 + sqrt(1-ᾱ)ε
                 NDArray ids = tok.encodeBatch(captions, sm); // (B, maxLength)
@@ -376,34 +367,14 @@ public final class ShapesTrainer {
 
     /** A batch of world images (B, 3, S, S) in [-1, 1] and their captions; sample indices come from the step. */
     private Batch images(long step, Random rnd, NDManager sm) {
-        int b = config.batchSize();
-        int s = config.world().size();
-        float[] px = new float[b * 3 * s * s];
+        List<BufferedImage> pictures = new ArrayList<>();
         List<String> captions = new ArrayList<>();
-        for (int i = 0; i < b; i++) {
-            ShapesSample sample = world.sample(step * b + i, ShapesWorld.Split.TRAIN);
+        for (int i = 0; i < config.batchSize(); i++) {
+            ShapesSample sample = world.sample(step * config.batchSize() + i, ShapesWorld.Split.TRAIN);
             captions.add(sample.caption());
-            BufferedImage img = sample.image();
-            int off = i * 3 * s * s;
-            for (int y = 0; y < s; y++) {
-                for (int x = 0; x < s; x++) {
-                    int rgb = img.getRGB(x, y);
-                    int p = y * s + x;
-                    px[off + p] = ((rgb >> 16) & 0xFF) / 127.5f - 1f;
-                    px[off + s * s + p] = ((rgb >> 8) & 0xFF) / 127.5f - 1f;
-                    px[off + 2 * s * s + p] = (rgb & 0xFF) / 127.5f - 1f;
-                }
-            }
+            pictures.add(sample.image());
         }
-        return new Batch(sm.create(px, new Shape(b, 3, s, s)), captions);
-    }
-
-    private static NDArray gaussian(Shape shape, Random rnd, NDManager sm) {
-        float[] v = new float[(int) shape.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) rnd.nextGaussian();
-        }
-        return sm.create(v, shape);
+        return new Batch(ImageTensors.toBatch(sm, pictures), captions);
     }
 
     /** Every random draw of a step comes from (seed, phase, step), so a resumed run sees the same data. */
