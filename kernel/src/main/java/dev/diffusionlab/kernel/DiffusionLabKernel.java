@@ -69,8 +69,12 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
     @Override
     public Object evalRaw(String code) {
         displayedThisCell.clear();
-        String java = magics.apply(code);
-        JShellEngine.Result r = engine.eval(java, io.out, io.err);
+        LineMagics.Cell cell = magics.parse(code);
+        long t0 = System.nanoTime();
+        JShellEngine.Result r = engine.eval(cell.java(), io.out, io.err, cell.hooks());
+        if (cell.timeWholeCell()) {
+            io.out.println(LineMagics.formatWallTime(System.nanoTime() - t0));
+        }
         if (!r.hasValue() || r.value() == null) {
             return null;
         }
