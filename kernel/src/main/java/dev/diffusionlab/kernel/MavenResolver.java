@@ -202,7 +202,9 @@ final class MavenResolver {
     private List<Path> run(List<Dependency> deps, List<RemoteRepository> repos, boolean offline, PrintStream log)
             throws DependencyResolutionException {
         DefaultRepositorySystemSession session = MavenRepositorySystemUtils.newSession();
-        session.setLocalRepositoryManager(system.newLocalRepositoryManager(session, new LocalRepository(localRepository.toFile())));
+        // offline, a jar in the local repository counts whichever remote (or mirror id) it once came from
+        session.setLocalRepositoryManager(system.newLocalRepositoryManager(session,
+                new LocalRepository(localRepository.toFile(), offline ? "simple" : "default")));
         session.setOffline(offline);
         session.setSystemProperties(System.getProperties()); // POM profiles activate on os/java properties
         session.setConfigProperty("aether.connector.connectTimeout", 10_000);
