@@ -107,6 +107,7 @@ final class Javadocs {
                 Path jar = Path.of(URI.create(s.substring(4, s.indexOf("!/"))));
                 String name = jar.getFileName().toString();
                 roots.add(jar.resolveSibling(name.substring(0, name.length() - 4) + "-sources.jar"));
+                roots.addAll(localRepositorySources(jar)); // a copy (lib/target/lib/x.jar): its sources jar in ~/.m2
             } else if (s.startsWith("file:")) {
                 Path file = Path.of(URI.create(s));
                 // walk up from pkg/Cls.class to the class folder
@@ -128,6 +129,31 @@ final class Javadocs {
             // no source roots for this class
         }
         return roots;
+    }
+
+    /** {@code g/a/v/a-v-sources.jar} in the local Maven repository, from the jar's {@code pom.properties}. */
+    private static List<Path> localRepositorySources(Path jar) {
+        try (java.util.jar.JarFile jf = new java.util.jar.JarFile(jar.toFile())) {
+            var entry = jf.stream().filter(e -> e.getName().startsWith("META-INF/maven/") && e.getName().endsWith("/pom.properties"))
+                    .findFirst();
+            if (entry.isEmpty()) {
+                return List.of();
+            }
+            java.util.Properties p = new java.util.Properties();
+            try (var in = jf.getInputStream(entry.get())) {
+                p.load(in);
+            }
+            String g = p.getProperty("groupId");
+            String a = p.getProperty("artifactId");
+            String v = p.getProperty("version");
+            if (g == null || a == null || v == null) {
+                return List.of();
+            }
+            return List.of(MavenResolver.defaultLocalRepository().resolve(g.replace('.', '/')).resolve(a).resolve(v)
+                    .resolve(a + "-" + v + "-sources.jar"));
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 
     private FileSystem zip(Path jar) {

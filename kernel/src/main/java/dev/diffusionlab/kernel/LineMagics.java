@@ -115,11 +115,33 @@ final class LineMagics {
         return new Cell(String.join("\n", lines), new JShellEngine.Hooks(before, timed), timeCell);
     }
 
-    /** Parses and runs the cell's magics right away and returns the Java that remains (for tests and tools). */
-    String apply(String cell) {
-        Cell c = parse(cell);
-        c.hooks().before().values().forEach(Runnable::run);
-        return c.java();
+    /**
+     * The cell with its magics overwritten by spaces (same length, so cursor offsets still hold): what
+     * completion, inspection and is_complete look at. A {@code %time} line keeps its statement.
+     */
+    static String maskMagics(String cell) {
+        String[] lines = cell.split("\n", -1);
+        int first = 0;
+        while (first < lines.length && lines[first].isBlank()) {
+            first++;
+        }
+        if (first < lines.length) {
+            Matcher cm = CELL_MAGIC.matcher(lines[first]);
+            if (cm.matches()) {
+                boolean pom = cm.group(1).equals("loadFromPOM");
+                for (int i = first; i < (pom ? lines.length : first + 1); i++) {
+                    lines[i] = " ".repeat(lines[i].length());
+                }
+            }
+        }
+        for (int i : magicLines(lines)) {
+            Matcher m = MAGIC.matcher(lines[i]);
+            if (m.matches()) {
+                lines[i] = m.group(2).equals("time") ? m.group(1) + " ".repeat("%time".length()) + m.group(3)
+                        : " ".repeat(lines[i].length());
+            }
+        }
+        return String.join("\n", lines);
     }
 
     private Runnable action(String name, String args, int line) {

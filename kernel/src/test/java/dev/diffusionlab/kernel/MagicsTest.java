@@ -107,6 +107,17 @@ class MagicsTest {
     }
 
     @Test
+    void maskedMagicsKeepOffsetsForCompletionAndInspection() {
+        String cell = "%jars a.jar\n%time Math.ab";
+        String masked = LineMagics.maskMagics(cell);
+        assertEquals("           \n      Math.ab", masked);
+        assertTrue(engine.complete(masked, cell.length()).matches().contains("abs("));
+        assertEquals("complete", engine.isComplete(LineMagics.maskMagics("%%loadFromPOM\n<dependency>")));
+        assertEquals("complete", engine.isComplete(LineMagics.maskMagics("%maven a:b:1")));
+        assertEquals("    ", engine.isComplete(LineMagics.maskMagics("%%time\nfor (int i = 0; i < 3; i++) {")));
+    }
+
+    @Test
     void timePrintsWallTimeAndKeepsTheDeclaration() {
         Object[] r = run("%time long total = java.util.stream.LongStream.range(0, 1000).sum();\ntotal");
         assertEquals(499500L, r[0]);
@@ -158,7 +169,8 @@ class MagicsTest {
         LineMagics m = new LineMagics(engine, () -> { }, new MavenResolver(local,
                 List.of(MavenResolver.repository("central", MavenResolver.CENTRAL)), true));
         LineMagics.Cell c = m.parse("%maven commons-cli:commons-cli:1.9.0");
-        engine.eval(c.java(), null, null, c.hooks());
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        engine.eval(c.java(), quiet, quiet, c.hooks());
         assertEquals(true, engine.eval("new org.apache.commons.cli.Options().addOption(\"q\", false, \"quick\").hasOption(\"q\")").value());
     }
 }
