@@ -30,8 +30,11 @@ javac -d "$TMP/jar/classes" "$TMP/jar/src/demo/Hello.java"
 jar cf "$TMP/jar/hello.jar" -C "$TMP/jar/classes" .
 
 echo "== protocol checks"
-DLAB_QUICK=1 DLAB_KERNEL_E2E=passed-through DEMO_JAR_DIR="$TMP/jar" "$PY" - <<'PYEOF'
-import base64, json, os, struct, sys, time
+# %maven works offline from the local repository: the resolver jars the kernel build itself downloaded there
+RESOLVER_VERSION="$(sed -n 's:.*<maven.resolver.version>\(.*\)</maven.resolver.version>.*:\1:p' kernel/pom.xml)"
+DLAB_QUICK=1 DLAB_KERNEL_E2E=passed-through DEMO_JAR_DIR="$TMP/jar" DLAB_MAVEN_OFFLINE=1 RESOLVER_VERSION="$RESOLVER_VERSION" \
+  "$PY" - <<'PYEOF'
+import base64, json, os, re, struct, sys, time
 from jupyter_client.manager import KernelManager
 
 failures = []
@@ -154,6 +157,44 @@ try:
     reply, outs = run(f"%jars {jar_dir}/*.jar\nnew demo.Hello().hi()")
     res = of(outs, "execute_result")
     check(res and res[0]["data"]["text/plain"] == "hi from jar", "%jars adds a jar (glob) to the classpath", outs)
+
+    reply, outs = run('String template = """\n%s has %d legs\n""";\nint legs = 17\n    %5;\nString.format(template, "a cat", legs)')
+    res = of(outs, "execute_result")
+    check(reply["status"] == "ok" and res and res[0]["data"]["text/plain"] == "a cat has 2 legs\n",
+          "%-lines in a text block and a continuation line run as Java", outs)
+
+    v = os.environ["RESOLVER_VERSION"]
+    reply, outs = run(f"%maven org.apache.maven.resolver:maven-resolver-util:{v}")
+    text = "".join(s["text"] for s in of(outs, "stream"))
+    check(reply["status"] == "ok" and f"maven-resolver-api:jar:{v}" in text and "added 2 classpath entries" in text,
+          "%maven resolves offline from the local repository, with its dependency", outs)
+    # util (the artifact) used with api (its dependency)
+    reply, outs = run('org.eclipse.aether.util.artifact.ArtifactIdUtils.toId(new org.eclipse.aether.artifact.DefaultArtifact("g:a:1.0"))')
+    res = of(outs, "execute_result")
+    check(res and res[0]["data"]["text/plain"] == "g:a:jar:1.0", "the %maven artifact's classes work in the next cell", outs)
+
+    reply, outs = run("%time int answer = 6 * 7;\nanswer")
+    text = "".join(s["text"] for s in of(outs, "stream"))
+    res = of(outs, "execute_result")
+    check(text.startswith("Wall time: ") and res and res[0]["data"]["text/plain"] == "42", "%time prints a wall time, keeps the declaration", outs)
+    reply, outs = run("%%time\nThread.sleep(50);")
+    text = "".join(s["text"] for s in of(outs, "stream"))
+    check(re.fullmatch(r"Wall time: [0-9.]+ (ms|s)\n", text) is not None, "%%time prints the cell's wall time", text)
+
+    code = "boolean q = dev.diffusionlab.core.Quick.isOn();"
+    kc.inspect(code, code.index("isOn") + 2)
+    rep = kc.get_shell_msg(timeout=60)["content"]
+    doc = rep.get("data", {}).get("text/plain", "")
+    check(rep.get("found") and "isOn()" in doc and "True in quick mode." in doc, "inspection under the cursor shows the javadoc", rep)
+
+    reply, outs = run('var bar = dev.diffusionlab.core.Progress.bar("e2e bar", 3);\n'
+                      'for (int i = 0; i < 3; i++) { Thread.sleep(250); bar.update(i, "step " + i); }')
+    shown, upd = of(outs, "display_data"), of(outs, "update_display_data")
+    html0 = shown[0]["data"].get("text/html", "") if shown else ""
+    check("<progress" in html0 and "e2e bar" in html0 and upd
+          and all(u["transient"]["display_id"] == shown[0]["transient"]["display_id"] for u in upd)
+          and 'value="3"' in upd[-1]["data"]["text/html"] and "3/3" in upd[-1]["data"]["text/plain"],
+          f"progress bar: one display_data, {len(upd)} update_display_data in place, ends at 3/3", outs)
 
     msg_id = kc.complete("Math.ab", 7)
     rep = kc.get_shell_msg(timeout=30)

@@ -69,8 +69,12 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
     @Override
     public Object evalRaw(String code) {
         displayedThisCell.clear();
-        String java = magics.apply(code);
-        JShellEngine.Result r = engine.eval(java, io.out, io.err);
+        LineMagics.Cell cell = magics.parse(code);
+        long t0 = System.nanoTime();
+        JShellEngine.Result r = engine.eval(cell.java(), io.out, io.err, cell.hooks());
+        if (cell.timeWholeCell()) {
+            io.out.println(LineMagics.formatWallTime(System.nanoTime() - t0));
+        }
         if (!r.hasValue() || r.value() == null) {
             return null;
         }
@@ -86,19 +90,19 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
 
     @Override
     public DisplayData inspect(String code, int at, boolean extraDetail) {
-        String doc = engine.documentation(code, at);
+        String doc = engine.documentation(LineMagics.maskMagics(code), at);
         return doc.isEmpty() ? null : new DisplayData(doc);
     }
 
     @Override
     public ReplacementOptions complete(String code, int at) {
-        JShellEngine.Completion c = engine.complete(code, at);
+        JShellEngine.Completion c = engine.complete(LineMagics.maskMagics(code), at);
         return new ReplacementOptions(c.matches(), c.start(), c.end());
     }
 
     @Override
     public String isComplete(String code) {
-        String r = engine.isComplete(code);
+        String r = engine.isComplete(LineMagics.maskMagics(code));
         return switch (r) {
             case "complete" -> IS_COMPLETE_YES;
             case "invalid" -> IS_COMPLETE_BAD;

@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
 import dev.diffusionlab.clip.TokenizedPrompt;
-import ai.djl.training.util.ProgressBar;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.image.ImageTensors;
 import dev.diffusionlab.schedulers.NoiseSource;
@@ -258,7 +257,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 }
                 latents = init.toType(dtype, false).mul(scheduler.initNoiseSigma());
             }
-            ProgressBar bar = r.progress ? new ProgressBar("denoising", timesteps.length) : null;
+            dev.diffusionlab.core.Progress bar = r.progress ? dev.diffusionlab.core.Progress.bar("denoising", timesteps.length) : null;
             long tLoop = System.nanoTime();
             for (int i = 0; i < timesteps.length; i++) {
                 double t = timesteps[i];

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.training.util.ProgressBar;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.diffusionlab.clip.CLIPTextConfig;
@@ -202,7 +201,7 @@ public final class ShapesTrainer {
                          CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok) {
         Optimizer adam = adam(config.vaeLr());
         vae.setRequiresGradient(true);
-        ProgressBar bar = config.progress() ? new ProgressBar("VAE", config.vaeSteps()) : null;
+        dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("VAE", config.vaeSteps()) : null;
         int step = done;
         while (step < config.vaeSteps() && !overBudget(start, budget)) {
             Random rnd = rng(1, step);
@@ -268,7 +267,7 @@ public final class ShapesTrainer {
         te.setRequiresGradient(true);
         float[] abar = betas.alphasCumprod();
         int b = config.batchSize();
-        ProgressBar bar = config.progress() ? new ProgressBar("UNet + text encoder", config.unetSteps()) : null;
+        dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("UNet + text encoder", config.unetSteps()) : null;
         int step = done;
         while (step < config.unetSteps() && !overBudget(start, budget)) {
             Random rnd = rng(2, step);

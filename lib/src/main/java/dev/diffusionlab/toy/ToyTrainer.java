@@ -11,7 +11,6 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.training.util.ProgressBar;
 import dev.diffusionlab.core.Quick;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -139,7 +138,7 @@ public final class ToyTrainer {
         DoubleColumn emaCol = DoubleColumn.create("ema");
         long start = System.nanoTime();
         try (Trainer trainer = new Trainer(model.djlModel(), tc)) {
-            ProgressBar bar = config.progress() ? new ProgressBar("toy2d training", config.steps()) : null;
+            dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("toy2d training", config.steps()) : null;
             float[] xt = new float[2 * b];
             float[] target = new float[2 * b];
             float[] ts = new float[b];
