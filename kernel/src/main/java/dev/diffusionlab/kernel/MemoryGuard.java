@@ -1,0 +1,165 @@
+package dev.diffusionlab.kernel;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
+import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * Turns heap exhaustion in a cell into an error reply for that cell instead of a dead kernel.
+ * <ul>
+ * <li>Watchdog: after every garbage collection the heap still in use is compared with the limit; when a
+ * full collection leaves more than {@link #STOP_FRACTION} of {@code -Xmx} in use while a cell runs, the
+ * cell is stopped at once ({@link Target#stopForMemory}), before the JVM thrashes or throws. Above the
+ * fraction after a young collection (which may count old garbage) a full collection is requested to check.</li>
+ * <li>Reserve: a block of heap ({@link #reserveBytes()}) held while cells run and dropped on the first
+ * {@link OutOfMemoryError} (in the cell thread, the shell thread or any other), so the error reply, the
+ * {@code idle} status and the next cell's compilation still have room. It is re-taken before a later cell
+ * once the heap has room for it again.</li>
+ * </ul>
+ * Objects the notebook still references stay in memory: the error message tells the user to drop them.
+ */
+final class MemoryGuard {
+    /** Fraction of the heap limit still in use after a full collection at which the running cell is stopped. */
+    static final double STOP_FRACTION = Double.parseDouble(System.getProperty("dlab.kernel.memoryStop", "0.9"));
+    private static final long MB = 1 << 20;
+    // Kernel log: System.err as it was at start (cells switch System.err to the notebook)
+    private static final PrintStream LOG = System.err;
+
+    /** The engine side: is a cell running, and stop it. */
+    interface Target {
+        boolean isRunning();
+
+        void stopForMemory(String why);
+    }
+
+    private static volatile byte[] reserve;
+    private static volatile boolean installed;
+
+    private final Target target;
+    private final Set<String> heapPools;
+    private final NotificationListener listener = (n, handback) -> onGc(n.getType(), n.getUserData());
+    private final AtomicLong lastCheckRequest = new AtomicLong();
+
+    private MemoryGuard(Target target) {
+        this.target = target;
+        this.heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
+    }
+
+    /**
+     * Watches the heap for {@code target}, takes the reserve and makes every thread's uncaught
+     * OutOfMemoryError release it (the kernel's own threads included).
+     */
+    static MemoryGuard install(Target target) {
+        MemoryGuard g = new MemoryGuard(target);
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof NotificationEmitter emitter) {
+                emitter.addNotificationListener(g.listener, null, null);
+            }
+        }
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof OutOfMemoryError) {
+                releaseReserve();
+            }
+            if (previous != null) {
+                previous.uncaughtException(thread, e);
+            } else {
+                LOG.println("[diffusionlab kernel] uncaught in thread \"" + thread.getName() + "\": " + e);
+            }
+        });
+        installed = true;
+        armReserve();
+        return g;
+    }
+
+    /** Size of the reserve: 5 % of the heap limit, between 8 MB and 128 MB. */
+    static long reserveBytes() {
+        return Math.max(8 * MB, Math.min(128 * MB, Runtime.getRuntime().maxMemory() / 20));
+    }
+
+    /** Takes the reserve if it is not held and the heap has room for three times its size. */
+    static void armReserve() {
+        if (!installed || reserve != null) {
+            return;
+        }
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long size = reserveBytes();
+        if (free < 3 * size) {
+            return; // the heap is still full of what the notebook keeps: try again before a later cell
+        }
+        try {
+            reserve = new byte[(int) size];
+        } catch (OutOfMemoryError e) {
+            reserve = null;
+        }
+    }
+
+    /** Drops the reserve so that the kernel can reply; call first thing on an OutOfMemoryError. */
+    static void releaseReserve() {
+        reserve = null;
+    }
+
+    static boolean reserveHeld() {
+        return reserve != null;
+    }
+
+    private void onGc(String type, Object data) {
+        if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(type) || !target.isRunning()) {
+            return;
+        }
+        GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) data);
+        long used = 0;
+        for (var e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+            if (heapPools.contains(e.getKey())) {
+                used += e.getValue().getUsed();
+            }
+        }
+        long max = Runtime.getRuntime().maxMemory();
+        if (used < STOP_FRACTION * max) {
+            return;
+        }
+        if (info.getGcAction().contains("major")) {
+            target.stopForMemory(String.format("the Java heap is nearly full (%d MB of the %d MB limit still in use "
+                    + "after a full garbage collection)", used / MB, max / MB));
+        } else {
+            requestFullCollection();
+        }
+    }
+
+    /** A young collection left the heap nearly full (old garbage included): a full one tells (at most every 2 s). */
+    private void requestFullCollection() {
+        long now = System.nanoTime();
+        long last = lastCheckRequest.get();
+        if (last != 0 && now - last < 2_000_000_000L || !lastCheckRequest.compareAndSet(last, now)) {
+            return;
+        }
+        Thread t = new Thread(System::gc, "dlab-memory-check");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Stops watching (the reserve and the uncaught-exception handler stay). */
+    void close() {
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof NotificationEmitter emitter) {
+                try {
+                    emitter.removeNotificationListener(listener);
+                } catch (javax.management.ListenerNotFoundException ignored) {
+                    // never added to this collector
+                }
+            }
+        }
+    }
+}
