@@ -96,7 +96,7 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
 
     /** Runs the cell with batched output (all of it sent before this returns), heap exhaustion as an error. */
     private JShellEngine.Result evalBatched(String java) {
-        MemoryGuard.armReserve();
+        MemoryGuard.cellStarting();
         try {
             return engine.eval(java, output.out, output.err);
         } catch (OutOfMemoryError e) { // in JShell's own work on this thread (compiling, reporting)

@@ -91,6 +91,10 @@ final class InProcessExecutionControl extends DirectExecutionControl {
             running = null;
         }
         lastStopped = stopRequested;
+        if (lastStopped && failure[0] == null) {
+            // the stop landed after the snippet's own outcome (e.g. inside the catch above): still a stopped cell
+            failure[0] = new ThreadDeath();
+        }
         if (failure[0] != null) {
             lastFailure = failure[0];
             throw new InvocationTargetException(failure[0]);

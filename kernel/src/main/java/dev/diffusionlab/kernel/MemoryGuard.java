@@ -18,9 +18,10 @@ import java.util.stream.Collectors;
  * Turns heap exhaustion in a cell into an error reply for that cell instead of a dead kernel.
  * <ul>
  * <li>Watchdog: after every garbage collection the heap still in use is compared with the limit; when a
- * full collection leaves more than {@link #STOP_FRACTION} of {@code -Xmx} in use while a cell runs, the
- * cell is stopped at once ({@link Target#stopForMemory}), before the JVM thrashes or throws. Above the
- * fraction after a young collection (which may count old garbage) a full collection is requested to check.</li>
+ * full collection leaves more than {@link #STOP_FRACTION} of {@code -Xmx} in use while a cell runs, and
+ * that cell added at least {@link #stopMargin()} to what the notebook held when it started, the cell is
+ * stopped at once ({@link Target#stopForMemory}), before the JVM thrashes or throws. Above the fraction
+ * after a young collection (which may count old garbage) a full collection is requested to check.</li>
  * <li>Reserve: a block of heap ({@link #reserveBytes()}) held while cells run and dropped on the first
  * {@link OutOfMemoryError} (in the cell thread, the shell thread or any other), so the error reply, the
  * {@code idle} status and the next cell's compilation still have room. It is re-taken before a later cell
@@ -44,6 +45,10 @@ final class MemoryGuard {
 
     private static volatile byte[] reserve;
     private static volatile boolean installed;
+    // heap in use after the latest collection; the least in use after a collection since the running cell
+    // started (an upper bound of what the notebook held before it: stale until a collection in the cell)
+    private static volatile long usedAfterGc;
+    private static volatile long cellBaseline;
 
     private final Target target;
     private final Set<String> heapPools;
@@ -72,6 +77,9 @@ final class MemoryGuard {
             if (e instanceof OutOfMemoryError) {
                 releaseReserve();
             }
+            if (e instanceof ThreadDeath) {
+                return; // a stopped cell (see InProcessExecutionControl.stop), as the JDK's own default does
+            }
             if (previous != null) {
                 previous.uncaughtException(thread, e);
             } else {
@@ -81,6 +89,21 @@ final class MemoryGuard {
         installed = true;
         armReserve();
         return g;
+    }
+
+    /**
+     * Before each cell: takes the reserve back if it was spent, and notes how much heap the notebook
+     * already holds, so that only a cell that itself fills the heap is stopped (not the next one, which
+     * may be the {@code big = null;} that frees it).
+     */
+    static void cellStarting() {
+        armReserve();
+        cellBaseline = usedAfterGc;
+    }
+
+    /** Growth during a cell, beyond what it started with, needed before the watchdog stops it: 5 % of the limit (at least twice the reserve). */
+    static long stopMargin() {
+        return Math.max(2 * reserveBytes(), Runtime.getRuntime().maxMemory() / 20);
     }
 
     /** Size of the reserve: 5 % of the heap limit, between 8 MB and 128 MB. */
@@ -116,7 +139,7 @@ final class MemoryGuard {
     }
 
     private void onGc(String type, Object data) {
-        if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(type) || !target.isRunning()) {
+        if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(type)) {
             return;
         }
         GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) data);
@@ -126,8 +149,11 @@ final class MemoryGuard {
                 used += e.getValue().getUsed();
             }
         }
+        usedAfterGc = used;
+        long baseline = cellBaseline;
+        cellBaseline = Math.min(baseline, used);
         long max = Runtime.getRuntime().maxMemory();
-        if (used < STOP_FRACTION * max) {
+        if (used < STOP_FRACTION * max || used - baseline < stopMargin() || !target.isRunning()) {
             return;
         }
         if (info.getGcAction().contains("major")) {
