@@ -174,7 +174,7 @@ mkdir -p "$JUPYTER_DATA_DIR/kernels/diffusionlab-smallheap"
 sed 's/"-Xmx[^"]*"/"-Xmx512m"/' "$JUPYTER_DATA_DIR/kernels/diffusionlab/kernel.json" > "$JUPYTER_DATA_DIR/kernels/diffusionlab-smallheap/kernel.json"
 grep -q '"-Xmx512m"' "$JUPYTER_DATA_DIR/kernels/diffusionlab-smallheap/kernel.json" || { echo "FAIL: no -Xmx in kernel.json" >&2; exit 1; }
 "$PY" - <<'PYEOF'
-import os, sys, time
+import os, queue, sys, time
 from jupyter_client.manager import KernelManager
 
 failures = []
@@ -192,7 +192,10 @@ kc.wait_for_ready(timeout=120)
 def collect(msg_id, timeout=120):
     outputs, deadline = [], time.time() + timeout
     while True:
-        msg = kc.get_iopub_msg(timeout=max(1, deadline - time.time()))
+        try:
+            msg = kc.get_iopub_msg(timeout=max(1, deadline - time.time()))
+        except queue.Empty:
+            raise AssertionError(f"no idle status within {timeout} s (kernel alive: {km.is_alive()})") from None
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         t = msg["msg_type"]

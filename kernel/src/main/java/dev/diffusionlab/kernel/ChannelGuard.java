@@ -45,10 +45,14 @@ final class ChannelGuard {
         if (e instanceof OutOfMemoryError) {
             MemoryGuard.releaseReserve();
         }
-        String what = e instanceof SecurityException
-                ? "dropped a message with an invalid signature (" + e.getMessage() + ")"
-                : "dropped a message that failed: " + e;
-        LOG.println("[diffusionlab kernel] " + thread + ": " + what + "; still serving");
+        try {
+            String what = e instanceof SecurityException
+                    ? "dropped a message with an invalid signature (" + e.getMessage() + ")"
+                    : "dropped a message that failed: " + e;
+            LOG.println("[diffusionlab kernel] " + thread + ": " + what + "; still serving");
+        } catch (Throwable ignored) {
+            // an OutOfMemoryError while logging: the loop must live on all the same (a throw here would end it)
+        }
         return RETRY_MS;
     }
 

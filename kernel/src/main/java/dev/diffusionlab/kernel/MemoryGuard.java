@@ -49,6 +49,7 @@ final class MemoryGuard {
     // started (an upper bound of what the notebook held before it: stale until a collection in the cell)
     private static volatile long usedAfterGc;
     private static volatile long cellBaseline;
+    private static volatile long usedAfterFullGc;
 
     private final Target target;
     private final Set<String> heapPools;
@@ -80,10 +81,14 @@ final class MemoryGuard {
             if (e instanceof ThreadDeath) {
                 return; // a stopped cell (see InProcessExecutionControl.stop), as the JDK's own default does
             }
-            if (previous != null) {
-                previous.uncaughtException(thread, e);
-            } else {
-                LOG.println("[diffusionlab kernel] uncaught in thread \"" + thread.getName() + "\": " + e);
+            try {
+                if (previous != null) {
+                    previous.uncaughtException(thread, e);
+                } else {
+                    LOG.println("[diffusionlab kernel] uncaught in thread \"" + thread.getName() + "\": " + e);
+                }
+            } catch (Throwable ignored) {
+                // no memory even for the message: nothing more to do for a thread that is ending anyway
             }
         });
         installed = true;
@@ -99,6 +104,7 @@ final class MemoryGuard {
     static void cellStarting() {
         armReserve();
         cellBaseline = usedAfterGc;
+        usedAfterFullGc = 0; // the first young collection above the stop fraction in this cell is checked
     }
 
     /** Growth during a cell, beyond what it started with, needed before the watchdog stops it: 5 % of the limit (at least twice the reserve). */
@@ -153,22 +159,27 @@ final class MemoryGuard {
         long baseline = cellBaseline;
         cellBaseline = Math.min(baseline, used);
         long max = Runtime.getRuntime().maxMemory();
+        boolean major = info.getGcAction().contains("major");
+        if (major) {
+            usedAfterFullGc = used;
+        }
         if (used < STOP_FRACTION * max || used - baseline < stopMargin() || !target.isRunning()) {
             return;
         }
-        if (info.getGcAction().contains("major")) {
+        if (major) {
+            releaseReserve(); // what the notebook keeps stays: give the reply and the next cells room
             target.stopForMemory(String.format("the Java heap is nearly full (%d MB of the %d MB limit still in use "
                     + "after a full garbage collection)", used / MB, max / MB));
-        } else {
-            requestFullCollection();
+        } else if (used - usedAfterFullGc >= max / 40) {
+            requestFullCollection(); // the heap grew by 2.5 % of the limit since the last full collection: check again
         }
     }
 
-    /** A young collection left the heap nearly full (old garbage included): a full one tells (at most every 2 s). */
+    /** A young collection left the heap nearly full (old garbage included): a full one tells (at most every 100 ms). */
     private void requestFullCollection() {
         long now = System.nanoTime();
         long last = lastCheckRequest.get();
-        if (last != 0 && now - last < 2_000_000_000L || !lastCheckRequest.compareAndSet(last, now)) {
+        if (last != 0 && now - last < 100_000_000L || !lastCheckRequest.compareAndSet(last, now)) {
             return;
         }
         Thread t = new Thread(System::gc, "dlab-memory-check");
