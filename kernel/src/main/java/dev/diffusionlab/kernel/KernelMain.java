@@ -33,17 +33,7 @@ public final class KernelMain {
         kernel.onStartup();
         kernel.becomeHandlerForConnection(connection);
         // robustness (issue 18): heap exhaustion -> error reply; bad messages dropped; IOPub never drops
-        MemoryGuard.install(new MemoryGuard.Target() {
-            @Override
-            public boolean isRunning() {
-                return engine.isRunning();
-            }
-
-            @Override
-            public void stopForMemory(String why) {
-                engine.stopForMemory(why);
-            }
-        });
+        MemoryGuard.install(engine::isRunning, engine::stopForMemory);
         ChannelGuard.beforeConnect(connection);
         connection.connect();
         ChannelGuard.afterConnect(connection);

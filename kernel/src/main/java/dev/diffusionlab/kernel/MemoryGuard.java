@@ -12,6 +12,8 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -20,7 +22,7 @@ import java.util.stream.Collectors;
  * <li>Watchdog: after every garbage collection the heap still in use is compared with the limit; when a
  * full collection leaves more than {@link #STOP_FRACTION} of {@code -Xmx} in use while a cell runs, and
  * that cell added at least {@link #stopMargin()} to what the notebook held when it started, the cell is
- * stopped at once ({@link Target#stopForMemory}), before the JVM thrashes or throws. Above the fraction
+ * stopped at once ({@link JShellEngine#stopForMemory}), before the JVM thrashes or throws. Above the fraction
  * after a young collection (which may count old garbage) a full collection is requested to check.</li>
  * <li>Reserve: a block of heap ({@link #reserveBytes()}) held while cells run and dropped on the first
  * {@link OutOfMemoryError} (in the cell thread, the shell thread or any other), so the error reply, the
@@ -36,13 +38,6 @@ final class MemoryGuard {
     // Kernel log: System.err as it was at start (cells switch System.err to the notebook)
     private static final PrintStream LOG = System.err;
 
-    /** The engine side: is a cell running, and stop it. */
-    interface Target {
-        boolean isRunning();
-
-        void stopForMemory(String why);
-    }
-
     private static volatile byte[] reserve;
     private static volatile boolean installed;
     // heap in use after the latest collection; the least in use after a collection since the running cell
@@ -51,23 +46,26 @@ final class MemoryGuard {
     private static volatile long cellBaseline;
     private static volatile long usedAfterFullGc;
 
-    private final Target target;
+    private final BooleanSupplier cellRunning;
+    private final Consumer<String> stopCell;
     private final Set<String> heapPools;
     private final NotificationListener listener = (n, handback) -> onGc(n.getType(), n.getUserData());
     private final AtomicLong lastCheckRequest = new AtomicLong();
 
-    private MemoryGuard(Target target) {
-        this.target = target;
+    private MemoryGuard(BooleanSupplier cellRunning, Consumer<String> stopCell) {
+        this.cellRunning = cellRunning;
+        this.stopCell = stopCell;
         this.heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
     }
 
     /**
-     * Watches the heap for {@code target}, takes the reserve and makes every thread's uncaught
+     * Watches the heap while {@code cellRunning}, stopping the cell with {@code stopCell(why)}
+     * ({@link JShellEngine#stopForMemory}); takes the reserve and makes every thread's uncaught
      * OutOfMemoryError release it (the kernel's own threads included).
      */
-    static MemoryGuard install(Target target) {
-        MemoryGuard g = new MemoryGuard(target);
+    static void install(BooleanSupplier cellRunning, Consumer<String> stopCell) {
+        MemoryGuard g = new MemoryGuard(cellRunning, stopCell);
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof NotificationEmitter emitter) {
                 emitter.addNotificationListener(g.listener, null, null);
@@ -93,7 +91,6 @@ final class MemoryGuard {
         });
         installed = true;
         armReserve();
-        return g;
     }
 
     /**
@@ -140,10 +137,6 @@ final class MemoryGuard {
         reserve = null;
     }
 
-    static boolean reserveHeld() {
-        return reserve != null;
-    }
-
     private void onGc(String type, Object data) {
         if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(type)) {
             return;
@@ -163,12 +156,12 @@ final class MemoryGuard {
         if (major) {
             usedAfterFullGc = used;
         }
-        if (used < STOP_FRACTION * max || used - baseline < stopMargin() || !target.isRunning()) {
+        if (used < STOP_FRACTION * max || used - baseline < stopMargin() || !cellRunning.getAsBoolean()) {
             return;
         }
         if (major) {
             releaseReserve(); // what the notebook keeps stays: give the reply and the next cells room
-            target.stopForMemory(String.format("the Java heap is nearly full (%d MB of the %d MB limit still in use "
+            stopCell.accept(String.format("the Java heap is nearly full (%d MB of the %d MB limit still in use "
                     + "after a full garbage collection)", used / MB, max / MB));
         } else if (used - usedAfterFullGc >= max / 40) {
             requestFullCollection(); // the heap grew by 2.5 % of the limit since the last full collection: check again
@@ -185,18 +178,5 @@ final class MemoryGuard {
         Thread t = new Thread(System::gc, "dlab-memory-check");
         t.setDaemon(true);
         t.start();
-    }
-
-    /** Stops watching (the reserve and the uncaught-exception handler stay). */
-    void close() {
-        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            if (gc instanceof NotificationEmitter emitter) {
-                try {
-                    emitter.removeNotificationListener(listener);
-                } catch (javax.management.ListenerNotFoundException ignored) {
-                    // never added to this collector
-                }
-            }
-        }
     }
 }
