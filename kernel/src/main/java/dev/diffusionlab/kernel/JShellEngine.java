@@ -165,7 +165,7 @@ public final class JShellEngine implements AutoCloseable {
         long timedNanos = 0;
         while (true) {
             if (control.cellInterrupted()) {
-                throw new EvaluationInterruptedException("cell " + cellNo + " interrupted (stopped at user's request)");
+                throw control.stopError(cellNo);
             }
             SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
             if (info.completeness() == SourceCodeAnalysis.Completeness.EMPTY) {
@@ -231,13 +231,17 @@ public final class JShellEngine implements AutoCloseable {
             JShellException ex = ev.exception();
             if (ex != null) {
                 if (control.lastStopped()) {
-                    throw new EvaluationInterruptedException("cell " + cellNo + " interrupted (stopped at user's request)");
+                    throw control.stopError(cellNo);
                 }
                 if (ex instanceof UnresolvedReferenceException ure) {
                     throw new CompilationException("cell line " + (firstLine + 1) + ": " + describe(ure.getSnippet())
                             + " cannot be invoked until " + unresolved(ure.getSnippet()) + " is declared");
                 }
                 Throwable user = control.lastFailure();
+                if (user instanceof OutOfMemoryError oom) {
+                    throw new CellOutOfMemoryException(cellNo, "it ran out of memory (" + oom + ", heap limit "
+                            + (Runtime.getRuntime().maxMemory() >> 20) + " MB)");
+                }
                 if (user != null) {
                     translated.put(user, ex);
                     // The Jupyter reply lists the thrown object's frames: keep only the user's (as JShell names them).
@@ -345,6 +349,11 @@ public final class JShellEngine implements AutoCloseable {
     /** Interrupts the running cell, if any (safe from another thread). */
     public void interrupt() {
         shell.stop();
+    }
+
+    /** Stops the running cell at once with a {@link CellOutOfMemoryException} saying {@code why} (see {@link MemoryGuard}). */
+    public void stopForMemory(String why) {
+        control.stopForMemory(why);
     }
 
     /** Whether a cell is executing now. */
