@@ -16,7 +16,9 @@ import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import dev.diffusionlab.core.Outputs;
 
 /**
  * {@code ./dlab generate}: one image from a prompt (or an init image), written as PNG, with the time per
@@ -71,6 +73,14 @@ public final class GenerateCommand {
             err.println("dlab generate: " + e.getMessage());
             return 2;
         }
+        GenerateChecks.Preflight pre;
+        try {
+            // everything that can be refused is refused here, before the engine starts or a weight is loaded
+            pre = GenerateChecks.preflight(o, o.dtype != null ? o.dtype : DataType.FLOAT32, out);
+        } catch (IllegalArgumentException e) {
+            err.println("dlab generate: " + e.getMessage());
+            return 2;
+        }
         Engines.Choice engine = Engines.start();
         DataType dtype = o.dtype != null ? o.dtype : engine.dtype();
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(o.model, engine.device(), dtype);
@@ -84,6 +94,8 @@ public final class GenerateCommand {
                 BufferedImage init = Images.load(o.initImage);
                 if (o.height != null) {
                     init = Images.fit(init, o.width, o.height);
+                } else if (pre.initResize() != null) {
+                    init = Images.fit(init, pre.initResize()[1], pre.initResize()[0]);
                 } else if (init.getWidth() % 8 != 0 || init.getHeight() % 8 != 0) {
                     throw new IllegalArgumentException("--init-image " + o.initImage + " is " + init.getWidth() + "x"
                             + init.getHeight() + ", not a multiple of 8: give --height and --width to resize it");
@@ -97,20 +109,35 @@ public final class GenerateCommand {
             long t0 = System.nanoTime();
             StableDiffusionPipeline.Result res;
             double wallMs;
+            BufferedImage img;
             try (AttentionCapture capture = o.attentionMaps != null ? AttentionCapture.builder().build() : null) {
                 res = capture != null ? AttentionRun.generate(sd, r, m, capture) : sd.generate(r, m);
                 wallMs = (System.nanoTime() - t0) / 1e6;
-                if (capture != null) {
-                    AttentionMaps maps = capture.maps();
-                    for (int b = 0; b < res.images().size(); b++) {
-                        Path dir = res.images().size() == 1 ? o.attentionMaps : o.attentionMaps.resolve("image-" + b);
-                        out.println("attention maps: " + AttentionMapsWriter.write(dir, maps, b, res.images().get(b)).size()
-                                + " files in " + dir);
+                img = res.images().get(0);
+                // the maps folder and the image are staged under temporary names and renamed at the end:
+                // a failure leaves neither behind
+                try (Outputs.Staged image = Outputs.stageFile(o.out);
+                     Outputs.Staged mapsDir = capture != null ? Outputs.stageDir(o.attentionMaps) : null) {
+                    Outputs.encodeImage(img, image.temp(), Outputs.extension(o.out));
+                    List<String> mapLines = new java.util.ArrayList<>();
+                    if (capture != null) {
+                        AttentionMaps maps = capture.maps();
+                        for (int b = 0; b < res.images().size(); b++) {
+                            Path dir = res.images().size() == 1 ? mapsDir.temp() : mapsDir.temp().resolve("image-" + b);
+                            Path shown = res.images().size() == 1 ? o.attentionMaps : o.attentionMaps.resolve("image-" + b);
+                            mapLines.add("attention maps: " + AttentionMapsWriter.write(dir, maps, b, res.images().get(b)).size()
+                                    + " files in " + shown);
+                        }
                     }
+                    image.commit();
+                    if (mapsDir != null) {
+                        mapsDir.commit();
+                    }
+                    mapLines.forEach(out::println);
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("cannot write " + o.out + ": " + e.getMessage(), e);
                 }
             }
-            BufferedImage img = res.images().get(0);
-            Images.savePng(img, o.out);
             StableDiffusionPipeline.Timings t = sd.lastTimings();
             out.printf(Locale.ROOT, "text encoder   %9.1f ms%n", t.textEncodeMs());
             out.printf(Locale.ROOT, "UNet per step  %9.1f ms  (%d steps, %s guidance)%n", t.unetStepMs(), t.steps(),
@@ -185,6 +212,9 @@ public final class GenerateCommand {
         }
         if (height != null && (height <= 0 || width <= 0 || height % 8 != 0 || width % 8 != 0)) {
             throw new IllegalArgumentException("--height and --width must be positive multiples of 8, got " + height + "x" + width);
+        }
+        if (!Double.isFinite(cfg) || Math.abs(cfg) > 100) {
+            throw new IllegalArgumentException("--cfg = " + cfg + ": expected a finite guidance scale in [-100, 100] (typical: 1..20)");
         }
         if (strength != null && init == null) {
             throw new IllegalArgumentException("--strength needs --init-image");
