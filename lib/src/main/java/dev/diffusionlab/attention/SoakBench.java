@@ -81,15 +81,19 @@ public final class SoakBench {
         }
     }
 
+    /** Growth over the whole phase and over its second half (after the warm-up: weights touched, heap grown to its working size). */
     private static void summary(String what, List<Double> s) {
         if (s.size() < 2) {
             return;
         }
         double first = s.get(0);
+        double mid = s.get(s.size() / 2);
         double last = s.get(s.size() - 1);
-        double max = s.stream().mapToDouble(Double::doubleValue).max().orElse(first);
-        System.out.printf(Locale.ROOT, "%s: RSS after the first report %.1f MiB, last %.1f MiB (%+.1f %%), max %.1f MiB (%+.1f %%)%n",
-                what, first, last, 100 * (last - first) / first, max, 100 * (max - first) / first);
+        double max = s.subList(s.size() / 2, s.size()).stream().mapToDouble(Double::doubleValue).max().orElse(mid);
+        double min = s.subList(s.size() / 2, s.size()).stream().mapToDouble(Double::doubleValue).min().orElse(mid);
+        System.out.printf(Locale.ROOT, "%s: RSS %.1f -> %.1f MiB over the phase; second half %.1f -> %.1f MiB (%+.1f %%), "
+                + "range %.1f..%.1f MiB (%.1f %% of its start)%n", what, first, last, mid, last, 100 * (last - mid) / mid,
+                min, max, 100 * (max - min) / mid);
     }
 
     /** Current resident set size (VmRSS), in MiB; -1 where /proc is unavailable. */

@@ -12,7 +12,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.diffusionlab.core.Checks;
 import dev.diffusionlab.core.Outputs;
 import java.util.List;
 import java.util.Locale;
@@ -104,9 +103,11 @@ public final class Toy2dCommand {
         if (save != null) {
             Outputs.checkDir(save, "--save");
         }
-        Checks.inRange("toy2d", "--steps", steps, 1, MAX_STEPS);
-        Checks.inRange("toy2d", "--samples", samples, 1, MAX_POINTS);
-        Checks.inRange("toy2d", "--points", points, 1, MAX_POINTS);
+        for (Object[] o : new Object[][] {{"--steps", steps, MAX_STEPS}, {"--samples", samples, MAX_POINTS}, {"--points", points, MAX_POINTS}}) {
+            if ((int) o[1] > (int) o[2]) {
+                throw new IllegalArgumentException(o[0] + " = " + o[1] + ": expected an integer in [1, " + o[2] + "]");
+            }
+        }
         if (!Double.isFinite(guidance) && !Double.isNaN(guidance)) {
             throw new IllegalArgumentException("--guidance = " + guidance + ": expected a finite number");
         }

@@ -54,8 +54,8 @@ public final class Outputs {
             throw new UserInputException(option + " " + out + " exists and is not a regular file");
         }
         if (!extensions.isEmpty() && !extensions.contains(extension(out))) {
-            throw new UserInputException(option + " " + out + ": unsupported extension '." + extension(out)
-                    + "': expected one of ." + String.join(", .", extensions));
+            throw new UserInputException(option + " " + out + ": " + (extension(out).isEmpty() ? "no file extension"
+                    : "unsupported extension '." + extension(out) + "'") + ": expected one of ." + String.join(", .", extensions));
         }
         probeParent(out, option);
         if (Files.exists(out) && !Files.isWritable(out)) {
