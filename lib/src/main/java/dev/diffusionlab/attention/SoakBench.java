@@ -32,10 +32,10 @@ public final class SoakBench {
         }
         Map<String, String> o = BenchSupport.options(args, "model", "generations", "captures", "steps", "every");
         Path model = o.containsKey("model") ? Path.of(o.get("model")) : DefaultModel.folder();
-        int generations = Integer.parseInt(o.getOrDefault("generations", "100"));
-        int captures = Integer.parseInt(o.getOrDefault("captures", "100"));
-        int steps = Integer.parseInt(o.getOrDefault("steps", "4"));
-        int every = Integer.parseInt(o.getOrDefault("every", "10"));
+        int generations = count(o, "generations", "100");
+        int captures = count(o, "captures", "100");
+        int steps = count(o, "steps", "4");
+        int every = count(o, "every", "10");
         if (generations < 0 || captures < 0 || steps < 1 || every < 1) {
             throw new IllegalArgumentException("--generations/--captures must be >= 0, --steps and --every >= 1");
         }
@@ -70,6 +70,15 @@ public final class SoakBench {
         summary("generations", gen);
         summary("captures", cap);
         return 0;
+    }
+
+    private static int count(Map<String, String> o, String key, String dflt) {
+        String v = o.getOrDefault(key, dflt);
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'");
+        }
     }
 
     private static void report(String phase, int runs, List<Double> series) {

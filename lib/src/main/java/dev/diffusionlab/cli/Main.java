@@ -13,7 +13,9 @@ public final class Main {
             + "  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the embedded random one)\n"
             + "  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)\n"
             + "  train-shapes   train the shapes-world text-to-image model on CPU (diffusers folder out)\n"
-            + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model\n";
+            + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model\n"
+            + "\nBad input gets one line naming the file, key or option and exit status 2; ./dlab --debug <command> ...\n"
+            + "(or DLAB_DEBUG=1) also prints the stack trace of a failure.\n";
 
     public static void main(String[] args) {
         int rc = run(args);

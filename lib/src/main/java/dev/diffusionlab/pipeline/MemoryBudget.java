@@ -87,6 +87,14 @@ public final class MemoryBudget {
     public static Estimate check(UNetConfig unet, VaeConfig vae, int batch, boolean guidance, int height, int width,
                                  DataType dtype, int headsPerSlice, long weightBytes) {
         Estimate e = estimate(unet, vae, batch, guidance, height, width, dtype, headsPerSlice, weightBytes);
+        // on the Java heap: the decoded images as float arrays and pictures (about 4 copies of B·3·H·W floats)
+        long heap = sat(16L * batch * 3, (long) height * width);
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        if (heap > maxHeap) {
+            throw new UserInputException(String.format(Locale.ROOT, "%dx%d, batch %d needs about %s of Java heap for the pictures, "
+                    + "above the %s maximum heap: use a smaller --height/--width or raise DLAB_XMX", width, height, batch,
+                    human(heap), human(maxHeap)));
+        }
         long limit = limitBytes();
         if (e.total() > limit) {
             throw new UserInputException(String.format(Locale.ROOT,
