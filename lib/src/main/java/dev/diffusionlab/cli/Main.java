@@ -39,6 +39,8 @@ public final class Main {
         String cmd = args.length > 0 ? args[0] : "";
         try {
             return dispatch(args);
+        } catch (NumberFormatException e) {
+            return fail(cmd, e, "expected a number: " + e.getMessage(), 2, debug);
         } catch (IllegalArgumentException | java.io.UncheckedIOException | IllegalStateException e) {
             return fail(cmd, e, e.getMessage(), 2, debug);
         } catch (OutOfMemoryError e) {

@@ -75,6 +75,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             unet = UNet2DConditionModel.fromPretrained(f.unet(), device, dtype);
             AutoencoderKL vae = AutoencoderKL.fromPretrained(f.vae(), device, dtype);
             RequestChecks.tokenizerFitsEmbedding(tok, te.config(), f.tokenizer());
+            RequestChecks.componentsFit(te.config(), unet.config(), vae.config(), dir);
             return new StableDiffusionPipeline(f, tok, te, unet, vae, dtype);
         } catch (RuntimeException e) {
             if (te != null) {

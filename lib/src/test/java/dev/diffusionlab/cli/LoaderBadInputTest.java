@@ -99,6 +99,38 @@ class LoaderBadInputTest {
         };
     }
 
+    static JsonArray betas(int n) {
+        JsonArray a = new JsonArray();
+        for (int i = 0; i < n; i++) {
+            a.add(0.01);
+        }
+        return a;
+    }
+
+    static void write(Path f, String text) {
+        try {
+            Files.writeString(f, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void delete(Path f) {
+        try {
+            Files.delete(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void truncate(Path f, long size) {
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+            c.truncate(size);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static Stream<Arguments> table() {
         return Stream.of(
                 // config sizes: / by zero before, now a named refusal
@@ -116,22 +148,36 @@ class LoaderBadInputTest {
                 row("vae scaling_factor 0", set(VAE, "scaling_factor", 0), VAE, "scaling_factor = 0"),
                 row("vae scaling_factor -1", set(VAE, "scaling_factor", -1), VAE, "scaling_factor = -1"),
                 row("vae scaling_factor NaN", set(VAE, "scaling_factor", "NaN"), VAE, "scaling_factor = NaN"),
+                row("te eps 0", set(TE, "layer_norm_eps", 0), TE, "layer_norm_eps = 0"),
+                row("te config an array", m -> write(m.resolve(TE), "[1, 2]"), TE, "cannot parse config"),
+                row("unet layers 0", set(UNET, "layers_per_block", 0), UNET, "layers_per_block"),
+                row("vae no blocks", json(VAE, o -> {
+                    o.add("block_out_channels", arr());
+                    o.add("down_block_types", arr());
+                    o.add("up_block_types", arr());
+                }), VAE, "block_out_channels = []"),
                 // scheduler tables sized from the config
                 row("timesteps 1e9", set(SCHED, "num_train_timesteps", 1e9), "num_train_timesteps", "100000"),
                 row("timesteps 0", set(SCHED, "num_train_timesteps", 0), "num_train_timesteps = 0"),
                 row("timesteps 2.5", set(SCHED, "num_train_timesteps", 2.5), "num_train_timesteps = 2.5"),
                 row("beta_end 5", set(SCHED, "beta_end", 5), "beta_end = 5"),
+                row("trained betas 200000", set(SCHED, "trained_betas", betas(200_000)), "trained_betas", "100000"),
+                row("scheduler class unknown", set(SCHED, "_class_name", "WarpScheduler"), "WarpScheduler"),
                 // model_index.json pairs
                 row("index object", set(INDEX, "unet", new JsonObject()), INDEX, "component 'unet'", "[library, class]"),
                 row("index class object", set(INDEX, "unet", arr("diffusers", new JsonObject())), INDEX, "component 'unet'"),
                 row("index string", set(INDEX, "vae", "AutoencoderKL"), INDEX, "component 'vae'"),
                 row("index triple", set(INDEX, "scheduler", arr("a", "b", "c")), INDEX, "component 'scheduler'"),
+                row("index not json", m -> write(m.resolve(INDEX), "{\"unet\": "), INDEX, "cannot parse"),
+                row("unet weights missing", m -> delete(m.resolve(UNET_W)), "diffusion_pytorch_model.safetensors"),
+                row("unet weights truncated", m -> truncate(m.resolve(UNET_W), 1000), UNET_W, "truncated"),
                 // tokenizer ids against the vocabulary and the embedding matrix
                 row("vocab id max int", json(VOCAB, o -> o.addProperty("zzz", 2147483647)), VOCAB, "2147483647"),
                 row("vocab id -5", json(VOCAB, o -> o.addProperty("zzz", -5)), VOCAB, "-5"),
                 row("vocab id 2e9", json(VOCAB, o -> o.addProperty("zzz", 2e9)), VOCAB, "2.0E9"),
                 row("vocab id fraction", json(VOCAB, o -> o.addProperty("zzz", 3.5)), VOCAB, "3.5", "integer"),
                 row("vocab id string", json(VOCAB, o -> o.addProperty("zzz", "7")), VOCAB, "\"7\"", "integer"),
+                row("vocab an array", m -> write(m.resolve(VOCAB), "[\"a\"]"), VOCAB),
                 row("vocab beyond embedding", json(VOCAB, o -> o.addProperty("zzz", o.size())), VOCAB, "vocab_size = 1105"),
                 // safetensors headers: strict integers, string dtype, unique names, float weights
                 row("dtype object", header(UNET_W, "\"dtype\":\"F16\"", "\"dtype\":{\"a\":1}"), UNET_W, "dtype"),
