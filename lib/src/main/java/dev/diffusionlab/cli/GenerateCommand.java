@@ -7,6 +7,7 @@ import dev.diffusionlab.attention.AttentionMaps;
 import dev.diffusionlab.attention.AttentionMapsWriter;
 import dev.diffusionlab.attention.AttentionRun;
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.core.Outputs;
 import dev.diffusionlab.image.Images;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.GenerationRequest;
@@ -18,11 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import dev.diffusionlab.core.Outputs;
 
 /**
- * {@code ./dlab generate}: one image from a prompt (or an init image), written as PNG, with the time per
- * stage. Bad input gets one error line and exit status 2.
+ * {@code ./dlab generate}: one image from a prompt (or an init image), written as PNG or JPEG (from the
+ * extension), with the time per stage. Bad input gets one error line and exit status 2, before the engine
+ * starts when it can be known then (see {@link GenerateChecks}); outputs are written under temporary names
+ * and renamed at the end, so a failure leaves no partial picture or maps folder.
  *
  * <pre>{@code ./dlab generate --prompt "a red circle above a blue square" --steps 20 --seed 1 --out out.png}</pre>
  */
@@ -41,12 +43,13 @@ public final class GenerateCommand {
               --scheduler NAME     one of: %s (default: the folder's)
               --seed S             seed of every random draw (default 0)
               --height H --width W image size, multiples of 8 (default: the UNet's sample_size x 8)
-              --init-image F       img2img: start from this image (resized to H x W when given)
+              --init-image F       img2img: start from this image (resized to H x W when given; above 4 megapixels
+                                   without them, resized to the model's native size with a notice)
               --strength X         img2img noise strength in (0, 1] (default 0.8)
               --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
               --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
               --attention-maps DIR write per-word cross-attention overlays, grid.png, stats.json and stats.csv
-              --out FILE           the PNG to write
+              --out FILE           the image to write: .png, .jpg or .jpeg (checked before any compute)
             """;
 
     /** Parsed options. */

@@ -7,14 +7,6 @@ package dev.diffusionlab.core;
 public final class Checks {
     private Checks() {}
 
-    /** {@code value >= 1}; e.g. a size, a head count, a group count. */
-    public static int positive(String where, String key, long value) {
-        if (value < 1 || value > Integer.MAX_VALUE) {
-            throw UserInputException.of(where, key, value, "a positive integer");
-        }
-        return (int) value;
-    }
-
     /** Every entry {@code >= 1}, and at least one entry. */
     public static int[] positive(String where, String key, int[] values) {
         if (values.length == 0) {
@@ -26,14 +18,6 @@ public final class Checks {
             }
         }
         return values;
-    }
-
-    /** {@code 0 <= value}. */
-    public static int nonNegative(String where, String key, long value) {
-        if (value < 0 || value > Integer.MAX_VALUE) {
-            throw UserInputException.of(where, key, value, "an integer >= 0");
-        }
-        return (int) value;
     }
 
     /** {@code lo <= value <= hi}. */
@@ -68,7 +52,7 @@ public final class Checks {
         return value;
     }
 
-    /** {@code a} is a multiple of {@code b} (both already checked positive). */
+    /** {@code value} is a positive divisor of {@code of} (e.g. norm_num_groups of a channel count). */
     public static void divides(String where, String key, int value, String ofKey, int of) {
         if (value < 1 || of % value != 0) {
             throw UserInputException.of(where, key, value, "a positive divisor of " + ofKey + " = " + of);

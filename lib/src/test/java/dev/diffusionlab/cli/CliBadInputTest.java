@@ -197,6 +197,18 @@ class CliBadInputTest {
     }
 
     @Test
+    void debugFlagAddsTheStackTrace() {
+        String[] bad = {"bench", "unet", "--config", MODEL, "--height", "abc"};
+        assertRefused(dlab(bad), "expected a number");
+        String[] dbg = new String[bad.length + 1];
+        dbg[0] = "--debug";
+        System.arraycopy(bad, 0, dbg, 1, bad.length);
+        BadInputs.Outcome r = dlab(dbg);
+        assertEquals(2, r.rc(), r.toString());
+        assertTrue(r.err().startsWith("dlab bench: expected a number") && r.err().contains("\tat "), r.toString());
+    }
+
+    @Test
     void emptyOutputFolderIsNeverReplaced(@TempDir Path tmp) throws IOException {
         Path dir = Files.createDirectory(tmp.resolve("out.png"));
         assertRefused(dlab(gen(tmp, "--out", dir.toString())), "existing folder");
