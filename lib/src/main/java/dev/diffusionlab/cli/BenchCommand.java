@@ -18,6 +18,7 @@ public final class BenchCommand {
                     + "  toy2d         toy 2D model: training steps/s and sampling time (toy2d --help)\n"
                     + "  pipeline      whole txt2img generation: --config <folder|sd15|sd21> --height 512 --width 512 --steps 20 --dtype fp32 [--batch 1]\n"
                     + "  attention     pipeline time with and without attention capture (attention --help)\n"
+                    + "  soak          memory soak: RSS every 10 of N generations and N attention captures (soak --help)\n"
                     + "Network cases use random weights from the config; they print the median ms per forward after one\n"
                     + "warm-up, and the peak RSS (VmHWM).");
             return args.length == 0 ? 2 : 0;
@@ -30,6 +31,7 @@ public final class BenchCommand {
             case "toy2d" -> dev.diffusionlab.toy.ToyBench.run(rest);
             case "pipeline" -> dev.diffusionlab.pipeline.PipelineBench.run(rest);
             case "attention" -> dev.diffusionlab.attention.AttentionBench.run(rest);
+            case "soak" -> dev.diffusionlab.attention.SoakBench.run(rest);
             default -> {
                 System.err.println("bench: unknown case '" + args[0] + "' (see ./dlab bench --help)");
                 yield 2;

@@ -82,6 +82,9 @@ public final class EvalShapesCommand {
         }
         ShapesEval.Config config = new ShapesEval.Config(samples, guidances, steps, seed, ShapesWorld.Config.defaults(), layers);
         Path dir = model != null ? model : DefaultModel.folder();
+        if (out != null) {
+            dev.diffusionlab.core.Outputs.checkDir(out, "--out");
+        }
         Engines.startAndReport();
         ShapesEval.Report r;
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(dir, Device.cpu(), DataType.FLOAT32);
@@ -95,14 +98,11 @@ public final class EvalShapesCommand {
             r = ShapesEval.run(sd, config, m);
         }
         if (out != null) {
-            try {
-                Files.createDirectories(out);
-                r.qualityTable().write().csv(out.resolve("quality.csv").toString());
-                r.attentionTable().write().csv(out.resolve("attention.csv").toString());
-                r.targetTable().write().csv(out.resolve("targets.csv").toString());
-            } catch (IOException e) {
-                throw new UncheckedIOException(out + ": cannot write the tables: " + e.getMessage(), e);
-            }
+            dev.diffusionlab.core.Outputs.writeDir(out, tmp -> {
+                r.qualityTable().write().csv(tmp.resolve("quality.csv").toString());
+                r.attentionTable().write().csv(tmp.resolve("attention.csv").toString());
+                r.targetTable().write().csv(tmp.resolve("targets.csv").toString());
+            });
         }
         System.out.print(r.text());
         return r.failed() == 0 ? 0 : 1;

@@ -7,6 +7,7 @@ import dev.diffusionlab.attention.AttentionMaps;
 import dev.diffusionlab.attention.AttentionMapsWriter;
 import dev.diffusionlab.attention.AttentionRun;
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.core.Outputs;
 import dev.diffusionlab.image.Images;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.GenerationRequest;
@@ -16,11 +17,14 @@ import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code ./dlab generate}: one image from a prompt (or an init image), written as PNG, with the time per
- * stage. Bad input gets one error line and exit status 2.
+ * {@code ./dlab generate}: one image from a prompt (or an init image), written as PNG or JPEG (from the
+ * extension), with the time per stage. Bad input gets one error line and exit status 2, before the engine
+ * starts when it can be known then (see {@link GenerateChecks}); outputs are written under temporary names
+ * and renamed at the end, so a failure leaves no partial picture or maps folder.
  *
  * <pre>{@code ./dlab generate --prompt "a red circle above a blue square" --steps 20 --seed 1 --out out.png}</pre>
  */
@@ -39,12 +43,13 @@ public final class GenerateCommand {
               --scheduler NAME     one of: %s (default: the folder's)
               --seed S             seed of every random draw (default 0)
               --height H --width W image size, multiples of 8 (default: the UNet's sample_size x 8)
-              --init-image F       img2img: start from this image (resized to H x W when given)
+              --init-image F       img2img: start from this image (resized to H x W when given; above 4 megapixels
+                                   without them, resized to the model's native size with a notice)
               --strength X         img2img noise strength in (0, 1] (default 0.8)
               --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
               --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
               --attention-maps DIR write per-word cross-attention overlays, grid.png, stats.json and stats.csv
-              --out FILE           the PNG to write
+              --out FILE           the image to write: .png, .jpg or .jpeg (checked before any compute)
             """;
 
     /** Parsed options. */
@@ -71,6 +76,14 @@ public final class GenerateCommand {
             err.println("dlab generate: " + e.getMessage());
             return 2;
         }
+        GenerateChecks.Preflight pre;
+        try {
+            // everything that can be refused is refused here, before the engine starts or a weight is loaded
+            pre = GenerateChecks.preflight(o, o.dtype != null ? o.dtype : DataType.FLOAT32, out);
+        } catch (IllegalArgumentException e) {
+            err.println("dlab generate: " + e.getMessage());
+            return 2;
+        }
         Engines.Choice engine = Engines.start();
         DataType dtype = o.dtype != null ? o.dtype : engine.dtype();
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(o.model, engine.device(), dtype);
@@ -84,6 +97,8 @@ public final class GenerateCommand {
                 BufferedImage init = Images.load(o.initImage);
                 if (o.height != null) {
                     init = Images.fit(init, o.width, o.height);
+                } else if (pre.initResize() != null) {
+                    init = Images.fit(init, pre.initResize()[1], pre.initResize()[0]);
                 } else if (init.getWidth() % 8 != 0 || init.getHeight() % 8 != 0) {
                     throw new IllegalArgumentException("--init-image " + o.initImage + " is " + init.getWidth() + "x"
                             + init.getHeight() + ", not a multiple of 8: give --height and --width to resize it");
@@ -97,20 +112,35 @@ public final class GenerateCommand {
             long t0 = System.nanoTime();
             StableDiffusionPipeline.Result res;
             double wallMs;
+            BufferedImage img;
             try (AttentionCapture capture = o.attentionMaps != null ? AttentionCapture.builder().build() : null) {
                 res = capture != null ? AttentionRun.generate(sd, r, m, capture) : sd.generate(r, m);
                 wallMs = (System.nanoTime() - t0) / 1e6;
-                if (capture != null) {
-                    AttentionMaps maps = capture.maps();
-                    for (int b = 0; b < res.images().size(); b++) {
-                        Path dir = res.images().size() == 1 ? o.attentionMaps : o.attentionMaps.resolve("image-" + b);
-                        out.println("attention maps: " + AttentionMapsWriter.write(dir, maps, b, res.images().get(b)).size()
-                                + " files in " + dir);
+                img = res.images().get(0);
+                // the maps folder and the image are staged under temporary names and renamed at the end:
+                // a failure leaves neither behind
+                try (Outputs.Staged image = Outputs.stageFile(o.out);
+                     Outputs.Staged mapsDir = capture != null ? Outputs.stageDir(o.attentionMaps) : null) {
+                    Outputs.encodeImage(img, image.temp(), Outputs.extension(o.out));
+                    List<String> mapLines = new java.util.ArrayList<>();
+                    if (capture != null) {
+                        AttentionMaps maps = capture.maps();
+                        for (int b = 0; b < res.images().size(); b++) {
+                            Path dir = res.images().size() == 1 ? mapsDir.temp() : mapsDir.temp().resolve("image-" + b);
+                            Path shown = res.images().size() == 1 ? o.attentionMaps : o.attentionMaps.resolve("image-" + b);
+                            mapLines.add("attention maps: " + AttentionMapsWriter.write(dir, maps, b, res.images().get(b)).size()
+                                    + " files in " + shown);
+                        }
                     }
+                    image.commit();
+                    if (mapsDir != null) {
+                        mapsDir.commit();
+                    }
+                    mapLines.forEach(out::println);
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("cannot write " + o.out + ": " + e.getMessage(), e);
                 }
             }
-            BufferedImage img = res.images().get(0);
-            Images.savePng(img, o.out);
             StableDiffusionPipeline.Timings t = sd.lastTimings();
             out.printf(Locale.ROOT, "text encoder   %9.1f ms%n", t.textEncodeMs());
             out.printf(Locale.ROOT, "UNet per step  %9.1f ms  (%d steps, %s guidance)%n", t.unetStepMs(), t.steps(),
@@ -185,6 +215,9 @@ public final class GenerateCommand {
         }
         if (height != null && (height <= 0 || width <= 0 || height % 8 != 0 || width % 8 != 0)) {
             throw new IllegalArgumentException("--height and --width must be positive multiples of 8, got " + height + "x" + width);
+        }
+        if (!Double.isFinite(cfg) || Math.abs(cfg) > 100) {
+            throw new IllegalArgumentException("--cfg = " + cfg + ": expected a finite guidance scale in [-100, 100] (typical: 1..20)");
         }
         if (strength != null && init == null) {
             throw new IllegalArgumentException("--strength needs --init-image");

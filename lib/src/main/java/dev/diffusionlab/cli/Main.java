@@ -13,15 +13,59 @@ public final class Main {
             + "  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the embedded random one)\n"
             + "  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)\n"
             + "  train-shapes   train the shapes-world text-to-image model on CPU (diffusers folder out)\n"
-            + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model\n";
+            + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model\n"
+            + "\nBad input gets one line naming the file, key or option and exit status 2; ./dlab --debug <command> ...\n"
+            + "(or DLAB_DEBUG=1) also prints the stack trace of a failure.\n";
 
     public static void main(String[] args) {
+        int rc = run(args);
+        if (rc != 0) {
+            System.exit(rc);
+        }
+    }
+
+    /**
+     * Runs one command and returns its exit status (tests call this in-process). User-facing failures
+     * ({@link IllegalArgumentException}s, I/O errors, out of memory) print one line and give 2; anything else is
+     * an internal error: one line and 1. The stack trace is printed only with {@code --debug} or {@code DLAB_DEBUG=1}.
+     */
+    public static int run(String[] args) {
+        boolean debug = System.getenv("DLAB_DEBUG") != null && !System.getenv("DLAB_DEBUG").isEmpty()
+                && !System.getenv("DLAB_DEBUG").equals("0");
+        if (args.length > 0 && args[0].equals("--debug")) {
+            debug = true;
+            args = Arrays.copyOfRange(args, 1, args.length);
+        }
+        String cmd = args.length > 0 ? args[0] : "";
+        try {
+            return dispatch(args);
+        } catch (NumberFormatException e) {
+            return fail(cmd, e, "expected a number: " + e.getMessage(), 2, debug);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException | IllegalStateException e) {
+            return fail(cmd, e, e.getMessage(), 2, debug);
+        } catch (OutOfMemoryError e) {
+            return fail(cmd, e, "out of memory (" + e.getMessage() + "): use a smaller size or batch, or raise the heap with DLAB_XMX", 2, debug);
+        } catch (RuntimeException | Error e) {
+            return fail(cmd, e, "internal error: " + e + " (run with --debug or DLAB_DEBUG=1 for the stack trace)", 1, debug);
+        }
+    }
+
+    private static int fail(String cmd, Throwable e, String message, int rc, boolean debug) {
+        String line = (message == null ? e.toString() : message).replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+        System.err.println("dlab" + (cmd.isEmpty() ? "" : " " + cmd) + ": " + line);
+        if (debug) {
+            e.printStackTrace();
+        }
+        return rc;
+    }
+
+    private static int dispatch(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.print(HELP);
-            return;
+            return 0;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        int rc = switch (args[0]) {
+        return switch (args[0]) {
             case "engine" -> {
                 Engines.startAndReport();
                 yield 0;
@@ -38,8 +82,5 @@ public final class Main {
                 yield 2;
             }
         };
-        if (rc != 0) {
-            System.exit(rc);
-        }
     }
 }

@@ -37,7 +37,10 @@ public final class MakeDefaultModelCommand {
         if (out == null) {
             out = Paths.home().resolve(DefaultModel.RELATIVE);
         }
-        DefaultModel.create(out, seed);
+        dev.diffusionlab.core.Outputs.checkDir(out, "--out");
+        long s0 = seed;
+        // written to a temporary sibling folder, then moved into place: an interrupted run leaves no half model
+        dev.diffusionlab.core.Outputs.writeDir(out, tmp -> DefaultModel.create(tmp, s0));
         long bytes;
         try (Stream<Path> s = Files.walk(out)) {
             bytes = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();

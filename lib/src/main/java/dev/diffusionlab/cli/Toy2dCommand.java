@@ -12,6 +12,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.diffusionlab.core.Outputs;
+import java.util.List;
 import java.util.Locale;
 import tech.tablesaw.api.Table;
 
@@ -96,6 +98,19 @@ public final class Toy2dCommand {
         if ((dataset == null) == (file == null)) {
             throw new IllegalArgumentException("give exactly one of --dataset NAME or --data FILE");
         }
+        // refuse before training: an unwritable --out would otherwise be found after all the compute
+        Outputs.checkFile(out, "--out", List.of("csv"));
+        if (save != null) {
+            Outputs.checkDir(save, "--save");
+        }
+        for (Object[] o : new Object[][] {{"--steps", steps, MAX_STEPS}, {"--samples", samples, MAX_POINTS}, {"--points", points, MAX_POINTS}}) {
+            if ((int) o[1] > (int) o[2]) {
+                throw new IllegalArgumentException(o[0] + " = " + o[1] + ": expected an integer in [1, " + o[2] + "]");
+            }
+        }
+        if (!Double.isFinite(guidance) && !Double.isNaN(guidance)) {
+            throw new IllegalArgumentException("--guidance = " + guidance + ": expected a finite number");
+        }
         ToySampler.Kind kind = ToySampler.Kind.parse(sampler);
         if (Double.isNaN(guidance)) {
             guidance = label == null ? 0 : 3;
@@ -129,7 +144,7 @@ public final class Toy2dCommand {
                     trained, untrained, noise);
             System.out.printf(Locale.ROOT, "wrote %d samples to %s%n", samples, out);
             if (save != null) {
-                model.save(save);
+                Outputs.writeDir(save, model::save);
                 System.out.println("saved model to " + save);
             }
         }
@@ -137,20 +152,22 @@ public final class Toy2dCommand {
     }
 
     static void writeCsv(Path out, float[][] pts) {
-        try {
-            if (out.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(out.toAbsolutePath().getParent());
-            }
-            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8))) {
+        Outputs.writeFile(out, tmp -> {
+            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
                 w.println("x,y");
                 for (float[] p : pts) {
                     w.println(p[0] + "," + p[1]);
                 }
+                if (w.checkError()) {
+                    throw new IOException("write failed");
+                }
             }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write " + out + ": " + e.getMessage(), e);
-        }
+        });
     }
+
+    /** Training steps and point counts above these are refused (Ctrl-C was the only way to stop them). */
+    static final int MAX_STEPS = 1_000_000;
+    static final int MAX_POINTS = 1_000_000;
 
     static int positive(String opt, String v) {
         int n;

@@ -71,9 +71,17 @@ public final class TrainShapesCommand {
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
             }
         }
-        if (minutes < 0) {
-            throw new IllegalArgumentException("--minutes must be ≥ 0, got " + minutes);
+        if (!(minutes >= 0) || Double.isInfinite(minutes)) {
+            throw new IllegalArgumentException("--minutes must be a finite number ≥ 0, got " + minutes);
         }
+        for (Object[] o : new Object[][] {{"--vae-steps", vaeSteps, 0}, {"--unet-steps", unetSteps, 0}, {"--batch", batch, 1},
+                {"--checkpoint-every", every, 1}}) {
+            if (o[1] != null && (int) o[1] < (int) o[2]) {
+                throw new IllegalArgumentException(o[0] + " = " + o[1] + ": expected an integer >= " + o[2]);
+            }
+        }
+        // refuse an unwritable --out before hours of training, not at the first checkpoint
+        dev.diffusionlab.core.Outputs.checkDir(out, "--out");
         if (tiny) {
             c = ShapesTrainer.Config.tiny(c.vaeSteps(), c.unetSteps());
         }

@@ -103,8 +103,10 @@ public final class CLIPTokenizer {
         try {
             JsonObject o = JsonParser.parseString(Files.readString(vocabFile)).getAsJsonObject();
             for (Map.Entry<String, JsonElement> e : o.entrySet()) {
-                vocab.put(e.getKey(), e.getValue().getAsInt());
+                vocab.put(e.getKey(), VocabChecks.id(vocabFile, e.getKey(), e.getValue(), o.size()));
             }
+        } catch (dev.diffusionlab.core.UserInputException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException(vocabFile + ": cannot read the vocabulary: " + e.getMessage(), e);
         }

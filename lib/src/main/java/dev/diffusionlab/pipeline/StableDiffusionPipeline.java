@@ -73,6 +73,8 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             te = CLIPTextModel.fromPretrained(f.textEncoder(), device, dtype);
             unet = UNet2DConditionModel.fromPretrained(f.unet(), device, dtype);
             AutoencoderKL vae = AutoencoderKL.fromPretrained(f.vae(), device, dtype);
+            RequestChecks.tokenizerFitsEmbedding(tok, te.config(), f.tokenizer());
+            RequestChecks.componentsFit(te.config(), unet.config(), vae.config(), dir);
             return new StableDiffusionPipeline(f, tok, te, unet, vae, dtype);
         } catch (RuntimeException e) {
             if (te != null) {
@@ -197,6 +199,9 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         if (height % 8 != 0 || width % 8 != 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("height and width must be positive multiples of 8, got " + height + "×" + width);
         }
+        // refuse before allocating: 4096×4096 would need terabytes of attention scores
+        MemoryBudget.check(unet.config(), vae.config(), r.prompts.size() * r.imagesPerPrompt, r.guidanceScale > 1.0, height, width,
+                dtype, 0, 0);
         List<String> prompts = new ArrayList<>();
         for (String p : r.prompts) {
             for (int i = 0; i < r.imagesPerPrompt; i++) {
@@ -221,6 +226,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             scheduler.setNoiseSource(noise);
             long t0 = System.nanoTime();
             NDArray embeds = encodePrompt(prompts, negatives, cfg, r.clipSkip, work, inspected);
+            FiniteGuard.checkEmbeddings(embeds);
             double textMs = (System.nanoTime() - t0) / 1e6;
             scheduler.setTimesteps(r.steps);
             double[] timesteps = scheduler.timesteps();
@@ -277,6 +283,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                     }
                     StepOutput out = scheduler.step(pred, t, latents);
                     NDArray next = out.prevSample();
+                    FiniteGuard.checkStep(next, i, timesteps.length, t, r.guidanceScale);
                     if (r.callback != null && !r.callback.onStep(new StepCallback.Step(i, timesteps.length, t, next, pred,
                             uncond, text, out.predOriginalSample()))) {
                         throw new StepCallback.CancelledException(i);
@@ -298,6 +305,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             if (r.decode) {
                 long td = System.nanoTime();
                 NDArray decoded = vae.decode(latents.div(vae.scalingFactor())); // (B,4,h,w) -> (B,3,H,W)
+                FiniteGuard.checkDecoded(decoded);
                 imageTensor = decoded.toType(DataType.FLOAT32, false).div(2).add(0.5).clip(0, 1);
                 imageTensor.attach(manager);
                 images = toImages(imageTensor);
@@ -355,6 +363,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     }
 
     private static void validate(GenerationRequest r) {
+        RequestChecks.check(r);
         if (r.steps < 1) {
             throw new IllegalArgumentException("steps must be ≥ 1, got " + r.steps);
         }

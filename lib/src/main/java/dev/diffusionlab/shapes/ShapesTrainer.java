@@ -453,19 +453,16 @@ public final class ShapesTrainer {
     }
 
     private void writeFolder(Path out, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling) {
-        try {
-            for (String c : List.of("vae", "unet", "text_encoder", "tokenizer", "scheduler")) {
-                deleteTree(out.resolve(c));
-            }
-            writeModels(out, vae, te, unet, scaling, config.fp16());
-            ShapesVocabulary.write(out.resolve("tokenizer"), config.models().maxLength());
-            Files.createDirectories(out.resolve("scheduler"));
-            Files.writeString(out.resolve("scheduler/scheduler_config.json"), ShapesModels.schedulerJson());
-            Files.writeString(out.resolve("model_index.json"), ShapesModels.modelIndexJson());
-            writeLog(out.resolve(LOG));
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot write the model folder: " + e.getMessage(), e);
-        }
+        // written to a temporary sibling, then each entry renamed into place (replacing the previous component
+        // folders): a failure half-way leaves the previous model, never a mix
+        dev.diffusionlab.core.Outputs.writeDir(out, tmp -> {
+            writeModels(tmp, vae, te, unet, scaling, config.fp16());
+            ShapesVocabulary.write(tmp.resolve("tokenizer"), config.models().maxLength());
+            Files.createDirectories(tmp.resolve("scheduler"));
+            Files.writeString(tmp.resolve("scheduler/scheduler_config.json"), ShapesModels.schedulerJson());
+            Files.writeString(tmp.resolve("model_index.json"), ShapesModels.modelIndexJson());
+            writeLog(tmp.resolve(LOG));
+        });
     }
 
     private void writeModels(Path dir, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling, boolean fp16)

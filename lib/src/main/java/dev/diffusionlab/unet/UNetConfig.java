@@ -1,5 +1,6 @@
 package dev.diffusionlab.unet;
 
+import dev.diffusionlab.core.Checks;
 import dev.diffusionlab.nn.Activations;
 import dev.diffusionlab.nn.ConfigJson;
 import java.nio.file.Path;
@@ -72,11 +73,35 @@ public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<S
         if (c.has("cross_attention_dim") && c.json().get("cross_attention_dim").isJsonArray()) {
             throw c.unsupported("cross_attention_dim", c.json().get("cross_attention_dim"), "a single integer");
         }
-        return new UNetConfig(c.getInt("in_channels", 4), c.getInt("out_channels", 4), c.getInt("sample_size", 64), down, up, mid,
+        UNetConfig cfg = new UNetConfig(c.getInt("in_channels", 4), c.getInt("out_channels", 4), c.getInt("sample_size", 64), down, up, mid,
                 boc, c.getIntOrList("layers_per_block", n, 2), c.getIntOrList("attention_head_dim", n, 8),
                 c.getInt("cross_attention_dim", 1280), c.getBool("use_linear_projection", false), c.getBool("upcast_attention", false),
                 c.getInt("norm_num_groups", 32), (float) c.getDouble("norm_eps", 1e-5), act, c.getBool("flip_sin_to_cos", true),
                 c.getInt("freq_shift", 0), c.getInt("downsample_padding", 1), (float) c.getDouble("mid_block_scale_factor", 1.0),
                 c.getIntOrList("transformer_layers_per_block", n, 1), c.json().toString());
+        cfg.checkSizes(c.source());
+        return cfg;
+    }
+
+    /** Sizes must be positive and consistent (groups and heads divide the channels) before a layer is built. */
+    void checkSizes(String src) {
+        Checks.inRange(src, "in_channels", inChannels, 1, 1 << 12);
+        Checks.inRange(src, "out_channels", outChannels, 1, 1 << 12);
+        Checks.inRange(src, "sample_size", sampleSize, 1, 1 << 14);
+        Checks.positive(src, "block_out_channels", blockOutChannels);
+        Checks.positive(src, "layers_per_block", layersPerBlock);
+        Checks.positive(src, "attention_head_dim", heads);
+        Checks.positive(src, "transformer_layers_per_block", transformerLayersPerBlock);
+        Checks.inRange(src, "cross_attention_dim", crossAttentionDim, 1, 1 << 16);
+        Checks.inRange(src, "norm_num_groups", normNumGroups, 1, 1 << 16);
+        Checks.finitePositive(src, "norm_eps", normEps);
+        for (int i = 0; i < blockOutChannels.length; i++) {
+            Checks.inRange(src, "block_out_channels", blockOutChannels[i], 1, 1 << 16);
+            Checks.inRange(src, "layers_per_block", layersPerBlock[i], 1, 1000);
+            Checks.divides(src, "norm_num_groups", normNumGroups, "block_out_channels[" + i + "]", blockOutChannels[i]);
+            if (downBlockTypes.get(i).startsWith("CrossAttn")) {
+                Checks.divides(src, "attention_head_dim[" + i + "] (heads)", heads[i], "block_out_channels[" + i + "]", blockOutChannels[i]);
+            }
+        }
     }
 }
