@@ -33,7 +33,7 @@ rm -f target/notebooks-run.log
 step "maven: build and JUnit" mvn -B -ntp clean verify
 step "offline: no network at run time" scripts/check-offline.sh
 step "example: the library as a dependency (outside the checkout)" scripts/test-example.sh
-step "setup: natives profile per platform" scripts/test-natives-profiles.sh
+step "setup: natives profile per platform, kernelspec path separator" scripts/test-natives-profiles.sh
 step "setup: ensure-deps without Debian packages" scripts/test-ensure-deps.sh
 if [[ -x scripts/test-kernel.sh ]]; then step "kernel: end to end" scripts/test-kernel.sh; fi
 mkdir -p target

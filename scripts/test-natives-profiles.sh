@@ -2,6 +2,7 @@
 # Checks that lib/pom.xml picks the PyTorch CPU natives of the platform Maven runs on (os family/name/arch),
 # none on a platform without a CPU build, and none with -Ddlab.gpu. Only Linux runs here, so Maven is started
 # with a faked os.name/os.arch (scripts/natives/FakePlatformMaven.java) and asked for its active profiles.
+# Also checks that the kernelspec's classpath uses the platform's path separator.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -28,5 +29,13 @@ check "Mac OS X" aarch64 natives-osx-aarch64
 check "Windows 11" amd64 natives-win-x86_64
 check "Mac OS X" x86_64 none
 check Linux amd64 none -Ddlab.gpu
+# the kernelspec joins the notebook classpath with the platform's separator (Windows: ';'), which the kernel splits on
+for sep in ':' ';'; do
+  mvn -B -ntp -o -q -pl kernel resources:copy-resources@kernelspec "-Dpath.separator=$sep" >/dev/null 2>&1
+  line="$(grep -o '"-Ddlab.classpath=[^"]*"' kernel/target/kernelspec/diffusionlab/kernel.json 2>/dev/null)"
+  if [[ "$line" == *"/lib/target/classes$sep"*"/lib/target/lib/*\"" ]]; then pass=$((pass+1)); echo "ok    kernelspec with path.separator '$sep': $line"
+  else fail=$((fail+1)); echo "FAIL  kernelspec with path.separator '$sep': $line"; fi
+done
+mvn -B -ntp -o -q -pl kernel resources:copy-resources@kernelspec >/dev/null 2>&1
 echo "natives profiles: $pass passed, $fail failed"
 (( fail == 0 ))
