@@ -5,11 +5,15 @@
 # runs it with no DLAB_HOME: it must write an image and per-word attention maps, with the model extracted
 # from the jar into a fresh cache folder.
 #   DLAB_EXAMPLE_SKIP_INSTALL=1  skip the `mvn install` (the library is already in ~/.m2)
+#   DLAB_M2_REPO=DIR             use DIR as the local Maven repository (several checkouts sharing ~/.m2
+#                                would otherwise install their own diffusionlab-* snapshots over each other)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fail() { echo "test-example: $*" >&2; exit 1; }
+repo=(); [[ -n "${DLAB_M2_REPO:-}" ]] && repo=("-Dmaven.repo.local=$DLAB_M2_REPO")
+mvn() { command mvn -B -ntp -o -q ${repo[@]+"${repo[@]}"} "$@"; }
 if [[ "${DLAB_EXAMPLE_SKIP_INSTALL:-0}" != 1 ]]; then
-  (cd "$ROOT" && mvn -B -ntp -o -q install -pl lib -am -DskipTests) || fail "mvn install of the library failed"
+  (cd "$ROOT" && mvn install -pl lib -am -DskipTests) || fail "mvn install of the library failed"
 fi
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/dlab-example.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
@@ -18,7 +22,7 @@ cd "$TMP/student-project"
 unset DLAB_HOME DLAB_MODEL DLAB_CACHE
 export XDG_CACHE_HOME="$TMP/cache"
 
-mvn -B -ntp -o -q dependency:tree -DoutputFile="$TMP/tree.txt" || fail "mvn dependency:tree failed"
+mvn dependency:tree -DoutputFile="$TMP/tree.txt" || fail "mvn dependency:tree failed"
 if grep -Ei 'junit|opentest4j|apiguardian|mockito' "$TMP/tree.txt"; then fail "a test library reaches the example (tree above)"; fi
 # the example's own slf4j-simple is a direct dependency ("+- " at depth 1); nothing below the library may bring a binding
 if grep -E '^(\||  ) .*(slf4j-simple|slf4j-nop|slf4j-reload4j|logback-classic|log4j-slf4j)' "$TMP/tree.txt"; then
@@ -30,7 +34,7 @@ if [[ "$(uname -s)/$(uname -m)" == Linux/x86_64 ]]; then
 fi
 echo "dependency tree: $(grep -c . "$TMP/tree.txt") lines, no junit, no slf4j binding from the library"
 
-mvn -B -ntp -o -q package || fail "the example does not build offline"
+mvn package || fail "the example does not build offline"
 cd "$TMP"
 java -Djava.awt.headless=true -cp "$TMP/student-project/target/classes:$TMP/student-project/target/lib/*" \
   org.example.student.AttentionDemo "$TMP/out" "a red circle on the left and a small blue square at the bottom" | tee "$TMP/run.log"
