@@ -14,7 +14,7 @@ check() {  # os.name os.arch expected-profile|none [extra mvn args]
   local name="$1" arch="$2" want="$3"; shift 3
   local got
   got="$(java -Dmaven.home="$MH" -Dmaven.multiModuleProjectDirectory="$ROOT" -Dclassworlds.conf="$MH/bin/m2.conf" \
-      -cp "$CW" scripts/natives/FakePlatformMaven.java "$name" "$arch" -B -ntp -o -q help:active-profiles -pl lib "$@" \
+      -cp "$CW" scripts/natives/FakePlatformMaven.java "$name" "$arch" -B -ntp -q help:active-profiles -pl lib "$@" \
       -Doutput="$ROOT/target/natives-profiles.txt" >/dev/null 2>&1; \
       grep -o 'natives-[a-z0-9_-]*' "$ROOT/target/natives-profiles.txt" 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')"
   [[ -z "$got" ]] && got=none
@@ -31,11 +31,11 @@ check "Mac OS X" x86_64 none
 check Linux amd64 none -Ddlab.gpu
 # the kernelspec joins the notebook classpath with the platform's separator (Windows: ';'), which the kernel splits on
 for sep in ':' ';'; do
-  mvn -B -ntp -o -q -pl kernel resources:copy-resources@kernelspec "-Dpath.separator=$sep" >/dev/null 2>&1
+  mvn -B -ntp -q -pl kernel resources:copy-resources@kernelspec "-Dpath.separator=$sep" >/dev/null 2>&1
   line="$(grep -o '"-Ddlab.classpath=[^"]*"' kernel/target/kernelspec/diffusionlab/kernel.json 2>/dev/null)"
   if [[ "$line" == *"/lib/target/classes$sep"*"/lib/target/lib/*\"" ]]; then pass=$((pass+1)); echo "ok    kernelspec with path.separator '$sep': $line"
   else fail=$((fail+1)); echo "FAIL  kernelspec with path.separator '$sep': $line"; fi
 done
-mvn -B -ntp -o -q -pl kernel resources:copy-resources@kernelspec >/dev/null 2>&1
+mvn -B -ntp -q -pl kernel resources:copy-resources@kernelspec >/dev/null 2>&1
 echo "natives profiles: $pass passed, $fail failed"
 (( fail == 0 ))
