@@ -8,12 +8,13 @@ public final class Main {
     private static final String HELP = "usage: ./dlab <command> [options]   (each command has --help)\n\ncommands:\n"
             + "  engine     start the engine offline and print device and dtype\n"
             + "  verify     run a model folder's reference cases: ./dlab verify <model-folder>\n"
-            + "  toy2d      train a toy 2D diffusion model and write samples\n"
+            + "  toy2d      train a toy 2D diffusion model; write samples (CSV) and a scatter plot (PNG)\n"
             + "  bench      speed and memory figures: ./dlab bench unet|text-encoder|vae-decode|pipeline|attention|toy2d ...\n"
-            + "  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the embedded random one)\n"
-            + "  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)\n"
+            + "  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the trained\n"
+            + "             shapes-world model, toy-data/models/shapes-world or its copy in the jar; $DLAB_MODEL overrides)\n"
+            + "  make-default-model   write the random-weight SD-shaped test folder (toy-data/models/sd-tiny-random)\n"
             + "  train-shapes   train the shapes-world text-to-image model on CPU (diffusers folder out)\n"
-            + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model\n"
+            + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model (text, HTML/PNG report)\n"
             + "\nBad input gets one line naming the file, key or option and exit status 2; ./dlab --debug <command> ...\n"
             + "(or DLAB_DEBUG=1) also prints the stack trace of a failure.\n";
 

@@ -1,9 +1,11 @@
 package dev.diffusionlab.cli;
 
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.image.Images;
 import dev.diffusionlab.toy.Datasets2D;
 import dev.diffusionlab.toy.PointMetrics;
 import dev.diffusionlab.toy.ToyModel;
+import dev.diffusionlab.toy.ToyPlots;
 import dev.diffusionlab.toy.ToySampler;
 import dev.diffusionlab.toy.ToyTrainer;
 import dev.diffusionlab.toy.Trajectories;
@@ -19,7 +21,8 @@ import tech.tablesaw.api.Table;
 
 /**
  * {@code ./dlab toy2d (--dataset NAME | --data FILE) --steps N --samples M --seed S --out samples.csv}:
- * trains the toy model, writes samples as CSV (header x,y, the data's own coordinates) and prints
+ * trains the toy model, writes samples as CSV (header x,y, the data's own coordinates) with a PNG scatter of the
+ * data and the samples beside it, and prints
  * the sliced Wasserstein distance to the data against the untrained baseline.
  */
 public final class Toy2dCommand {
@@ -40,7 +43,8 @@ public final class Toy2dCommand {
             "  --inference-steps K  sampler steps (default 100 = all timesteps)",
             "  --label L          guide samples to label L (classifier-free guidance)",
             "  --guidance W       guidance scale (default 3 with --label)",
-            "  --out FILE         samples CSV (default samples.csv)",
+            "  --out FILE         samples CSV (default samples.csv); a PNG scatter of data and samples goes beside it",
+            "                     (samples.png)",
             "  --save DIR         also save the trained model",
             "",
             "Distances are sliced Wasserstein-2 in standardised units (data mean 0, std 1 per axis).");
@@ -138,17 +142,27 @@ public final class Toy2dCommand {
             double untrained = PointMetrics.slicedWasserstein(tb.end(), x);
             double noise = PointMetrics.slicedWasserstein(ToySampler.noise(samples, seed + 1000), x);
             writeCsv(out, tr.samples());
+            Path png = pngBeside(out);
+            Images.savePng(ToyPlots.image(ToyPlots.dataAndSamples(String.format(Locale.ROOT, "%s: %d samples after %d training steps",
+                    dataset != null ? dataset : file.getFileName(), samples, steps), data, tr.samples())), png);
             System.out.printf(Locale.ROOT, "%ntrained in %.1f s (%.0f steps/s), final loss %.4f%n", r.seconds(), r.stepsPerSecond(),
                     r.loss().doubleColumn("ema").get(r.loss().rowCount() - 1));
             System.out.printf(Locale.ROOT, "sliced Wasserstein to the data: trained %.4f | untrained baseline %.4f | N(0,I) noise %.4f%n",
                     trained, untrained, noise);
-            System.out.printf(Locale.ROOT, "wrote %d samples to %s%n", samples, out);
+            System.out.printf(Locale.ROOT, "wrote %d samples to %s and the scatter plot to %s%n", samples, out, png);
             if (save != null) {
                 Outputs.writeDir(save, model::save);
                 System.out.println("saved model to " + save);
             }
         }
         return 0;
+    }
+
+    /** {@code samples.csv} -> {@code samples.png} in the same folder (any other name: {@code name.png}). */
+    static Path pngBeside(Path csv) {
+        String name = csv.getFileName().toString();
+        String stem = name.toLowerCase(Locale.ROOT).endsWith(".csv") ? name.substring(0, name.length() - 4) : name;
+        return csv.resolveSibling(stem + ".png");
     }
 
     static void writeCsv(Path out, float[][] pts) {

@@ -144,7 +144,7 @@ public final class Outputs {
         return rgb;
     }
 
-    /** A file staged under a temporary sibling name; {@link #commit()} renames it into place. */
+    /** A file staged under a temporary sibling name; {@code commit()} renames it into place. */
     public static Staged stageFile(Path out) {
         if (Files.isDirectory(out)) {
             throw new UserInputException(out + " is an existing folder: expected a file name (folders are never replaced)");
@@ -153,7 +153,7 @@ public final class Outputs {
         return new Staged(parent.resolve(tempName(out)), out, false);
     }
 
-    /** A folder staged as a temporary sibling folder; {@link #commit()} moves it (or its entries) into place. */
+    /** A folder staged as a temporary sibling folder; {@code commit()} moves it (or its entries) into place. */
     public static Staged stageDir(Path dir) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new UserInputException(dir + " is an existing file: expected a folder");

@@ -47,6 +47,8 @@ public final class DefaultModel {
     public static final String RELATIVE = "toy-data/models/sd-tiny-random";
     /** The committed trained shapes-world folder (the default), relative to the repository root. */
     public static final String SHAPES_RELATIVE = "toy-data/models/shapes-world";
+    /** The shapes-world folder's name in toy-data/models and in the jar ({@link ShippedModel}). */
+    public static final String SHAPES_NAME = "shapes-world";
     /** model_index.json key marking a shapes-world model (diffusers ignores keys starting with "_"). */
     public static final String SHAPES_MARKER = "_dlab_shapes_world";
     /** model_index.json key marking our random folders (diffusers ignores keys starting with "_"). */
@@ -59,7 +61,11 @@ public final class DefaultModel {
 
     private DefaultModel() {}
 
-    /** {@code $DLAB_MODEL}, else {@code -Ddlab.model}, else the embedded trained shapes-world folder. */
+    /**
+     * {@code $DLAB_MODEL}, else {@code -Ddlab.model}, else the embedded trained shapes-world folder: the checkout's
+     * {@code toy-data/models/shapes-world} when there is one, else the copy shipped in the library jar (extracted
+     * once to a cache folder by {@link ShippedModel}), so it works from any directory without {@code DLAB_HOME}.
+     */
     public static Path folder() {
         String p = System.getenv("DLAB_MODEL");
         if (p == null || p.isBlank()) {
@@ -68,7 +74,17 @@ public final class DefaultModel {
         if (p != null && !p.isBlank()) {
             return Path.of(p).toAbsolutePath().normalize();
         }
-        return Paths.home().resolve(SHAPES_RELATIVE);
+        try {
+            Path inCheckout = Paths.home().resolve(SHAPES_RELATIVE);
+            if (Files.isDirectory(inCheckout) || !ShippedModel.available(SHAPES_NAME)) {
+                return inCheckout;
+            }
+        } catch (IllegalStateException noCheckout) {
+            if (!ShippedModel.available(SHAPES_NAME)) {
+                throw noCheckout;
+            }
+        }
+        return ShippedModel.folder(SHAPES_NAME);
     }
 
     /** The embedded random-weight SD-shaped folder (tests, benches). */

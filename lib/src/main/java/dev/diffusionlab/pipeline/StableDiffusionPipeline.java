@@ -161,6 +161,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             if (tp.truncated()) {
                 LOG.warn(truncationWarning(tp));
             }
+            vocabularyWarnings(tp).forEach(LOG::warn);
             if (inspected != null) {
                 inspected.add(tp);
             }
@@ -181,6 +182,11 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         }
         NDArray uncond = textEncoder.encode(tokenizer.encodeBatch(neg, manager)).lastHiddenState();
         return uncond.concat(cond, 0); // (B, 77, D) + (B, 77, D) -> (2B, 77, D)
+    }
+
+    /** Prompt words the model cannot know ({@link PromptVocabulary}): unknown-token words, words outside a closed vocabulary. */
+    public List<String> vocabularyWarnings(TokenizedPrompt tp) {
+        return PromptVocabulary.warnings(tp, tokenizer, PromptVocabulary.closedVocabulary(folder));
     }
 
     /** diffusers' warning for a prompt longer than the tokenizer's limit, naming the dropped words. */
@@ -317,8 +323,9 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 if (tp.truncated()) {
                     warnings.add(truncationWarning(tp));
                 }
+                warnings.addAll(vocabularyWarnings(tp));
             }
-            return new Result(images, finalLatents, imageTensor, inspected, warnings);
+            return new Result(images, finalLatents, imageTensor, inspected, List.copyOf(new java.util.LinkedHashSet<>(warnings)));
         }
     }
 
