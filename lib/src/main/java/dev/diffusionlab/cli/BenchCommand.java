@@ -24,12 +24,12 @@ public final class BenchCommand {
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
-            case "unet" -> dev.diffusionlab.unet.UNetBench.run(rest);
-            case "text-encoder" -> dev.diffusionlab.clip.TextEncoderBench.run(rest);
-            case "vae-decode" -> dev.diffusionlab.vae.VaeDecodeBench.run(rest);
-            case "toy2d" -> dev.diffusionlab.toy.ToyBench.run(rest);
-            case "pipeline" -> dev.diffusionlab.pipeline.PipelineBench.run(rest);
-            case "attention" -> dev.diffusionlab.attention.AttentionBench.run(rest);
+            case "unet" -> dev.diffusionlab.bench.UNetBench.run(rest);
+            case "text-encoder" -> dev.diffusionlab.bench.TextEncoderBench.run(rest);
+            case "vae-decode" -> dev.diffusionlab.bench.VaeDecodeBench.run(rest);
+            case "toy2d" -> dev.diffusionlab.bench.ToyBench.run(rest);
+            case "pipeline" -> dev.diffusionlab.bench.PipelineBench.run(rest);
+            case "attention" -> dev.diffusionlab.bench.AttentionBench.run(rest);
             default -> {
                 System.err.println("bench: unknown case '" + args[0] + "' (see ./dlab bench --help)");
                 yield 2;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.diffusionlab.core.Gaussian;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

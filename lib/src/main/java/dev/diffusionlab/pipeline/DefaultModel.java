@@ -239,7 +239,7 @@ public final class DefaultModel {
     }
 
     /** SD 1.5's scheduler_config.json (runwayml/stable-diffusion-v1-5). */
-    static final String SCHEDULER_CONFIG = """
+    public static final String SCHEDULER_CONFIG = """
             {
               "_class_name": "PNDMScheduler",
               "_diffusers_version": "0.6.0",
@@ -259,14 +259,14 @@ public final class DefaultModel {
             + "    \"normalized\": true,\n    \"rstrip\": false,\n    \"single_word\": false\n  }";
 
     /** Like SD 1.5's tokenizer/tokenizer_config.json. */
-    static final String TOKENIZER_CONFIG = "{\n  \"add_prefix_space\": false,\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS)
+    public static final String TOKENIZER_CONFIG = "{\n  \"add_prefix_space\": false,\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS)
             + ",\n  \"do_lower_case\": true,\n  \"eos_token\": " + ADDED.formatted(BpeTrainer.EOS)
             + ",\n  \"errors\": \"replace\",\n  \"model_max_length\": 77,\n  \"name_or_path\": \"diffusionlab/sd-tiny-random\",\n"
             + "  \"pad_token\": \"<|endoftext|>\",\n  \"special_tokens_map_file\": \"./special_tokens_map.json\",\n"
             + "  \"tokenizer_class\": \"CLIPTokenizer\",\n  \"unk_token\": " + ADDED.formatted(BpeTrainer.EOS) + "\n}\n";
 
     /** Like SD 1.5's tokenizer/special_tokens_map.json. */
-    static final String SPECIAL_TOKENS_MAP = "{\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS).replace("\"__type\": \"AddedToken\",\n    ", "")
+    public static final String SPECIAL_TOKENS_MAP = "{\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS).replace("\"__type\": \"AddedToken\",\n    ", "")
             + ",\n  \"eos_token\": " + ADDED.formatted(BpeTrainer.EOS).replace("\"__type\": \"AddedToken\",\n    ", "")
             + ",\n  \"pad_token\": \"<|endoftext|>\",\n  \"unk_token\": "
             + ADDED.formatted(BpeTrainer.EOS).replace("\"__type\": \"AddedToken\",\n    ", "") + "\n}\n";

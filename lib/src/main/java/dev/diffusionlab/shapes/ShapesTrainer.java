@@ -20,7 +20,7 @@ import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.nn.Module;
 import dev.diffusionlab.image.ImageTensors;
 import dev.diffusionlab.nn.Ops;
-import dev.diffusionlab.noise.Gaussian;
+import dev.diffusionlab.core.Gaussian;
 import dev.diffusionlab.safetensors.SafetensorsWriter;
 import dev.diffusionlab.schedulers.BetaSchedule;
 import dev.diffusionlab.unet.UNet2DConditionModel;

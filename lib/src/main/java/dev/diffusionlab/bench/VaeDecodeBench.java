@@ -1,10 +1,11 @@
-package dev.diffusionlab.vae;
+package dev.diffusionlab.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.core.Engines;
-import dev.diffusionlab.nn.BenchSupport;
+import dev.diffusionlab.vae.AutoencoderKL;
+import dev.diffusionlab.vae.VaeConfig;
 import java.util.Locale;
 import java.util.Map;
 

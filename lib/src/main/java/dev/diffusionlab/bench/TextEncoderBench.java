@@ -1,10 +1,11 @@
-package dev.diffusionlab.clip;
+package dev.diffusionlab.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.diffusionlab.clip.CLIPTextConfig;
+import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.core.Engines;
-import dev.diffusionlab.nn.BenchSupport;
 import java.util.Locale;
 import java.util.Map;
 

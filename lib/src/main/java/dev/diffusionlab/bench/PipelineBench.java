@@ -1,4 +1,4 @@
-package dev.diffusionlab.pipeline;
+package dev.diffusionlab.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
@@ -8,7 +8,11 @@ import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
 import dev.diffusionlab.core.Engines;
-import dev.diffusionlab.nn.BenchSupport;
+import dev.diffusionlab.pipeline.DefaultModel;
+import dev.diffusionlab.pipeline.GenerationRequest;
+import dev.diffusionlab.pipeline.ModelFolder;
+import dev.diffusionlab.pipeline.StableDiffusionPipeline;
+import dev.diffusionlab.pipeline.StepCallback;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.unet.UNetConfig;
 import dev.diffusionlab.vae.AutoencoderKL;
@@ -74,8 +78,8 @@ public final class PipelineBench {
             return 0;
         }
         try {
-            java.util.Map<String, String> o = dev.diffusionlab.nn.BenchSupport.options(args, "config", "height", "width", "steps", "dtype", "batch");
-            DataType dtype = dev.diffusionlab.nn.BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
+            java.util.Map<String, String> o = dev.diffusionlab.bench.BenchSupport.options(args, "config", "height", "width", "steps", "dtype", "batch");
+            DataType dtype = dev.diffusionlab.bench.BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
             if (dtype == DataType.BFLOAT16) { // DJL 0.36's PyTorch engine aborts the JVM on bfloat16 arrays
                 throw new IllegalArgumentException("--dtype bf16 is not supported by DJL 0.36's PyTorch engine; use fp16 or fp32");
             }

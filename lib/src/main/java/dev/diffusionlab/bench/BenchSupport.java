@@ -1,6 +1,7 @@
-package dev.diffusionlab.nn;
+package dev.diffusionlab.bench;
 
 import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.nn.ConfigJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

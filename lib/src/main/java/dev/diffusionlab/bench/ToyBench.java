@@ -1,6 +1,10 @@
-package dev.diffusionlab.toy;
+package dev.diffusionlab.bench;
 
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.toy.Datasets2D;
+import dev.diffusionlab.toy.ToyModel;
+import dev.diffusionlab.toy.ToySampler;
+import dev.diffusionlab.toy.ToyTrainer;
 import java.util.Locale;
 import tech.tablesaw.api.Table;
 

@@ -1,12 +1,13 @@
-package dev.diffusionlab.attention;
+package dev.diffusionlab.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.diffusionlab.attention.AttentionCapture;
+import dev.diffusionlab.attention.AttentionRun;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.core.Paths;
-import dev.diffusionlab.nn.BenchSupport;
 import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
 import dev.diffusionlab.unet.UNet2DConditionModel;

@@ -1,11 +1,12 @@
-package dev.diffusionlab.unet;
+package dev.diffusionlab.bench;
 
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.core.Engines;
-import dev.diffusionlab.nn.BenchSupport;
+import dev.diffusionlab.unet.UNet2DConditionModel;
+import dev.diffusionlab.unet.UNetConfig;
 import java.util.Locale;
 import java.util.Map;
 
