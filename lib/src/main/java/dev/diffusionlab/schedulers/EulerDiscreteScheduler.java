@@ -30,15 +30,11 @@ public class EulerDiscreteScheduler extends SigmaScheduler {
 
     @Override
     protected void computeTimesteps(int n) {
-        double[] ts = spacedTimesteps(n);
-        double[] s = interpSigmas(ts);
-        if (useKarras()) {
-            double sMin = config.isNull("sigma_min") ? Double.NaN : config.getDouble("sigma_min");
-            double sMax = config.isNull("sigma_max") ? Double.NaN : config.getDouble("sigma_max");
-            double[][] k = karrasFrom(s, n, sMin, sMax);
-            s = k[0];
-            ts = Spacing.toF32(k[1]);
-        }
+        double sMin = config.isNull("sigma_min") ? Double.NaN : config.getDouble("sigma_min");
+        double sMax = config.isNull("sigma_max") ? Double.NaN : config.getDouble("sigma_max");
+        double[][] st = spacedSigmas(n, sMin, sMax);
+        double[] s = st[0];
+        double[] ts = st[1];
         double last = config.getString("final_sigmas_type").equals("sigma_min") ? trainSigmas[0] : 0;
         setSigmas(s, last);
         timesteps = ts;

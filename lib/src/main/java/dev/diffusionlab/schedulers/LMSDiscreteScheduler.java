@@ -27,13 +27,9 @@ public class LMSDiscreteScheduler extends SigmaScheduler {
 
     @Override
     protected void computeTimesteps(int n) {
-        double[] ts = spacedTimesteps(n);
-        double[] s = interpSigmas(ts);
-        if (useKarras()) {
-            double[][] k = karrasFrom(s, n, Double.NaN, Double.NaN);
-            s = k[0];
-            ts = Spacing.toF32(k[1]);
-        }
+        double[][] st = spacedSigmas(n, Double.NaN, Double.NaN);
+        double[] s = st[0];
+        double[] ts = st[1];
         setSigmas(s, 0);
         timesteps = ts;
     }
