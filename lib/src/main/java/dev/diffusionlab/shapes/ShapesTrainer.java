@@ -21,8 +21,9 @@ import dev.diffusionlab.nn.Module;
 import dev.diffusionlab.image.ImageTensors;
 import dev.diffusionlab.nn.Ops;
 import dev.diffusionlab.core.Gaussian;
+import dev.diffusionlab.noise.ForwardProcess;
+import dev.diffusionlab.noise.NoiseSchedule;
 import dev.diffusionlab.safetensors.SafetensorsWriter;
-import dev.diffusionlab.schedulers.BetaSchedule;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.vae.AutoencoderKL;
 import dev.diffusionlab.vae.DiagonalGaussian;
@@ -135,7 +136,8 @@ public final class ShapesTrainer {
     private final List<String> log = new ArrayList<>();
     private final Config config;
     private final ShapesWorld world;
-    private final BetaSchedule betas = BetaSchedule.of("scaled_linear", 0.00085, 0.012, 1000);
+    /** SD 1.x/2.x training schedule (scaled_linear 0.00085 … 0.012, T = 1000) and its q(x_t | x_0). */
+    private final ForwardProcess q = new ForwardProcess(NoiseSchedule.of("scaled_linear"));
 
     public ShapesTrainer(Config config) {
         this.config = config;
@@ -266,7 +268,6 @@ public final class ShapesTrainer {
         Optimizer adam = adam(config.unetLr());
         unet.setRequiresGradient(true);
         te.setRequiresGradient(true);
-        float[] abar = betas.alphasCumprod();
         int b = config.batchSize();
         ProgressBar bar = config.progress() ? new ProgressBar("UNet + text encoder", config.unetSteps()) : null;
         int step = done;
@@ -277,20 +278,16 @@ public final class ShapesTrainer {
                 NDArray x0;
                 DiagonalGaussian d = vae.encode(batch.images);
                 x0 = Ops.mul(d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)), scaling); // (B, 4, h, w)
+                int[] t = new int[b];
                 float[] ts = new float[b];
-                float[] ca = new float[b];
-                float[] cb = new float[b];
                 List<String> captions = new ArrayList<>();
                 for (int i = 0; i < b; i++) {
-                    int t = rnd.nextInt(abar.length);
-                    ts[i] = t;
-                    ca[i] = (float) Math.sqrt(abar[t]);
-                    cb[i] = (float) Math.sqrt(1 - abar[t]);
+                    t[i] = rnd.nextInt(q.schedule().numTrainTimesteps());
+                    ts[i] = t[i];
                     captions.add(rnd.nextDouble() < config.captionDropout() ? "" : batch.captions.get(i));
                 }
                 NDArray eps = Gaussian.noise(sm, x0.getShape(), rnd);
-                Shape col = new Shape(b, 1, 1, 1);
-                NDArray xt = x0.mul(sm.create(ca, col)).add(eps.mul(sm.create(cb, col))); // sqrt(ᾱ)x0 + sqrt(1-ᾱ)ε
+                NDArray xt = q.addNoise(x0, eps, t); // sqrt(ᾱ_t)x0 + sqrt(1-ᾱ_t)ε, one t per sample
                 NDArray ids = tok.encodeBatch(captions, sm); // (B, maxLength)
                 float loss;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
