@@ -1,6 +1,7 @@
 package dev.diffusionlab.bench;
 
 import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.core.Args;
 import dev.diffusionlab.nn.ConfigJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +33,12 @@ public final class BenchSupport {
             out.put(key, args[++i]);
         }
         return out;
+    }
+
+    /** The integer option {@code --key} of {@link #options}, or {@code dflt} when absent; the error names the option. */
+    public static int intOption(Map<String, String> o, String key, int dflt) {
+        String v = o.get(key);
+        return v == null ? dflt : Args.parseInt(v, "--" + key);
     }
 
     /** "fp32" / "fp16" / "bf16" -> DJL type. */

@@ -78,27 +78,18 @@ public final class PipelineBench {
             return 0;
         }
         try {
-            java.util.Map<String, String> o = dev.diffusionlab.bench.BenchSupport.options(args, "config", "height", "width", "steps", "dtype", "batch");
-            DataType dtype = dev.diffusionlab.bench.BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
+            java.util.Map<String, String> o = BenchSupport.options(args, "config", "height", "width", "steps", "dtype", "batch");
+            DataType dtype = BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
             if (dtype == DataType.BFLOAT16) { // DJL 0.36's PyTorch engine aborts the JVM on bfloat16 arrays
                 throw new IllegalArgumentException("--dtype bf16 is not supported by DJL 0.36's PyTorch engine; use fp16 or fp32");
             }
-            Report r = run(o.getOrDefault("config", "sd15"), intOpt(o, "height", 512), intOpt(o, "width", 512), intOpt(o, "steps", 20),
-                    intOpt(o, "batch", 1), dtype);
+            Report r = run(o.getOrDefault("config", "sd15"), BenchSupport.intOption(o, "height", 512), BenchSupport.intOption(o, "width", 512), BenchSupport.intOption(o, "steps", 20),
+                    BenchSupport.intOption(o, "batch", 1), dtype);
             System.out.print(r);
             return 0;
         } catch (IllegalArgumentException e) {
             System.err.println("bench pipeline: " + e.getMessage());
             return 2;
-        }
-    }
-
-    private static int intOpt(java.util.Map<String, String> o, String key, int dflt) {
-        String v = o.get(key);
-        try {
-            return v == null ? dflt : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'");
         }
     }
 

@@ -17,8 +17,8 @@ public final class TextEncoderBench {
         Map<String, String> o = BenchSupport.options(args, "config", "dtype", "batch", "runs");
         String spec = o.getOrDefault("config", "sd15");
         CLIPTextConfig cfg = CLIPTextConfig.from(BenchSupport.config(spec, "text_encoder"));
-        int batch = Integer.parseInt(o.getOrDefault("batch", "2"));
-        int runs = Integer.parseInt(o.getOrDefault("runs", "5"));
+        int batch = BenchSupport.intOption(o, "batch", 2);
+        int runs = BenchSupport.intOption(o, "runs", 5);
         DataType dt = BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
         Engines.Choice ch = Engines.startAndReport();
         try (CLIPTextModel te = CLIPTextModel.random(cfg, ch.device(), dt, 0)) {

@@ -18,10 +18,10 @@ public final class UNetBench {
         Map<String, String> o = BenchSupport.options(args, "config", "height", "width", "dtype", "batch", "runs");
         String spec = o.getOrDefault("config", "sd15");
         UNetConfig cfg = UNetConfig.from(BenchSupport.config(spec, "unet"));
-        int height = Integer.parseInt(o.getOrDefault("height", "512"));
-        int width = Integer.parseInt(o.getOrDefault("width", "512"));
-        int batch = Integer.parseInt(o.getOrDefault("batch", "2"));
-        int runs = Integer.parseInt(o.getOrDefault("runs", "3"));
+        int height = BenchSupport.intOption(o, "height", 512);
+        int width = BenchSupport.intOption(o, "width", 512);
+        int batch = BenchSupport.intOption(o, "batch", 2);
+        int runs = BenchSupport.intOption(o, "runs", 3);
         DataType dt = BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
         Engines.Choice ch = Engines.startAndReport();
         long t0 = System.nanoTime();

@@ -17,10 +17,10 @@ public final class VaeDecodeBench {
         Map<String, String> o = BenchSupport.options(args, "config", "height", "width", "dtype", "batch", "runs");
         String spec = o.getOrDefault("config", "sd15");
         VaeConfig cfg = VaeConfig.from(BenchSupport.config(spec, "vae"));
-        int height = Integer.parseInt(o.getOrDefault("height", "512"));
-        int width = Integer.parseInt(o.getOrDefault("width", "512"));
-        int batch = Integer.parseInt(o.getOrDefault("batch", "1"));
-        int runs = Integer.parseInt(o.getOrDefault("runs", "3"));
+        int height = BenchSupport.intOption(o, "height", 512);
+        int width = BenchSupport.intOption(o, "width", 512);
+        int batch = BenchSupport.intOption(o, "batch", 1);
+        int runs = BenchSupport.intOption(o, "runs", 3);
         DataType dt = BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
         Engines.Choice ch = Engines.startAndReport();
         try (AutoencoderKL vae = AutoencoderKL.random(cfg, ch.device(), dt, 0)) {
