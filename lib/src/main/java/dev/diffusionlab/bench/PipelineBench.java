@@ -3,7 +3,6 @@ package dev.diffusionlab.bench;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.diffusionlab.clip.BpeTrainer;
 import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
@@ -181,10 +180,7 @@ public final class PipelineBench {
         }
         Files.createDirectories(dir.resolve("scheduler"));
         Files.writeString(dir.resolve("scheduler/scheduler_config.json"), DefaultModel.SCHEDULER_CONFIG);
-        Path tok = dir.resolve("tokenizer");
-        BpeTrainer.train(DefaultModel.CORPUS, DefaultModel.MERGES).write(tok);
-        Files.writeString(tok.resolve("tokenizer_config.json"), DefaultModel.TOKENIZER_CONFIG);
-        Files.writeString(tok.resolve("special_tokens_map.json"), DefaultModel.SPECIAL_TOKENS_MAP);
+        DefaultModel.writeTokenizer(dir.resolve("tokenizer"));
         Files.writeString(dir.resolve("model_index.json"), """
                 {"_class_name": "StableDiffusionPipeline", "scheduler": ["diffusers", "PNDMScheduler"],
                  "text_encoder": ["transformers", "CLIPTextModel"], "tokenizer": ["transformers", "CLIPTokenizer"],

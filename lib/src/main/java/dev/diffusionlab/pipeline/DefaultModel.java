@@ -111,11 +111,7 @@ public final class DefaultModel {
             Files.writeString(out.resolve("model_index.json"), gson.toJson(modelIndex()) + "\n");
             Path sched = Files.createDirectories(out.resolve("scheduler"));
             Files.writeString(sched.resolve("scheduler_config.json"), SCHEDULER_CONFIG);
-            BpeTrainer.Vocabulary vocab = BpeTrainer.train(CORPUS, MERGES);
-            Path tok = out.resolve("tokenizer");
-            vocab.write(tok);
-            Files.writeString(tok.resolve("tokenizer_config.json"), TOKENIZER_CONFIG);
-            Files.writeString(tok.resolve("special_tokens_map.json"), SPECIAL_TOKENS_MAP);
+            BpeTrainer.Vocabulary vocab = writeTokenizer(out.resolve("tokenizer"));
             Device cpu = Device.cpu();
             try (CLIPTextModel te = CLIPTextModel.random(textConfig(vocab.tokens().size()), cpu, STORAGE, (int) (seed + 1))) {
                 te.save(out.resolve("text_encoder"));
@@ -255,21 +251,12 @@ public final class DefaultModel {
             }
             """;
 
-    private static final String ADDED = "{\n    \"__type\": \"AddedToken\",\n    \"content\": \"%s\",\n    \"lstrip\": false,\n"
-            + "    \"normalized\": true,\n    \"rstrip\": false,\n    \"single_word\": false\n  }";
-
-    /** Like SD 1.5's tokenizer/tokenizer_config.json. */
-    public static final String TOKENIZER_CONFIG = "{\n  \"add_prefix_space\": false,\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS)
-            + ",\n  \"do_lower_case\": true,\n  \"eos_token\": " + ADDED.formatted(BpeTrainer.EOS)
-            + ",\n  \"errors\": \"replace\",\n  \"model_max_length\": 77,\n  \"name_or_path\": \"diffusionlab/sd-tiny-random\",\n"
-            + "  \"pad_token\": \"<|endoftext|>\",\n  \"special_tokens_map_file\": \"./special_tokens_map.json\",\n"
-            + "  \"tokenizer_class\": \"CLIPTokenizer\",\n  \"unk_token\": " + ADDED.formatted(BpeTrainer.EOS) + "\n}\n";
-
-    /** Like SD 1.5's tokenizer/special_tokens_map.json. */
-    public static final String SPECIAL_TOKENS_MAP = "{\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS).replace("\"__type\": \"AddedToken\",\n    ", "")
-            + ",\n  \"eos_token\": " + ADDED.formatted(BpeTrainer.EOS).replace("\"__type\": \"AddedToken\",\n    ", "")
-            + ",\n  \"pad_token\": \"<|endoftext|>\",\n  \"unk_token\": "
-            + ADDED.formatted(BpeTrainer.EOS).replace("\"__type\": \"AddedToken\",\n    ", "") + "\n}\n";
+    /** The tokenizer folder: BPE learned on {@link #CORPUS} with {@link #MERGES} merges, SD 1.5-style configs (77 tokens). */
+    public static BpeTrainer.Vocabulary writeTokenizer(Path dir) {
+        BpeTrainer.Vocabulary vocab = BpeTrainer.train(CORPUS, MERGES);
+        vocab.writeFolder(dir, 77, "diffusionlab/sd-tiny-random");
+        return vocab;
+    }
 
     /**
      * The tokenizer's training text: words of typical image prompts (subjects, colours, shapes, styles,
