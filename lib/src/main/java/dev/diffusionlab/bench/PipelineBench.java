@@ -8,6 +8,7 @@ import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.pipeline.DefaultModel;
+import dev.diffusionlab.pipeline.DiffusersFolder;
 import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.ModelFolder;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
@@ -17,9 +18,7 @@ import dev.diffusionlab.unet.UNetConfig;
 import dev.diffusionlab.vae.AutoencoderKL;
 import dev.diffusionlab.vae.VaeConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -169,23 +168,12 @@ public final class PipelineBench {
     /** A temporary folder with the bundled component configs, SD 1.5's scheduler and our small tokenizer. */
     static Path bundledFolder(String name, Path dir) throws IOException {
         for (String c : List.of("text_encoder", "unet", "vae")) {
-            String res = "/dev/diffusionlab/configs/" + name + "/" + c + ".json";
-            try (InputStream in = PipelineBench.class.getResourceAsStream(res)) {
-                if (in == null) {
-                    throw new IllegalArgumentException("bundled config " + res + " is not on the classpath");
-                }
-                Files.createDirectories(dir.resolve(c));
-                Files.writeString(dir.resolve(c).resolve("config.json"), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
+            Files.createDirectories(dir.resolve(c));
+            Files.writeString(dir.resolve(c).resolve("config.json"), BenchSupport.config(name, c).json().toString());
         }
-        Files.createDirectories(dir.resolve("scheduler"));
-        Files.writeString(dir.resolve("scheduler/scheduler_config.json"), DefaultModel.SCHEDULER_CONFIG);
+        DiffusersFolder.writeScheduler(dir, DefaultModel.SCHEDULER_CONFIG);
         DefaultModel.writeTokenizer(dir.resolve("tokenizer"));
-        Files.writeString(dir.resolve("model_index.json"), """
-                {"_class_name": "StableDiffusionPipeline", "scheduler": ["diffusers", "PNDMScheduler"],
-                 "text_encoder": ["transformers", "CLIPTextModel"], "tokenizer": ["transformers", "CLIPTokenizer"],
-                 "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"]}
-                """);
+        DiffusersFolder.writeModelIndex(dir, DiffusersFolder.modelIndex("PNDMScheduler", "0.30.3", java.util.Map.of()));
         return dir;
     }
 

@@ -2,8 +2,6 @@ package dev.diffusionlab.pipeline;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -107,21 +105,19 @@ public final class DefaultModel {
     public static void create(Path out, long seed) {
         try {
             Files.createDirectories(out);
-            Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
-            Files.writeString(out.resolve("model_index.json"), gson.toJson(modelIndex()) + "\n");
-            Path sched = Files.createDirectories(out.resolve("scheduler"));
-            Files.writeString(sched.resolve("scheduler_config.json"), SCHEDULER_CONFIG);
+            DiffusersFolder.writeModelIndex(out, DiffusersFolder.modelIndex("PNDMScheduler", "0.30.3", Map.of(MARKER, true)));
+            DiffusersFolder.writeScheduler(out, SCHEDULER_CONFIG);
             BpeTrainer.Vocabulary vocab = writeTokenizer(out.resolve("tokenizer"));
             Device cpu = Device.cpu();
             try (CLIPTextModel te = CLIPTextModel.random(textConfig(vocab.tokens().size()), cpu, STORAGE, (int) (seed + 1))) {
                 te.save(out.resolve("text_encoder"));
             }
             try (UNet2DConditionModel unet = UNet2DConditionModel.random(
-                    UNet2DConditionModel.parseConfig(gson.toJson(unetConfig()), "default unet config"), cpu, STORAGE,
+                    UNet2DConditionModel.parseConfig(DiffusersFolder.toJson(unetConfig()), "default unet config"), cpu, STORAGE,
                     (int) (seed + 2))) {
                 unet.save(out.resolve("unet"));
             }
-            try (AutoencoderKL vae = AutoencoderKL.random(AutoencoderKL.parseConfig(gson.toJson(vaeConfig()), "default vae config"),
+            try (AutoencoderKL vae = AutoencoderKL.random(AutoencoderKL.parseConfig(DiffusersFolder.toJson(vaeConfig()), "default vae config"),
                     cpu, STORAGE, (int) (seed + 3))) {
                 vae.save(out.resolve("vae"));
             }
@@ -133,30 +129,6 @@ public final class DefaultModel {
     /** CLIP text encoder: hidden 32, 2 layers, 4 heads, 77 positions, SD 1.x's quick_gelu and legacy eos id 2. */
     static CLIPTextConfig textConfig(int vocabSize) {
         return new CLIPTextConfig(vocabSize, HIDDEN, 64, 2, 4, 77, "quick_gelu", 1e-5f, 2);
-    }
-
-    private static Map<String, Object> modelIndex() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("_class_name", "StableDiffusionPipeline");
-        m.put("_diffusers_version", "0.30.3");
-        m.put(MARKER, true);
-        m.put("feature_extractor", nulls());
-        m.put("image_encoder", nulls());
-        m.put("requires_safety_checker", false);
-        m.put("safety_checker", nulls());
-        m.put("scheduler", List.of("diffusers", "PNDMScheduler"));
-        m.put("text_encoder", List.of("transformers", "CLIPTextModel"));
-        m.put("tokenizer", List.of("transformers", "CLIPTokenizer"));
-        m.put("unet", List.of("diffusers", "UNet2DConditionModel"));
-        m.put("vae", List.of("diffusers", "AutoencoderKL"));
-        return m;
-    }
-
-    private static List<Object> nulls() {
-        List<Object> l = new java.util.ArrayList<>();
-        l.add(null);
-        l.add(null);
-        return l;
     }
 
     /** SD 1.5's block pattern at two levels: CrossAttnDown + Down / Up + CrossAttnUp, channels (32, 64), 8 heads. */

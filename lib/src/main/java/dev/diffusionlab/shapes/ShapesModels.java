@@ -1,7 +1,10 @@
 package dev.diffusionlab.shapes;
 
+import dev.diffusionlab.pipeline.DefaultModel;
+import dev.diffusionlab.pipeline.DiffusersFolder;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -190,23 +193,8 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
                 """.formatted(DIFFUSERS_VERSION);
     }
 
-    /** model_index.json of the text-to-image pipeline. */
+    /** model_index.json of the text-to-image pipeline (DDIM, marked as a shapes-world model). */
     public static String modelIndexJson() {
-        return """
-                {
-                  "_class_name": "StableDiffusionPipeline",
-                  "_diffusers_version": "%s",
-                  "_dlab_shapes_world": true,
-                  "feature_extractor": [null, null],
-                  "image_encoder": [null, null],
-                  "requires_safety_checker": false,
-                  "safety_checker": [null, null],
-                  "scheduler": ["diffusers", "DDIMScheduler"],
-                  "text_encoder": ["transformers", "CLIPTextModel"],
-                  "tokenizer": ["transformers", "CLIPTokenizer"],
-                  "unet": ["diffusers", "UNet2DConditionModel"],
-                  "vae": ["diffusers", "AutoencoderKL"]
-                }
-                """.formatted(DIFFUSERS_VERSION);
+        return DiffusersFolder.toJson(DiffusersFolder.modelIndex("DDIMScheduler", DIFFUSERS_VERSION, Map.of(DefaultModel.SHAPES_MARKER, true)));
     }
 }

@@ -23,7 +23,7 @@ import dev.diffusionlab.nn.Ops;
 import dev.diffusionlab.core.Gaussian;
 import dev.diffusionlab.noise.ForwardProcess;
 import dev.diffusionlab.noise.NoiseSchedule;
-import dev.diffusionlab.safetensors.SafetensorsWriter;
+import dev.diffusionlab.pipeline.DiffusersFolder;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.vae.AutoencoderKL;
 import dev.diffusionlab.vae.DiagonalGaussian;
@@ -457,42 +457,19 @@ public final class ShapesTrainer {
             }
             writeModels(out, vae, te, unet, scaling, config.fp16());
             ShapesVocabulary.write(out.resolve("tokenizer"), config.models().maxLength());
-            Files.createDirectories(out.resolve("scheduler"));
-            Files.writeString(out.resolve("scheduler/scheduler_config.json"), ShapesModels.schedulerJson());
-            Files.writeString(out.resolve("model_index.json"), ShapesModels.modelIndexJson());
+            DiffusersFolder.writeScheduler(out, ShapesModels.schedulerJson());
+            DiffusersFolder.writeModelIndex(out, ShapesModels.modelIndexJson());
             writeLog(out.resolve(LOG));
         } catch (IOException e) {
             throw new UncheckedIOException(out + ": cannot write the model folder: " + e.getMessage(), e);
         }
     }
 
-    private void writeModels(Path dir, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling, boolean fp16)
-            throws IOException {
+    private void writeModels(Path dir, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling, boolean fp16) {
         ShapesModels m = config.models();
-        writeComponent(dir.resolve("vae"), "config.json", m.vaeJson(scaling), "diffusion_pytorch_model.safetensors", vae, fp16);
-        writeComponent(dir.resolve("unet"), "config.json", m.unetJson(), "diffusion_pytorch_model.safetensors", unet, fp16);
-        writeComponent(dir.resolve("text_encoder"), "config.json", m.textEncoderJson().replace("\"float32\"", fp16 ? "\"float16\"" : "\"float32\""),
-                "model.safetensors", te, fp16);
-    }
-
-    private static void writeComponent(Path dir, String configName, String configJson, String weightsName, Module model, boolean fp16)
-            throws IOException {
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(configName), configJson);
-        Map<String, NDArray> sd = model.stateDict();
-        if (!fp16) {
-            SafetensorsWriter.write(dir.resolve(weightsName), sd, Map.of("format", "pt"));
-            return;
-        }
-        try (NDManager tmp = Engines.newCpuManager()) {
-            Map<String, NDArray> half = new LinkedHashMap<>();
-            sd.forEach((k, v) -> {
-                NDArray h = v.toType(DataType.FLOAT16, true);
-                h.attach(tmp);
-                half.put(k, h);
-            });
-            SafetensorsWriter.write(dir.resolve(weightsName), half, Map.of("format", "pt"));
-        }
+        DiffusersFolder.writeComponent(dir, "vae", vae, m.vaeJson(scaling), fp16);
+        DiffusersFolder.writeComponent(dir, "unet", unet, m.unetJson(), fp16);
+        DiffusersFolder.writeComponent(dir, "text_encoder", te, m.textEncoderJson().replace("\"float32\"", fp16 ? "\"float16\"" : "\"float32\""), fp16);
     }
 
     private static void deleteTree(Path p) throws IOException {
