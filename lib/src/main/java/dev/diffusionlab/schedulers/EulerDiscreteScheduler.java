@@ -40,6 +40,11 @@ public class EulerDiscreteScheduler extends SigmaScheduler {
         timesteps = ts;
     }
 
+    /**
+     * One Euler step of the probability-flow ODE dx/dσ = (x − x̂_0)/σ (Karras et al. 2022, Algorithm 2
+     * without the Heun correction; optional "churn" σ̂ = σ·(1+γ) of lines 4–6); as diffusers'
+     * {@code EulerDiscreteScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);

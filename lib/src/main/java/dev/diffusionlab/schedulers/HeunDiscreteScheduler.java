@@ -58,6 +58,11 @@ public class HeunDiscreteScheduler extends SigmaScheduler {
         return Double.isNaN(dt);
     }
 
+    /**
+     * Heun's 2nd-order method on the probability-flow ODE (Karras et al. 2022, Algorithm 1/2, lines 7–8):
+     * an Euler step, then the average of the two slopes; two model calls per step (order 2), as diffusers'
+     * {@code HeunDiscreteScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);

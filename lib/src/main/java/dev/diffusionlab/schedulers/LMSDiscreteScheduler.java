@@ -61,6 +61,11 @@ public class LMSDiscreteScheduler extends SigmaScheduler {
         return sum * (b - a) / 2;
     }
 
+    /**
+     * A linear multistep step (Adams–Bashforth in σ, as k-diffusion's sample_lms): x_{i+1} = x_i + Σ_k c_k·d_{i−k}
+     * with d = (x − x̂_0)/σ and c_k the integrals of the Lagrange basis over [σ_i, σ_{i+1}]; as diffusers'
+     * {@code LMSDiscreteScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);

@@ -57,6 +57,11 @@ public class UniPCMultistepScheduler extends MultistepScheduler {
         lastSample = null;
     }
 
+    /**
+     * UniPC (Zhao et al. 2023, Algorithms 1–2, bh2 variant): the UniC corrector applied to the previous
+     * sample with the new model output, then the UniP predictor of the configured order; as diffusers'
+     * {@code UniPCMultistepScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);
