@@ -41,6 +41,25 @@ public final class BenchSupport {
         return v == null ? dflt : Args.parseInt(v, "--" + key);
     }
 
+    /**
+     * The options every network bench shares: {@code --config} (default sd15), {@code --height}/{@code --width}
+     * (default 512), {@code --batch}, {@code --runs}, {@code --dtype} (default fp32).
+     */
+    public record NetOptions(String spec, int height, int width, int batch, int runs, DataType dtype) {
+        /** Parses {@code args}; {@code sized} false leaves out --height/--width (text encoder). */
+        public static NetOptions parse(String[] args, boolean sized, int defaultBatch, int defaultRuns) {
+            Map<String, String> o = sized ? options(args, "config", "height", "width", "dtype", "batch", "runs")
+                    : options(args, "config", "dtype", "batch", "runs");
+            return new NetOptions(o.getOrDefault("config", "sd15"), intOption(o, "height", 512), intOption(o, "width", 512),
+                    intOption(o, "batch", defaultBatch), intOption(o, "runs", defaultRuns), BenchSupport.dtype(o.getOrDefault("dtype", "fp32")));
+        }
+
+        /** The component's config of {@link #spec()} ({@link #config(String, String)}). */
+        public ConfigJson config(String component) {
+            return BenchSupport.config(spec, component);
+        }
+    }
+
     /** "fp32" / "fp16" / "bf16" -> DJL type. */
     public static DataType dtype(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {

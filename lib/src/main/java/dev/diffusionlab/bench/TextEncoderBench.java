@@ -7,19 +7,18 @@ import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.core.Engines;
 import java.util.Locale;
-import java.util.Map;
 
 /** {@code ./dlab bench text-encoder}: random-weight CLIP text encoder on 77 tokens. */
 public final class TextEncoderBench {
     private TextEncoderBench() {}
 
     public static int run(String[] args) {
-        Map<String, String> o = BenchSupport.options(args, "config", "dtype", "batch", "runs");
-        String spec = o.getOrDefault("config", "sd15");
-        CLIPTextConfig cfg = CLIPTextConfig.from(BenchSupport.config(spec, "text_encoder"));
-        int batch = BenchSupport.intOption(o, "batch", 2);
-        int runs = BenchSupport.intOption(o, "runs", 5);
-        DataType dt = BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
+        BenchSupport.NetOptions o = BenchSupport.NetOptions.parse(args, false, 2, 5);
+        String spec = o.spec();
+        CLIPTextConfig cfg = CLIPTextConfig.from(o.config("text_encoder"));
+        int batch = o.batch();
+        int runs = o.runs();
+        DataType dt = o.dtype();
         Engines.Choice ch = Engines.startAndReport();
         try (CLIPTextModel te = CLIPTextModel.random(cfg, ch.device(), dt, 0)) {
             System.out.printf(Locale.ROOT, "text encoder %s: %.1f M parameters, batch %d, %s%n", spec, te.numParameters() / 1e6, batch, dt);

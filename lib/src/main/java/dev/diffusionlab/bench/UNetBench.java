@@ -8,21 +8,20 @@ import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.unet.UNetConfig;
 import java.util.Locale;
-import java.util.Map;
 
 /** {@code ./dlab bench unet}: random-weight UNet from a config, median ms per forward and peak RSS. */
 public final class UNetBench {
     private UNetBench() {}
 
     public static int run(String[] args) {
-        Map<String, String> o = BenchSupport.options(args, "config", "height", "width", "dtype", "batch", "runs");
-        String spec = o.getOrDefault("config", "sd15");
-        UNetConfig cfg = UNetConfig.from(BenchSupport.config(spec, "unet"));
-        int height = BenchSupport.intOption(o, "height", 512);
-        int width = BenchSupport.intOption(o, "width", 512);
-        int batch = BenchSupport.intOption(o, "batch", 2);
-        int runs = BenchSupport.intOption(o, "runs", 3);
-        DataType dt = BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
+        BenchSupport.NetOptions o = BenchSupport.NetOptions.parse(args, true, 2, 3);
+        String spec = o.spec();
+        UNetConfig cfg = UNetConfig.from(o.config("unet"));
+        int height = o.height();
+        int width = o.width();
+        int batch = o.batch();
+        int runs = o.runs();
+        DataType dt = o.dtype();
         Engines.Choice ch = Engines.startAndReport();
         long t0 = System.nanoTime();
         try (UNet2DConditionModel unet = UNet2DConditionModel.random(cfg, ch.device(), dt, 0)) {

@@ -147,6 +147,25 @@ public final class ConfigJson {
     }
 
     /** Fails unless the field is absent, null, or equal to one of {@code allowed} (compared as JSON text). */
+    /** Checks {@code _class_name} (absent counts as {@code expected}); the error names the class found. */
+    public void requireClassName(String expected) {
+        String cls = getString("_class_name", expected);
+        if (!cls.equals(expected)) {
+            throw unsupported("_class_name", cls, expected);
+        }
+    }
+
+    /** The string list {@code field}, each entry one of {@code allowed}; the error names the first other entry. */
+    public List<String> requireEachOneOf(String field, String... allowed) {
+        List<String> values = getStringList(field);
+        for (String v : values) {
+            if (!java.util.Arrays.asList(allowed).contains(v)) {
+                throw unsupported(field, v, String.join(", ", allowed));
+            }
+        }
+        return values;
+    }
+
     public void requireOneOf(String field, String... allowed) {
         if (!has(field)) {
             return;

@@ -223,16 +223,11 @@ public final class ShapesTrainer {
                     loss = mse.getFloat();
                 }
                 double norm = update(adam, List.of(Map.entry("vae.", vae)), sm);
-                losses.add(loss);
-                log.add(String.format(Locale.ROOT, "vae,%d,%.6f,%.5f", step + 1, loss, norm));
+                record(losses, "vae", step, loss, norm);
             }
             step++;
-            if (bar != null) {
-                bar.update(step - 1, String.format(Locale.ROOT, "mse %.4f", losses.get(losses.size() - 1)));
-            }
-            if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
-                saveCheckpoint(ckpt, vae, te, unet, step, 0, false, 1.0);
-            }
+            int vaeStep = step;
+            afterStep(bar, step, "mse", losses, () -> saveCheckpoint(ckpt, vae, te, unet, vaeStep, 0, false, 1.0));
         }
         vae.setRequiresGradient(false);
         return step;
@@ -298,20 +293,31 @@ public final class ShapesTrainer {
                     loss = mse.getFloat();
                 }
                 double norm = update(adam, List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
-                losses.add(loss);
-                log.add(String.format(Locale.ROOT, "unet,%d,%.6f,%.5f", step + 1, loss, norm));
+                record(losses, "unet", step, loss, norm);
             }
             step++;
-            if (bar != null) {
-                bar.update(step - 1, String.format(Locale.ROOT, "loss %.4f", losses.get(losses.size() - 1)));
-            }
-            if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
-                saveCheckpoint(ckpt, vae, te, unet, vaeDone, step, true, scaling);
-            }
+            int unetStep = step;
+            afterStep(bar, step, "loss", losses, () -> saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetStep, true, scaling));
         }
         unet.setRequiresGradient(false);
         te.setRequiresGradient(false);
         return step;
+    }
+
+    /** Keeps step {@code step}'s loss and its log line (phase,step,loss,grad_norm). */
+    private void record(List<Float> losses, String phase, int step, float loss, double gradNorm) {
+        losses.add(loss);
+        log.add(String.format(Locale.ROOT, "%s,%d,%.6f,%.5f", phase, step + 1, loss, gradNorm));
+    }
+
+    /** After step {@code step} (1-based): the progress bar, and a checkpoint every {@code checkpointEvery} steps. */
+    private void afterStep(ProgressBar bar, int step, String lossName, List<Float> losses, Runnable checkpoint) {
+        if (bar != null) {
+            bar.update(step - 1, String.format(Locale.ROOT, "%s %.4f", lossName, losses.get(losses.size() - 1)));
+        }
+        if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+            checkpoint.run();
+        }
     }
 
     /** Largest global gradient norm before clipping (diffusers' training scripts use max_grad_norm = 1). */

@@ -21,26 +21,13 @@ public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<S
     }
 
     public static UNetConfig from(ConfigJson c) {
-        String cls = c.getString("_class_name", "UNet2DConditionModel");
-        if (!cls.equals("UNet2DConditionModel")) {
-            throw c.unsupported("_class_name", cls, "UNet2DConditionModel");
-        }
+        c.requireClassName("UNet2DConditionModel");
         int[] boc = c.getIntList("block_out_channels");
         int n = boc.length;
-        List<String> down = c.getStringList("down_block_types");
-        List<String> up = c.getStringList("up_block_types");
+        List<String> down = c.requireEachOneOf("down_block_types", "CrossAttnDownBlock2D", "DownBlock2D");
+        List<String> up = c.requireEachOneOf("up_block_types", "CrossAttnUpBlock2D", "UpBlock2D");
         if (down.size() != n || up.size() != n) {
             throw c.unsupported("down_block_types/up_block_types", down + " / " + up, "one entry per block_out_channels");
-        }
-        for (String t : down) {
-            if (!t.equals("CrossAttnDownBlock2D") && !t.equals("DownBlock2D")) {
-                throw c.unsupported("down_block_types", t, "CrossAttnDownBlock2D, DownBlock2D");
-            }
-        }
-        for (String t : up) {
-            if (!t.equals("CrossAttnUpBlock2D") && !t.equals("UpBlock2D")) {
-                throw c.unsupported("up_block_types", t, "CrossAttnUpBlock2D, UpBlock2D");
-            }
         }
         String mid = c.getString("mid_block_type", "UNetMidBlock2DCrossAttn");
         if (!mid.equals("UNetMidBlock2DCrossAttn")) {
