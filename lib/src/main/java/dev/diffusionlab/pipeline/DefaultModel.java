@@ -10,6 +10,7 @@ import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.core.Paths;
 import dev.diffusionlab.unet.UNet2DConditionModel;
+import dev.diffusionlab.unet.UNetConfig;
 import dev.diffusionlab.vae.AutoencoderKL;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -133,58 +134,8 @@ public final class DefaultModel {
 
     /** SD 1.5's block pattern at two levels: CrossAttnDown + Down / Up + CrossAttnUp, channels (32, 64), 8 heads. */
     private static Map<String, Object> unetConfig() {
-        Map<String, Object> m = new LinkedHashMap<>(); // every init argument written out, as diffusers saves it
-        m.put("_class_name", "UNet2DConditionModel");
-        m.put("_diffusers_version", "0.30.3");
-        m.put("act_fn", "silu");
-        m.put("addition_embed_type", null);
-        m.put("addition_embed_type_num_heads", 64);
-        m.put("addition_time_embed_dim", null);
-        m.put("attention_head_dim", 8);
-        m.put("attention_type", "default");
-        m.put("block_out_channels", List.of(32, 64));
-        m.put("center_input_sample", false);
-        m.put("class_embed_type", null);
-        m.put("class_embeddings_concat", false);
-        m.put("conv_in_kernel", 3);
-        m.put("conv_out_kernel", 3);
-        m.put("cross_attention_dim", HIDDEN);
-        m.put("cross_attention_norm", null);
-        m.put("down_block_types", List.of("CrossAttnDownBlock2D", "DownBlock2D"));
-        m.put("downsample_padding", 1);
-        m.put("dropout", 0.0);
-        m.put("dual_cross_attention", false);
-        m.put("encoder_hid_dim", null);
-        m.put("encoder_hid_dim_type", null);
-        m.put("flip_sin_to_cos", true);
-        m.put("freq_shift", 0);
-        m.put("in_channels", 4);
-        m.put("layers_per_block", 1);
-        m.put("mid_block_only_cross_attention", null);
-        m.put("mid_block_scale_factor", 1);
-        m.put("mid_block_type", "UNetMidBlock2DCrossAttn");
-        m.put("norm_eps", 1e-05);
-        m.put("norm_num_groups", 32);
-        m.put("num_attention_heads", null);
-        m.put("num_class_embeds", null);
-        m.put("only_cross_attention", false);
-        m.put("out_channels", 4);
-        m.put("projection_class_embeddings_input_dim", null);
-        m.put("resnet_out_scale_factor", 1.0);
-        m.put("resnet_skip_time_act", false);
-        m.put("resnet_time_scale_shift", "default");
-        m.put("reverse_transformer_layers_per_block", null);
-        m.put("sample_size", 8);
-        m.put("time_cond_proj_dim", null);
-        m.put("time_embedding_act_fn", null);
-        m.put("time_embedding_dim", null);
-        m.put("time_embedding_type", "positional");
-        m.put("timestep_post_act", null);
-        m.put("transformer_layers_per_block", 1);
-        m.put("up_block_types", List.of("UpBlock2D", "CrossAttnUpBlock2D"));
-        m.put("upcast_attention", false);
-        m.put("use_linear_projection", false);
-        return m;
+        return UNetConfig.diffusersConfig("0.30.3", 8, List.of(32, 64), HIDDEN, List.of("CrossAttnDownBlock2D", "DownBlock2D"), 32, 8,
+                List.of("UpBlock2D", "CrossAttnUpBlock2D"));
     }
 
     /** Four levels (downscale 8, as SD), 32 channels each, 4 latent channels, SD's scaling factor. */

@@ -3,7 +3,9 @@ package dev.diffusionlab.unet;
 import dev.diffusionlab.nn.Activations;
 import dev.diffusionlab.nn.ConfigJson;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * diffusers' UNet2DConditionModel config, the SD 1.x/2.x subset. {@code attention_head_dim} keeps its
@@ -65,5 +67,69 @@ public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<S
                 c.getInt("norm_num_groups", 32), (float) c.getDouble("norm_eps", 1e-5), act, c.getBool("flip_sin_to_cos", true),
                 c.getInt("freq_shift", 0), c.getInt("downsample_padding", 1), (float) c.getDouble("mid_block_scale_factor", 1.0),
                 c.getIntOrList("transformer_layers_per_block", n, 1), c.json().toString());
+    }
+
+    /**
+     * The config.json diffusers writes for an SD-style UNet2DConditionModel: every {@code __init__} argument,
+     * in diffusers' order, with the given architecture and diffusers' defaults for the rest (the writing side
+     * of this record; {@link #from} is the reading side). Serialise with {@code DiffusersFolder.toJson}.
+     *
+     * @param attentionHeadDim an int or a list (legacy meaning: heads per block)
+     */
+    public static Map<String, Object> diffusersConfig(String diffusersVersion, Object attentionHeadDim, List<Integer> blockOutChannels,
+                                                      int crossAttentionDim, List<String> downBlockTypes, int normNumGroups,
+                                                      int sampleSize, List<String> upBlockTypes) {
+        Map<String, Object> m = new LinkedHashMap<>(); // every init argument written out, as diffusers saves it
+        m.put("_class_name", "UNet2DConditionModel");
+        m.put("_diffusers_version", diffusersVersion);
+        m.put("act_fn", "silu");
+        m.put("addition_embed_type", null);
+        m.put("addition_embed_type_num_heads", 64);
+        m.put("addition_time_embed_dim", null);
+        m.put("attention_head_dim", attentionHeadDim);
+        m.put("attention_type", "default");
+        m.put("block_out_channels", blockOutChannels);
+        m.put("center_input_sample", false);
+        m.put("class_embed_type", null);
+        m.put("class_embeddings_concat", false);
+        m.put("conv_in_kernel", 3);
+        m.put("conv_out_kernel", 3);
+        m.put("cross_attention_dim", crossAttentionDim);
+        m.put("cross_attention_norm", null);
+        m.put("down_block_types", downBlockTypes);
+        m.put("downsample_padding", 1);
+        m.put("dropout", 0.0);
+        m.put("dual_cross_attention", false);
+        m.put("encoder_hid_dim", null);
+        m.put("encoder_hid_dim_type", null);
+        m.put("flip_sin_to_cos", true);
+        m.put("freq_shift", 0);
+        m.put("in_channels", 4);
+        m.put("layers_per_block", 1);
+        m.put("mid_block_only_cross_attention", null);
+        m.put("mid_block_scale_factor", 1);
+        m.put("mid_block_type", "UNetMidBlock2DCrossAttn");
+        m.put("norm_eps", 1e-05);
+        m.put("norm_num_groups", normNumGroups);
+        m.put("num_attention_heads", null);
+        m.put("num_class_embeds", null);
+        m.put("only_cross_attention", false);
+        m.put("out_channels", 4);
+        m.put("projection_class_embeddings_input_dim", null);
+        m.put("resnet_out_scale_factor", 1.0);
+        m.put("resnet_skip_time_act", false);
+        m.put("resnet_time_scale_shift", "default");
+        m.put("reverse_transformer_layers_per_block", null);
+        m.put("sample_size", sampleSize);
+        m.put("time_cond_proj_dim", null);
+        m.put("time_embedding_act_fn", null);
+        m.put("time_embedding_dim", null);
+        m.put("time_embedding_type", "positional");
+        m.put("timestep_post_act", null);
+        m.put("transformer_layers_per_block", 1);
+        m.put("up_block_types", upBlockTypes);
+        m.put("upcast_attention", false);
+        m.put("use_linear_projection", false);
+        return m;
     }
 }
