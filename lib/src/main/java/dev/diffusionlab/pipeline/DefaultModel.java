@@ -9,6 +9,7 @@ import dev.diffusionlab.clip.BpeTrainer;
 import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.core.Paths;
+import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.unet.UNetConfig;
 import dev.diffusionlab.vae.AutoencoderKL;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -140,21 +140,12 @@ public final class DefaultModel {
 
     /** Four levels (downscale 8, as SD), 32 channels each, 4 latent channels, SD's scaling factor. */
     private static Map<String, Object> vaeConfig() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("_class_name", "AutoencoderKL");
-        m.put("_diffusers_version", "0.30.3");
-        m.put("act_fn", "silu");
-        m.put("block_out_channels", List.of(32, 32, 32, 32));
-        m.put("down_block_types", List.of("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"));
-        m.put("in_channels", 3);
-        m.put("latent_channels", 4);
-        m.put("layers_per_block", 1);
-        m.put("norm_num_groups", 32);
-        m.put("out_channels", 3);
-        m.put("sample_size", 64);
-        m.put("scaling_factor", 0.18215);
-        m.put("up_block_types", List.of("UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"));
-        return m;
+        return ConfigJson.map("_class_name", "AutoencoderKL", "_diffusers_version", "0.30.3", "act_fn", "silu",
+                "block_out_channels", List.of(32, 32, 32, 32),
+                "down_block_types", List.of("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"),
+                "in_channels", 3, "latent_channels", 4, "layers_per_block", 1, "norm_num_groups", 32, "out_channels", 3,
+                "sample_size", 64, "scaling_factor", 0.18215,
+                "up_block_types", List.of("UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"));
     }
 
     /** SD 1.5's scheduler_config.json (runwayml/stable-diffusion-v1-5). */

@@ -1,11 +1,11 @@
 package dev.diffusionlab.shapes;
 
+import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.DiffusersFolder;
 import dev.diffusionlab.unet.UNetConfig;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,7 +46,7 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
     /** vae/config.json. */
     public String vaeJson(double scalingFactor) {
         int n = vaeChannels.length;
-        return DiffusersFolder.toJson(config("_class_name", "AutoencoderKL", "_diffusers_version", DIFFUSERS_VERSION, "act_fn", "silu",
+        return DiffusersFolder.toJson(ConfigJson.map("_class_name", "AutoencoderKL", "_diffusers_version", DIFFUSERS_VERSION, "act_fn", "silu",
                 "block_out_channels", boxed(vaeChannels), "down_block_types", Collections.nCopies(n, "DownEncoderBlock2D"),
                 "force_upcast", true, "in_channels", 3, "latent_channels", 4, "latents_mean", null, "latents_std", null,
                 "layers_per_block", 1, "mid_block_add_attention", true, "norm_num_groups", vaeGroups, "out_channels", 3,
@@ -68,7 +68,7 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
     /** text_encoder/config.json (transformers' CLIPTextModel, SD 1.5's field set). */
     public String textEncoderJson() {
         int vocab = ShapesVocabulary.vocabSize();
-        return DiffusersFolder.toJson(config("architectures", List.of("CLIPTextModel"), "attention_dropout", 0.0,
+        return DiffusersFolder.toJson(ConfigJson.map("architectures", List.of("CLIPTextModel"), "attention_dropout", 0.0,
                 "bos_token_id", vocab - 2, "dropout", 0.0, "eos_token_id", 2, "hidden_act", "quick_gelu", "hidden_size", textHidden,
                 "initializer_factor", 1.0, "initializer_range", 0.02, "intermediate_size", 4 * textHidden, "layer_norm_eps", 1e-05,
                 "max_position_embeddings", maxLength, "model_type", "clip_text_model", "num_attention_heads", textHeads,
@@ -78,20 +78,11 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
 
     /** scheduler/scheduler_config.json: DDIM on SD's scaled-linear betas (the training schedule). */
     public static String schedulerJson() {
-        return DiffusersFolder.toJson(config("_class_name", "DDIMScheduler", "_diffusers_version", DIFFUSERS_VERSION,
+        return DiffusersFolder.toJson(ConfigJson.map("_class_name", "DDIMScheduler", "_diffusers_version", DIFFUSERS_VERSION,
                 "beta_end", 0.012, "beta_schedule", "scaled_linear", "beta_start", 0.00085, "clip_sample", false,
                 "clip_sample_range", 1.0, "dynamic_thresholding_ratio", 0.995, "num_train_timesteps", 1000,
                 "prediction_type", "epsilon", "rescale_betas_zero_snr", false, "sample_max_value", 1.0, "set_alpha_to_one", false,
                 "steps_offset", 1, "thresholding", false, "timestep_spacing", "leading", "trained_betas", null));
-    }
-
-    /** An ordered config map from key, value pairs. */
-    private static Map<String, Object> config(Object... keyValues) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            m.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return m;
     }
 
     /** model_index.json of the text-to-image pipeline (DDIM, marked as a shapes-world model). */

@@ -3,7 +3,6 @@ package dev.diffusionlab.unet;
 import dev.diffusionlab.nn.Activations;
 import dev.diffusionlab.nn.ConfigJson;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -79,57 +78,21 @@ public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<S
     public static Map<String, Object> diffusersConfig(String diffusersVersion, Object attentionHeadDim, List<Integer> blockOutChannels,
                                                       int crossAttentionDim, List<String> downBlockTypes, int normNumGroups,
                                                       int sampleSize, List<String> upBlockTypes) {
-        Map<String, Object> m = new LinkedHashMap<>(); // every init argument written out, as diffusers saves it
-        m.put("_class_name", "UNet2DConditionModel");
-        m.put("_diffusers_version", diffusersVersion);
-        m.put("act_fn", "silu");
-        m.put("addition_embed_type", null);
-        m.put("addition_embed_type_num_heads", 64);
-        m.put("addition_time_embed_dim", null);
-        m.put("attention_head_dim", attentionHeadDim);
-        m.put("attention_type", "default");
-        m.put("block_out_channels", blockOutChannels);
-        m.put("center_input_sample", false);
-        m.put("class_embed_type", null);
-        m.put("class_embeddings_concat", false);
-        m.put("conv_in_kernel", 3);
-        m.put("conv_out_kernel", 3);
-        m.put("cross_attention_dim", crossAttentionDim);
-        m.put("cross_attention_norm", null);
-        m.put("down_block_types", downBlockTypes);
-        m.put("downsample_padding", 1);
-        m.put("dropout", 0.0);
-        m.put("dual_cross_attention", false);
-        m.put("encoder_hid_dim", null);
-        m.put("encoder_hid_dim_type", null);
-        m.put("flip_sin_to_cos", true);
-        m.put("freq_shift", 0);
-        m.put("in_channels", 4);
-        m.put("layers_per_block", 1);
-        m.put("mid_block_only_cross_attention", null);
-        m.put("mid_block_scale_factor", 1);
-        m.put("mid_block_type", "UNetMidBlock2DCrossAttn");
-        m.put("norm_eps", 1e-05);
-        m.put("norm_num_groups", normNumGroups);
-        m.put("num_attention_heads", null);
-        m.put("num_class_embeds", null);
-        m.put("only_cross_attention", false);
-        m.put("out_channels", 4);
-        m.put("projection_class_embeddings_input_dim", null);
-        m.put("resnet_out_scale_factor", 1.0);
-        m.put("resnet_skip_time_act", false);
-        m.put("resnet_time_scale_shift", "default");
-        m.put("reverse_transformer_layers_per_block", null);
-        m.put("sample_size", sampleSize);
-        m.put("time_cond_proj_dim", null);
-        m.put("time_embedding_act_fn", null);
-        m.put("time_embedding_dim", null);
-        m.put("time_embedding_type", "positional");
-        m.put("timestep_post_act", null);
-        m.put("transformer_layers_per_block", 1);
-        m.put("up_block_types", upBlockTypes);
-        m.put("upcast_attention", false);
-        m.put("use_linear_projection", false);
-        return m;
+        // every init argument written out, as diffusers saves it
+        return ConfigJson.map("_class_name", "UNet2DConditionModel", "_diffusers_version", diffusersVersion, "act_fn", "silu",
+                "addition_embed_type", null, "addition_embed_type_num_heads", 64, "addition_time_embed_dim", null,
+                "attention_head_dim", attentionHeadDim, "attention_type", "default", "block_out_channels", blockOutChannels,
+                "center_input_sample", false, "class_embed_type", null, "class_embeddings_concat", false, "conv_in_kernel", 3,
+                "conv_out_kernel", 3, "cross_attention_dim", crossAttentionDim, "cross_attention_norm", null,
+                "down_block_types", downBlockTypes, "downsample_padding", 1, "dropout", 0.0, "dual_cross_attention", false,
+                "encoder_hid_dim", null, "encoder_hid_dim_type", null, "flip_sin_to_cos", true, "freq_shift", 0,
+                "in_channels", 4, "layers_per_block", 1, "mid_block_only_cross_attention", null, "mid_block_scale_factor", 1,
+                "mid_block_type", "UNetMidBlock2DCrossAttn", "norm_eps", 1e-05, "norm_num_groups", normNumGroups,
+                "num_attention_heads", null, "num_class_embeds", null, "only_cross_attention", false, "out_channels", 4,
+                "projection_class_embeddings_input_dim", null, "resnet_out_scale_factor", 1.0, "resnet_skip_time_act", false,
+                "resnet_time_scale_shift", "default", "reverse_transformer_layers_per_block", null, "sample_size", sampleSize,
+                "time_cond_proj_dim", null, "time_embedding_act_fn", null, "time_embedding_dim", null,
+                "time_embedding_type", "positional", "timestep_post_act", null, "transformer_layers_per_block", 1,
+                "up_block_types", upBlockTypes, "upcast_attention", false, "use_linear_projection", false);
     }
 }
