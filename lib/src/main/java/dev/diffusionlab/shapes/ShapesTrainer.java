@@ -11,7 +11,6 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.util.ProgressBar;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
@@ -23,24 +22,17 @@ import dev.diffusionlab.nn.Ops;
 import dev.diffusionlab.core.Gaussian;
 import dev.diffusionlab.noise.ForwardProcess;
 import dev.diffusionlab.noise.NoiseSchedule;
-import dev.diffusionlab.pipeline.DiffusersFolder;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.vae.AutoencoderKL;
 import dev.diffusionlab.vae.DiagonalGaussian;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * Trains the shapes-world text-to-image model with the stage-3 classes and DJL autograd on CPU:
@@ -129,11 +121,8 @@ public final class ShapesTrainer {
     public record Result(List<Float> vaeLosses, List<Float> unetLosses, int vaeStepsDone, int unetStepsDone,
                          double vaeSecondsPerStep, double unetSecondsPerStep, double scalingFactor, Path folder) {}
 
-    private static final String STATE = "trainer_state.json";
     /** Per-step log kept with the checkpoint and written into the model folder: phase,step,loss,grad_norm. */
-    public static final String LOG = "training_log.csv";
-    private static final String LOG_HEADER = "phase,step,loss,grad_norm";
-    private final List<String> log = new ArrayList<>();
+    public static final String LOG = ShapesCheckpoint.LOG;
     private final Config config;
     private final ShapesWorld world;
     /** SD 1.x/2.x training schedule (scaled_linear 0.00085 … 0.012, T = 1000) and its q(x_t | x_0). */
@@ -153,9 +142,9 @@ public final class ShapesTrainer {
     /** Trains (resuming from {@link #checkpointFor}(out) when it exists) and writes the diffusers folder {@code out}. */
     public Result train(Path out) {
         Engines.start();
-        Path ckpt = checkpointFor(out);
-        JsonObject state = readState(ckpt);
-        readLog(ckpt, state);
+        ShapesCheckpoint ckpt = new ShapesCheckpoint(checkpointFor(out), config.models(), config.seed());
+        JsonObject state = ckpt.readState();
+        ckpt.readLog(state);
         int vaeDone = state == null ? 0 : state.get("vae_step").getAsInt();
         int unetDone = state == null ? 0 : state.get("unet_step").getAsInt();
         boolean vaeFinished = state != null && state.get("vae_finished").getAsBoolean();
@@ -163,16 +152,16 @@ public final class ShapesTrainer {
         long start = System.nanoTime();
         double budget = config.maxSeconds();
         ShapesModels m = config.models();
-        Path tokDir = ckpt.resolve("tokenizer");
+        Path tokDir = ckpt.dir().resolve("tokenizer");
         ShapesVocabulary.write(tokDir, m.maxLength());
         CLIPTokenizer tokenizer = CLIPTokenizer.fromFolder(tokDir);
         int seed = (int) config.seed();
         try (AutoencoderKL vae = state == null ? AutoencoderKL.random(AutoencoderKL.parseConfig(m.vaeJson(1.0), "shapes vae"), Device.cpu(),
-                DataType.FLOAT32, seed) : AutoencoderKL.fromPretrained(ckpt.resolve("vae"), Device.cpu(), DataType.FLOAT32);
+                DataType.FLOAT32, seed) : AutoencoderKL.fromPretrained(ckpt.dir().resolve("vae"), Device.cpu(), DataType.FLOAT32);
              CLIPTextModel te = state == null ? CLIPTextModel.random(CLIPTextConfig.from(ConfigJson.parse(m.textEncoderJson(), "shapes te")),
-                     Device.cpu(), DataType.FLOAT32, seed + 1) : CLIPTextModel.fromPretrained(ckpt.resolve("text_encoder"), Device.cpu(), DataType.FLOAT32);
+                     Device.cpu(), DataType.FLOAT32, seed + 1) : CLIPTextModel.fromPretrained(ckpt.dir().resolve("text_encoder"), Device.cpu(), DataType.FLOAT32);
              UNet2DConditionModel unet = state == null ? UNet2DConditionModel.random(UNet2DConditionModel.parseConfig(m.unetJson(), "shapes unet"),
-                     Device.cpu(), DataType.FLOAT32, seed + 2) : UNet2DConditionModel.fromPretrained(ckpt.resolve("unet"), Device.cpu(), DataType.FLOAT32);
+                     Device.cpu(), DataType.FLOAT32, seed + 2) : UNet2DConditionModel.fromPretrained(ckpt.dir().resolve("unet"), Device.cpu(), DataType.FLOAT32);
              NDManager base = Engines.newCpuManager()) {
             List<Float> vaeLosses = new ArrayList<>();
             List<Float> unetLosses = new ArrayList<>();
@@ -186,21 +175,21 @@ public final class ShapesTrainer {
                 vaeSec = vaeDone > before ? (System.nanoTime() - t0) / 1e9 / (vaeDone - before) : 0;
                 scaling = measureScaling(vae, base);
                 vaeFinished = true;
-                saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetDone, true, scaling);
+                ckpt.save(vae, te, unet, vaeDone, unetDone, true, scaling);
             }
             long t1 = System.nanoTime();
             int before = unetDone;
             unetDone = trainUnet(vae, te, unet, tokenizer, scaling, unetDone, vaeDone, base, unetLosses, start, budget, ckpt);
             unetSec = unetDone > before ? (System.nanoTime() - t1) / 1e9 / (unetDone - before) : 0;
-            saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetDone, true, scaling);
-            writeFolder(out, vae, te, unet, scaling);
+            ckpt.save(vae, te, unet, vaeDone, unetDone, true, scaling);
+            ckpt.writeFolder(out, vae, te, unet, scaling, config.fp16());
             return new Result(vaeLosses, unetLosses, vaeDone, unetDone, vaeSec, unetSec, scaling, out);
         }
     }
 
     // ---------------------------------------------------------------- VAE
 
-    private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, Path ckpt,
+    private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt,
                          CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok) {
         Optimizer adam = adam(config.vaeLr());
         vae.setRequiresGradient(true);
@@ -223,11 +212,11 @@ public final class ShapesTrainer {
                     loss = mse.getFloat();
                 }
                 double norm = update(adam, List.of(Map.entry("vae.", vae)), sm);
-                record(losses, "vae", step, loss, norm);
+                record(ckpt, losses, "vae", step, loss, norm);
             }
             step++;
             int vaeStep = step;
-            afterStep(bar, step, "mse", losses, () -> saveCheckpoint(ckpt, vae, te, unet, vaeStep, 0, false, 1.0));
+            afterStep(bar, step, "mse", losses, () -> ckpt.save(vae, te, unet, vaeStep, 0, false, 1.0));
         }
         vae.setRequiresGradient(false);
         return step;
@@ -259,7 +248,7 @@ public final class ShapesTrainer {
     // ---------------------------------------------------------------- UNet + text encoder
 
     private int trainUnet(AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, double scaling, int done,
-                          int vaeDone, NDManager base, List<Float> losses, long start, double budget, Path ckpt) {
+                          int vaeDone, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt) {
         Optimizer adam = adam(config.unetLr());
         unet.setRequiresGradient(true);
         te.setRequiresGradient(true);
@@ -293,11 +282,11 @@ public final class ShapesTrainer {
                     loss = mse.getFloat();
                 }
                 double norm = update(adam, List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
-                record(losses, "unet", step, loss, norm);
+                record(ckpt, losses, "unet", step, loss, norm);
             }
             step++;
             int unetStep = step;
-            afterStep(bar, step, "loss", losses, () -> saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetStep, true, scaling));
+            afterStep(bar, step, "loss", losses, () -> ckpt.save(vae, te, unet, vaeDone, unetStep, true, scaling));
         }
         unet.setRequiresGradient(false);
         te.setRequiresGradient(false);
@@ -305,9 +294,9 @@ public final class ShapesTrainer {
     }
 
     /** Keeps step {@code step}'s loss and its log line (phase,step,loss,grad_norm). */
-    private void record(List<Float> losses, String phase, int step, float loss, double gradNorm) {
+    private static void record(ShapesCheckpoint ckpt, List<Float> losses, String phase, int step, float loss, double gradNorm) {
         losses.add(loss);
-        log.add(String.format(Locale.ROOT, "%s,%d,%.6f,%.5f", phase, step + 1, loss, gradNorm));
+        ckpt.log(String.format(Locale.ROOT, "%s,%d,%.6f,%.5f", phase, step + 1, loss, gradNorm));
     }
 
     /** After step {@code step} (1-based): the progress bar, and a checkpoint every {@code checkpointEvery} steps. */
@@ -387,105 +376,5 @@ public final class ShapesTrainer {
 
     private static boolean overBudget(long start, double budget) {
         return budget > 0 && (System.nanoTime() - start) / 1e9 >= budget;
-    }
-
-    // ---------------------------------------------------------------- checkpoints and output
-
-    /** The log of a resumed run, cut to the checkpoint's steps (rows after it were never saved with weights). */
-    private void readLog(Path ckpt, JsonObject state) {
-        log.clear();
-        Path f = ckpt.resolve(LOG);
-        if (state == null || !Files.isRegularFile(f)) {
-            return;
-        }
-        int vae = state.get("vae_step").getAsInt();
-        int unet = state.get("unet_step").getAsInt();
-        try {
-            for (String row : Files.readAllLines(f)) {
-                String[] c = row.split(",");
-                if (c.length == 4 && !row.equals(LOG_HEADER)) {
-                    int st = Integer.parseInt(c[1]);
-                    if (c[0].equals("vae") ? st <= vae : st <= unet) {
-                        log.add(row);
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(f + ": cannot read the training log: " + e.getMessage(), e);
-        }
-    }
-
-    private void writeLog(Path f) throws IOException {
-        Files.writeString(f, LOG_HEADER + "\n" + String.join("\n", log) + (log.isEmpty() ? "" : "\n"));
-    }
-
-    private static JsonObject readState(Path ckpt) {
-        Path f = ckpt.resolve(STATE);
-        if (!Files.isRegularFile(f)) {
-            return null;
-        }
-        try {
-            JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
-            for (String k : List.of("vae_step", "unet_step", "vae_finished", "scaling_factor")) {
-                if (!o.has(k)) {
-                    throw new IllegalArgumentException(f + ": no '" + k + "' (not a shapes trainer checkpoint)");
-                }
-            }
-            return o;
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(f + ": cannot read the checkpoint state: " + e.getMessage(), e);
-        }
-    }
-
-    /** Writes the models and the step counts into a fresh folder, then swaps it in (a crash never leaves half a checkpoint). */
-    private void saveCheckpoint(Path ckpt, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, int vaeStep, int unetStep,
-                                boolean vaeFinished, double scaling) {
-        Path tmp = ckpt.resolveSibling(ckpt.getFileName() + ".tmp");
-        try {
-            deleteTree(tmp);
-            writeModels(tmp, vae, te, unet, scaling, false);
-            ShapesVocabulary.write(tmp.resolve("tokenizer"), config.models().maxLength());
-            writeLog(tmp.resolve(LOG));
-            Files.writeString(tmp.resolve(STATE), String.format(Locale.ROOT,
-                    "{\"vae_step\": %d, \"unet_step\": %d, \"vae_finished\": %s, \"scaling_factor\": %s, \"seed\": %d}%n",
-                    vaeStep, unetStep, vaeFinished, Double.toString(scaling), config.seed()));
-            deleteTree(ckpt);
-            Files.move(tmp, ckpt, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(ckpt + ": cannot write the checkpoint: " + e.getMessage(), e);
-        }
-    }
-
-    private void writeFolder(Path out, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling) {
-        try {
-            for (String c : List.of("vae", "unet", "text_encoder", "tokenizer", "scheduler")) {
-                deleteTree(out.resolve(c));
-            }
-            writeModels(out, vae, te, unet, scaling, config.fp16());
-            ShapesVocabulary.write(out.resolve("tokenizer"), config.models().maxLength());
-            DiffusersFolder.writeScheduler(out, ShapesModels.schedulerJson());
-            DiffusersFolder.writeModelIndex(out, ShapesModels.modelIndexJson());
-            writeLog(out.resolve(LOG));
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot write the model folder: " + e.getMessage(), e);
-        }
-    }
-
-    private void writeModels(Path dir, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling, boolean fp16) {
-        ShapesModels m = config.models();
-        DiffusersFolder.writeComponent(dir, "vae", vae, m.vaeJson(scaling), fp16);
-        DiffusersFolder.writeComponent(dir, "unet", unet, m.unetJson(), fp16);
-        DiffusersFolder.writeComponent(dir, "text_encoder", te, m.textEncoderJson().replace("\"float32\"", fp16 ? "\"float16\"" : "\"float32\""), fp16);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }
