@@ -1,5 +1,12 @@
 package dev.diffusionlab.cli;
 
+import dev.diffusionlab.bench.AttentionBench;
+import dev.diffusionlab.bench.SoakBench;
+import dev.diffusionlab.bench.PipelineBench;
+import dev.diffusionlab.bench.TextEncoderBench;
+import dev.diffusionlab.bench.ToyBench;
+import dev.diffusionlab.bench.UNetBench;
+import dev.diffusionlab.bench.VaeDecodeBench;
 import java.util.Arrays;
 
 /**
@@ -24,18 +31,19 @@ public final class BenchCommand {
             return args.length == 0 ? 2 : 0;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        return switch (args[0]) {
-            case "unet" -> dev.diffusionlab.unet.UNetBench.run(rest);
-            case "text-encoder" -> dev.diffusionlab.clip.TextEncoderBench.run(rest);
-            case "vae-decode" -> dev.diffusionlab.vae.VaeDecodeBench.run(rest);
-            case "toy2d" -> dev.diffusionlab.toy.ToyBench.run(rest);
-            case "pipeline" -> dev.diffusionlab.pipeline.PipelineBench.run(rest);
-            case "attention" -> dev.diffusionlab.attention.AttentionBench.run(rest);
-            case "soak" -> dev.diffusionlab.attention.SoakBench.run(rest);
+        Args.Body body = switch (args[0]) {
+            case "unet" -> UNetBench::run;
+            case "text-encoder" -> TextEncoderBench::run;
+            case "vae-decode" -> VaeDecodeBench::run;
+            case "toy2d" -> ToyBench::run;
+            case "pipeline" -> PipelineBench::run;
+            case "attention" -> AttentionBench::run;
+            case "soak" -> SoakBench::run;
             default -> {
                 System.err.println("bench: unknown case '" + args[0] + "' (see ./dlab bench --help)");
-                yield 2;
+                yield null;
             }
         };
+        return body == null ? 2 : Args.run("bench " + args[0], null, rest, body);
     }
 }

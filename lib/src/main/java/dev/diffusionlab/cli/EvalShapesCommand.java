@@ -46,12 +46,7 @@ public final class EvalShapesCommand {
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
-        try {
-            return execute(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("eval-shapes: " + e.getMessage());
-            return 2;
-        }
+        return Args.run("eval-shapes", HELP, args, EvalShapesCommand::execute);
     }
 
     private static int execute(String[] args) {
@@ -66,10 +61,6 @@ public final class EvalShapesCommand {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--help", "-h" -> {
-                    System.out.println(HELP);
-                    return 0;
-                }
                 case "--model" -> model = Path.of(Args.value(args, i++, a));
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
                 case "--samples" -> samples = Args.parseInt(Args.value(args, i++, a), a);

@@ -51,12 +51,7 @@ public final class Toy2dCommand {
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
-        try {
-            return execute(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("toy2d: " + e.getMessage());
-            return 2;
-        }
+        return Args.run("toy2d", HELP, args, Toy2dCommand::execute);
     }
 
     private static int execute(String[] args) {
@@ -74,10 +69,6 @@ public final class Toy2dCommand {
         Path save = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                System.out.println(HELP);
-                return 0;
-            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("option " + a + " needs a value (see ./dlab toy2d --help)");
             }

@@ -31,12 +31,7 @@ public final class TrainShapesCommand {
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
-        try {
-            return execute(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("train-shapes: " + e.getMessage());
-            return 2;
-        }
+        return Args.run("train-shapes", HELP, args, TrainShapesCommand::execute);
     }
 
     private static int execute(String[] args) {
@@ -54,10 +49,6 @@ public final class TrainShapesCommand {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--help", "-h" -> {
-                    System.out.println(HELP);
-                    return 0;
-                }
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
                 case "--minutes" -> minutes = Args.parseDouble(Args.value(args, i++, a), a);
                 case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);

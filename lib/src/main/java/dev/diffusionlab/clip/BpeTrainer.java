@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +25,9 @@ import java.util.regex.Matcher;
  * Every byte is in the vocabulary, so any prompt encodes (unseen words split into smaller pieces).
  *
  * <pre>{@code
- * BpeTrainer.Vocabulary v = BpeTrainer.train(corpusText, 500);
- * v.write(folder.resolve("tokenizer"));   // vocab.json + merges.txt
+ * BpeTrainer.Vocabulary v = BpeTrainer.train(corpusText, 500);      // or trainWords(List.of("red", "circle", ...))
+ * v.write(folder.resolve("tokenizer"));                              // vocab.json + merges.txt
+ * v.writeFolder(folder.resolve("tokenizer"), 77, null);              // + tokenizer_config.json, special_tokens_map.json
  * }</pre>
  */
 public final class BpeTrainer {
@@ -39,10 +41,7 @@ public final class BpeTrainer {
     public record Vocabulary(List<String> tokens, List<String> merges) {
         /** Writes {@code vocab.json} (one line, id order, like openai/clip-vit-large-patch14) and {@code merges.txt}. */
         public void write(Path dir) {
-            Map<String, Integer> vocab = new LinkedHashMap<>();
-            for (int i = 0; i < tokens.size(); i++) {
-                vocab.put(tokens.get(i), i);
-            }
+            Map<String, Integer> vocab = vocab();
             try {
                 Files.createDirectories(dir);
                 Files.writeString(dir.resolve("vocab.json"), new GsonBuilder().disableHtmlEscaping().create().toJson(vocab) + "\n",
@@ -53,6 +52,26 @@ public final class BpeTrainer {
                 throw new UncheckedIOException(dir + ": cannot write the tokenizer: " + e.getMessage(), e);
             }
         }
+
+        /**
+         * The whole tokenizer folder: {@link #write} plus SD 1.5-style {@code tokenizer_config.json} and
+         * {@code special_tokens_map.json} ({@link TokenizerConfigFiles}).
+         *
+         * @param nameOrPath the config's {@code name_or_path}, or null to leave it out
+         */
+        public void writeFolder(Path dir, int modelMaxLength, String nameOrPath) {
+            write(dir);
+            TokenizerConfigFiles.write(dir, modelMaxLength, nameOrPath);
+        }
+
+        /** Token → id. */
+        public LinkedHashMap<String, Integer> vocab() {
+            LinkedHashMap<String, Integer> v = new LinkedHashMap<>();
+            for (int i = 0; i < tokens.size(); i++) {
+                v.put(tokens.get(i), i);
+            }
+            return v;
+        }
     }
 
     /**
@@ -60,10 +79,7 @@ public final class BpeTrainer {
      * Deterministic: ties go to the alphabetically first pair.
      */
     public static Vocabulary train(String text, int maxMerges) {
-        if (maxMerges < 0) {
-            throw new IllegalArgumentException("maxMerges must be ≥ 0, got " + maxMerges);
-        }
-        char[] byteToChar = CLIPTokenizer.bytesToUnicode();
+        checkMerges(maxMerges);
         Map<String, Integer> counts = new TreeMap<>();
         for (String w : CLIPTokenizer.cleanWords(text)) {
             Matcher m = CLIPTokenizer.SPLIT.matcher(w);
@@ -71,6 +87,31 @@ public final class BpeTrainer {
                 counts.merge(m.group(), 1, Integer::sum);
             }
         }
+        return train(counts, maxMerges);
+    }
+
+    /**
+     * Trains on a word list, each distinct word counted once, until every word is one token (a closed
+     * vocabulary such as the shapes world's grammar words). Deterministic: ties go to the alphabetically
+     * first pair.
+     */
+    public static Vocabulary trainWords(Collection<String> words) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (String w : words) {
+            counts.put(w, 1);
+        }
+        return train(counts, Integer.MAX_VALUE);
+    }
+
+    private static void checkMerges(int maxMerges) {
+        if (maxMerges < 0) {
+            throw new IllegalArgumentException("maxMerges must be ≥ 0, got " + maxMerges);
+        }
+    }
+
+    /** The BPE loop on word counts (word → frequency). */
+    private static Vocabulary train(Map<String, Integer> counts, int maxMerges) {
+        char[] byteToChar = CLIPTokenizer.bytesToUnicode();
         List<List<String>> words = new ArrayList<>();
         List<Integer> freq = new ArrayList<>();
         for (Map.Entry<String, Integer> e : counts.entrySet()) {

@@ -16,10 +16,6 @@ import dev.diffusionlab.nn.Model;
 import dev.diffusionlab.nn.Module;
 import dev.diffusionlab.nn.ModuleList;
 import dev.diffusionlab.nn.Ops;
-import dev.diffusionlab.nn.Weights;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,31 +67,26 @@ public final class CLIPTextModel extends Model {
 
     /** Loads {@code model.safetensors} (or {@code model.fp16.safetensors}) and config.json from a folder. */
     public static CLIPTextModel fromPretrained(Path dir, Device device, DataType dtype) {
-        CLIPTextModel m = new CLIPTextModel(CLIPTextConfig.read(dir.resolve("config.json")));
-        m.loadWeights(Weights.find(dir, "model"), device, dtype);
-        return m;
+        return load(dir, c -> new CLIPTextModel(CLIPTextConfig.from(c)), device, dtype);
     }
 
     /** A random-weight model of the given architecture (seeded). */
     public static CLIPTextModel random(CLIPTextConfig config, Device device, DataType dtype, int seed) {
-        CLIPTextModel m = new CLIPTextModel(config);
-        m.randomWeights(device, dtype, seed);
-        return m;
+        return withRandomWeights(new CLIPTextModel(config), device, dtype, seed);
     }
 
     public CLIPTextConfig config() {
         return config;
     }
 
-    /** Writes config.json and model.safetensors into {@code dir}. */
-    public void save(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve("config.json"), config.toJson());
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": cannot write config: " + e.getMessage(), e);
-        }
-        saveSafetensors(dir.resolve("model.safetensors"));
+    @Override
+    public String configJson() {
+        return config.toJson();
+    }
+
+    @Override
+    protected String weightsName() {
+        return "model";
     }
 
     /**

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** A config.json with typed getters whose errors name the file, the field and the value. */
 public final class ConfigJson {
@@ -18,6 +20,22 @@ public final class ConfigJson {
     public ConfigJson(JsonObject json, String source) {
         this.json = json;
         this.source = source;
+    }
+
+    /**
+     * An ordered config map from key, value pairs (values may be null, lists, numbers, strings, booleans): how
+     * configs are written in this project, serialised by {@code DiffusersFolder.toJson} (or turned into a
+     * JsonObject), and read back through this class into the typed config records.
+     */
+    public static Map<String, Object> map(Object... keyValues) {
+        if (keyValues.length % 2 != 0) {
+            throw new IllegalArgumentException("config map needs key, value pairs; got " + keyValues.length + " items");
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
     }
 
     /** Reads and parses a JSON file; the error names the file. */
@@ -147,6 +165,25 @@ public final class ConfigJson {
     }
 
     /** Fails unless the field is absent, null, or equal to one of {@code allowed} (compared as JSON text). */
+    /** Checks {@code _class_name} (absent counts as {@code expected}); the error names the class found. */
+    public void requireClassName(String expected) {
+        String cls = getString("_class_name", expected);
+        if (!cls.equals(expected)) {
+            throw unsupported("_class_name", cls, expected);
+        }
+    }
+
+    /** The string list {@code field}, each entry one of {@code allowed}; the error names the first other entry. */
+    public List<String> requireEachOneOf(String field, String... allowed) {
+        List<String> values = getStringList(field);
+        for (String v : values) {
+            if (!java.util.Arrays.asList(allowed).contains(v)) {
+                throw unsupported(field, v, String.join(", ", allowed));
+            }
+        }
+        return values;
+    }
+
     public void requireOneOf(String field, String... allowed) {
         if (!has(field)) {
             return;

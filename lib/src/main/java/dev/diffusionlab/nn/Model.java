@@ -1,15 +1,25 @@
 package dev.diffusionlab.nn;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.safetensors.SafetensorsFile;
+import dev.diffusionlab.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A root module that owns its weights: one NDManager on the chosen device, one dtype, both fixed at
- * load. Close it to free the weights.
+ * load. Close it to free the weights. Every model is one component folder of a diffusers pipeline
+ * ({@code config.json} + {@code <weightsName>.safetensors}): {@link #load} and {@link #save} are the one
+ * way in and out of such a folder; subclasses only say how to build themselves from a config.
  */
 public abstract class Model extends Module implements AutoCloseable {
     private NDManager weights;
@@ -18,6 +28,64 @@ public abstract class Model extends Module implements AutoCloseable {
     /** Call at the end of the subclass constructor: names every module after its diffusers path. */
     protected void finishBuild() {
         assignPaths("");
+    }
+
+    /** The weights file's stem: {@code diffusion_pytorch_model} (diffusers) or {@code model} (transformers). */
+    protected String weightsName() {
+        return "diffusion_pytorch_model";
+    }
+
+    /** The {@code config.json} text written next to the weights. */
+    public abstract String configJson();
+
+    /**
+     * Builds a model from {@code dir/config.json} and loads {@code dir/<weightsName>.safetensors} (or the
+     * {@code .fp16} variant) into it, strict: the diffusers {@code from_pretrained} of one component.
+     */
+    protected static <M extends Model> M load(Path dir, Function<ConfigJson, M> build, Device device, DataType dtype) {
+        M m = build.apply(ConfigJson.read(dir.resolve("config.json")));
+        m.loadWeights(Weights.find(dir, m.weightsName()), device, dtype);
+        return m;
+    }
+
+    /** {@code m} with seeded random weights (see {@link Module#initialize}). */
+    protected static <M extends Model> M withRandomWeights(M m, Device device, DataType dtype, int seed) {
+        m.randomWeights(device, dtype, seed);
+        return m;
+    }
+
+    /** Writes {@link #configJson()} and {@code <weightsName>.safetensors} (in the weights' dtype) into {@code dir}. */
+    public void save(Path dir) {
+        save(dir, configJson(), false);
+    }
+
+    /**
+     * Writes {@code configJson} as {@code config.json} and the weights as {@code <weightsName>.safetensors}
+     * into {@code dir}, converted to float16 when {@code fp16} is set.
+     */
+    public void save(Path dir, String configJson, boolean fp16) {
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("config.json"), configJson);
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot write config: " + e.getMessage(), e);
+        }
+        Path file = dir.resolve(weightsName() + ".safetensors");
+        if (!fp16) {
+            saveSafetensors(file);
+            return;
+        }
+        try (NDManager tmp = Engines.newCpuManager()) {
+            Map<String, NDArray> half = new LinkedHashMap<>();
+            stateDict().forEach((k, v) -> {
+                NDArray h = v.toType(DataType.FLOAT16, true);
+                h.attach(tmp);
+                half.put(k, h);
+            });
+            SafetensorsWriter.write(file, half, Map.of("format", "pt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
+        }
     }
 
     /** Allocates the weights on {@code device} as {@code dtype} from a safetensors file (strict). */

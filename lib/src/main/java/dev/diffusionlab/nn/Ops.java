@@ -73,7 +73,7 @@ public final class Ops {
 
     /** A reshaped view of a parameter that belongs to {@code like}'s manager (not the weights'). */
     public static NDArray view(NDArray param, NDArray like, Shape shape) {
-        NDArray v = param.reshape(shape);
+        NDArray v = param.reshape(shape); // e.g. (C) -> (1, C, 1, 1) to broadcast over (B, C, H, W)
         v.attach(like.getManager());
         return v;
     }

@@ -57,6 +57,6 @@ public final class Upsample2D extends Module {
         long c = s.get(1);
         long h = s.get(2);
         long w = s.get(3);
-        return x.reshape(b, c, h, 1, w, 1).broadcast(new Shape(b, c, h, 2, w, 2)).reshape(b, c, h * 2, w * 2);
+        return x.reshape(b, c, h, 1, w, 1).broadcast(new Shape(b, c, h, 2, w, 2)).reshape(b, c, h * 2, w * 2); // (B, C, H, W) -> (B, C, H, 1, W, 1) -> (B, C, H, 2, W, 2) -> (B, C, 2H, 2W)
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.diffusionlab.core.Gaussian;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,37 +43,60 @@ public final class ForwardProcess {
      */
     public NDArray addNoise(NDArray original, NDArray noise, int t) {
         checkShapes(original, noise);
-        double a = schedule.alphaCumprod(t);
-        float sa = (float) Math.sqrt(a);
-        float sb = (float) Math.sqrt(1 - a);
-        return original.toType(DataType.FLOAT32, false).mul(sa).add(noise.toType(DataType.FLOAT32, false).mul(sb));
+        return addNoise(f32(original), f32(noise), new double[] {schedule.alphaCumprod(t)});
     }
 
     /**
      * Batched {@code add_noise}: {@code original} and {@code noise} are (B, ...) and sample b gets
-     * timesteps[b].
+     * timesteps[b] (the training step of every trainer here draws one timestep per sample).
+     *
+     * @throws IllegalArgumentException if a timestep is outside [0, T), the shapes differ or the batch size is not timesteps.length
      */
     public NDArray addNoise(NDArray original, NDArray noise, int[] timesteps) {
         checkShapes(original, noise);
-        long b = original.getShape().get(0);
-        if (timesteps.length != b) {
-            throw new IllegalArgumentException("got " + timesteps.length + " timesteps for a batch of " + b
+        double[] alphaBar = new double[timesteps.length];
+        for (int i = 0; i < timesteps.length; i++) {
+            alphaBar[i] = schedule.alphaCumprod(timesteps[i]);
+        }
+        return addNoise(f32(original), f32(noise), alphaBar);
+    }
+
+    /**
+     * q(x_t | x_0) in closed form (Ho et al. 2020, Eq. 4): x_t = √ᾱ·x_0 + √(1−ᾱ)·ε, the one place in this
+     * project that mixes a sample with noise. {@code alphaBar} holds ᾱ for the whole batch (length 1) or
+     * one ᾱ per sample along the first axis. The result keeps {@code original}'s data type and manager.
+     *
+     * @throws IllegalArgumentException if the shapes differ or alphaBar's length is neither 1 nor the batch size
+     */
+    public static NDArray addNoise(NDArray original, NDArray noise, double[] alphaBar) {
+        checkShapes(original, noise);
+        if (alphaBar.length == 1) {
+            double a = alphaBar[0];
+            return original.mul((float) Math.sqrt(a)).add(noise.mul((float) Math.sqrt(1 - a)));
+        }
+        long b = original.getShape().dimension() == 0 ? -1 : original.getShape().get(0);
+        if (alphaBar.length != b) {
+            throw new IllegalArgumentException("got " + alphaBar.length + " timesteps for a batch of " + b
                     + " (shape " + original.getShape() + ")");
         }
-        float[] sa = new float[timesteps.length];
-        float[] sb = new float[timesteps.length];
-        for (int i = 0; i < timesteps.length; i++) {
-            double a = schedule.alphaCumprod(timesteps[i]);
-            sa[i] = (float) Math.sqrt(a);
-            sb[i] = (float) Math.sqrt(1 - a);
+        float[] sa = new float[alphaBar.length];
+        float[] sb = new float[alphaBar.length];
+        for (int i = 0; i < alphaBar.length; i++) {
+            sa[i] = (float) Math.sqrt(alphaBar[i]);
+            sb[i] = (float) Math.sqrt(1 - alphaBar[i]);
         }
         long[] bshape = new long[original.getShape().dimension()];
         Arrays.fill(bshape, 1);
         bshape[0] = b;
         NDManager m = original.getManager();
-        NDArray a = m.create(sa, new Shape(bshape)); // (B,) -> (B, 1, 1, ...) to broadcast over each sample
-        NDArray s = m.create(sb, new Shape(bshape));
-        return original.toType(DataType.FLOAT32, false).mul(a).add(noise.toType(DataType.FLOAT32, false).mul(s));
+        DataType type = original.getDataType();
+        NDArray a = m.create(sa, new Shape(bshape)).toType(type, false); // (B,) -> (B, 1, 1, ...) to broadcast over each sample
+        NDArray s = m.create(sb, new Shape(bshape)).toType(type, false);
+        return original.mul(a).add(noise.mul(s));
+    }
+
+    private static NDArray f32(NDArray x) {
+        return x.toType(DataType.FLOAT32, false);
     }
 
     /** Closed-form q(x_t | x_0) with seeded noise; the noise is returned with the sample. */

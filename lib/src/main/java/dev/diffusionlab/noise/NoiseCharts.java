@@ -2,6 +2,7 @@ package dev.diffusionlab.noise;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.diffusionlab.core.Gaussian;
 import dev.diffusionlab.image.ImageGrid;
 import dev.diffusionlab.image.ImageTensors;
 import java.awt.BasicStroke;

@@ -3,6 +3,7 @@ package dev.diffusionlab.noise;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.core.Gaussian;
 import dev.diffusionlab.space.ImageSpace;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;

@@ -2,8 +2,6 @@ package dev.diffusionlab.pipeline;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -11,13 +9,14 @@ import dev.diffusionlab.clip.BpeTrainer;
 import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.core.Paths;
+import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.unet.UNet2DConditionModel;
+import dev.diffusionlab.unet.UNetConfig;
 import dev.diffusionlab.vae.AutoencoderKL;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -123,25 +122,19 @@ public final class DefaultModel {
     public static void create(Path out, long seed) {
         try {
             Files.createDirectories(out);
-            Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
-            Files.writeString(out.resolve("model_index.json"), gson.toJson(modelIndex()) + "\n");
-            Path sched = Files.createDirectories(out.resolve("scheduler"));
-            Files.writeString(sched.resolve("scheduler_config.json"), SCHEDULER_CONFIG);
-            BpeTrainer.Vocabulary vocab = BpeTrainer.train(CORPUS, MERGES);
-            Path tok = out.resolve("tokenizer");
-            vocab.write(tok);
-            Files.writeString(tok.resolve("tokenizer_config.json"), TOKENIZER_CONFIG);
-            Files.writeString(tok.resolve("special_tokens_map.json"), SPECIAL_TOKENS_MAP);
+            DiffusersFolder.writeModelIndex(out, DiffusersFolder.modelIndex("PNDMScheduler", "0.30.3", Map.of(MARKER, true)));
+            DiffusersFolder.writeScheduler(out, SCHEDULER_CONFIG);
+            BpeTrainer.Vocabulary vocab = writeTokenizer(out.resolve("tokenizer"));
             Device cpu = Device.cpu();
             try (CLIPTextModel te = CLIPTextModel.random(textConfig(vocab.tokens().size()), cpu, STORAGE, (int) (seed + 1))) {
                 te.save(out.resolve("text_encoder"));
             }
             try (UNet2DConditionModel unet = UNet2DConditionModel.random(
-                    UNet2DConditionModel.parseConfig(gson.toJson(unetConfig()), "default unet config"), cpu, STORAGE,
+                    UNet2DConditionModel.parseConfig(DiffusersFolder.toJson(unetConfig()), "default unet config"), cpu, STORAGE,
                     (int) (seed + 2))) {
                 unet.save(out.resolve("unet"));
             }
-            try (AutoencoderKL vae = AutoencoderKL.random(AutoencoderKL.parseConfig(gson.toJson(vaeConfig()), "default vae config"),
+            try (AutoencoderKL vae = AutoencoderKL.random(AutoencoderKL.parseConfig(DiffusersFolder.toJson(vaeConfig()), "default vae config"),
                     cpu, STORAGE, (int) (seed + 3))) {
                 vae.save(out.resolve("vae"));
             }
@@ -155,107 +148,24 @@ public final class DefaultModel {
         return new CLIPTextConfig(vocabSize, HIDDEN, 64, 2, 4, 77, "quick_gelu", 1e-5f, 2);
     }
 
-    private static Map<String, Object> modelIndex() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("_class_name", "StableDiffusionPipeline");
-        m.put("_diffusers_version", "0.30.3");
-        m.put(MARKER, true);
-        m.put("feature_extractor", nulls());
-        m.put("image_encoder", nulls());
-        m.put("requires_safety_checker", false);
-        m.put("safety_checker", nulls());
-        m.put("scheduler", List.of("diffusers", "PNDMScheduler"));
-        m.put("text_encoder", List.of("transformers", "CLIPTextModel"));
-        m.put("tokenizer", List.of("transformers", "CLIPTokenizer"));
-        m.put("unet", List.of("diffusers", "UNet2DConditionModel"));
-        m.put("vae", List.of("diffusers", "AutoencoderKL"));
-        return m;
-    }
-
-    private static List<Object> nulls() {
-        List<Object> l = new java.util.ArrayList<>();
-        l.add(null);
-        l.add(null);
-        return l;
-    }
-
     /** SD 1.5's block pattern at two levels: CrossAttnDown + Down / Up + CrossAttnUp, channels (32, 64), 8 heads. */
     private static Map<String, Object> unetConfig() {
-        Map<String, Object> m = new LinkedHashMap<>(); // every init argument written out, as diffusers saves it
-        m.put("_class_name", "UNet2DConditionModel");
-        m.put("_diffusers_version", "0.30.3");
-        m.put("act_fn", "silu");
-        m.put("addition_embed_type", null);
-        m.put("addition_embed_type_num_heads", 64);
-        m.put("addition_time_embed_dim", null);
-        m.put("attention_head_dim", 8);
-        m.put("attention_type", "default");
-        m.put("block_out_channels", List.of(32, 64));
-        m.put("center_input_sample", false);
-        m.put("class_embed_type", null);
-        m.put("class_embeddings_concat", false);
-        m.put("conv_in_kernel", 3);
-        m.put("conv_out_kernel", 3);
-        m.put("cross_attention_dim", HIDDEN);
-        m.put("cross_attention_norm", null);
-        m.put("down_block_types", List.of("CrossAttnDownBlock2D", "DownBlock2D"));
-        m.put("downsample_padding", 1);
-        m.put("dropout", 0.0);
-        m.put("dual_cross_attention", false);
-        m.put("encoder_hid_dim", null);
-        m.put("encoder_hid_dim_type", null);
-        m.put("flip_sin_to_cos", true);
-        m.put("freq_shift", 0);
-        m.put("in_channels", 4);
-        m.put("layers_per_block", 1);
-        m.put("mid_block_only_cross_attention", null);
-        m.put("mid_block_scale_factor", 1);
-        m.put("mid_block_type", "UNetMidBlock2DCrossAttn");
-        m.put("norm_eps", 1e-05);
-        m.put("norm_num_groups", 32);
-        m.put("num_attention_heads", null);
-        m.put("num_class_embeds", null);
-        m.put("only_cross_attention", false);
-        m.put("out_channels", 4);
-        m.put("projection_class_embeddings_input_dim", null);
-        m.put("resnet_out_scale_factor", 1.0);
-        m.put("resnet_skip_time_act", false);
-        m.put("resnet_time_scale_shift", "default");
-        m.put("reverse_transformer_layers_per_block", null);
-        m.put("sample_size", 8);
-        m.put("time_cond_proj_dim", null);
-        m.put("time_embedding_act_fn", null);
-        m.put("time_embedding_dim", null);
-        m.put("time_embedding_type", "positional");
-        m.put("timestep_post_act", null);
-        m.put("transformer_layers_per_block", 1);
-        m.put("up_block_types", List.of("UpBlock2D", "CrossAttnUpBlock2D"));
-        m.put("upcast_attention", false);
-        m.put("use_linear_projection", false);
-        return m;
+        return UNetConfig.diffusersConfig("0.30.3", 8, List.of(32, 64), HIDDEN, List.of("CrossAttnDownBlock2D", "DownBlock2D"), 32, 8,
+                List.of("UpBlock2D", "CrossAttnUpBlock2D"));
     }
 
     /** Four levels (downscale 8, as SD), 32 channels each, 4 latent channels, SD's scaling factor. */
     private static Map<String, Object> vaeConfig() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("_class_name", "AutoencoderKL");
-        m.put("_diffusers_version", "0.30.3");
-        m.put("act_fn", "silu");
-        m.put("block_out_channels", List.of(32, 32, 32, 32));
-        m.put("down_block_types", List.of("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"));
-        m.put("in_channels", 3);
-        m.put("latent_channels", 4);
-        m.put("layers_per_block", 1);
-        m.put("norm_num_groups", 32);
-        m.put("out_channels", 3);
-        m.put("sample_size", 64);
-        m.put("scaling_factor", 0.18215);
-        m.put("up_block_types", List.of("UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"));
-        return m;
+        return ConfigJson.map("_class_name", "AutoencoderKL", "_diffusers_version", "0.30.3", "act_fn", "silu",
+                "block_out_channels", List.of(32, 32, 32, 32),
+                "down_block_types", List.of("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"),
+                "in_channels", 3, "latent_channels", 4, "layers_per_block", 1, "norm_num_groups", 32, "out_channels", 3,
+                "sample_size", 64, "scaling_factor", 0.18215,
+                "up_block_types", List.of("UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"));
     }
 
     /** SD 1.5's scheduler_config.json (runwayml/stable-diffusion-v1-5). */
-    static final String SCHEDULER_CONFIG = """
+    public static final String SCHEDULER_CONFIG = """
             {
               "_class_name": "PNDMScheduler",
               "_diffusers_version": "0.6.0",
@@ -271,21 +181,12 @@ public final class DefaultModel {
             }
             """;
 
-    private static final String ADDED = "{\n    \"__type\": \"AddedToken\",\n    \"content\": \"%s\",\n    \"lstrip\": false,\n"
-            + "    \"normalized\": true,\n    \"rstrip\": false,\n    \"single_word\": false\n  }";
-
-    /** Like SD 1.5's tokenizer/tokenizer_config.json. */
-    static final String TOKENIZER_CONFIG = "{\n  \"add_prefix_space\": false,\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS)
-            + ",\n  \"do_lower_case\": true,\n  \"eos_token\": " + ADDED.formatted(BpeTrainer.EOS)
-            + ",\n  \"errors\": \"replace\",\n  \"model_max_length\": 77,\n  \"name_or_path\": \"diffusionlab/sd-tiny-random\",\n"
-            + "  \"pad_token\": \"<|endoftext|>\",\n  \"special_tokens_map_file\": \"./special_tokens_map.json\",\n"
-            + "  \"tokenizer_class\": \"CLIPTokenizer\",\n  \"unk_token\": " + ADDED.formatted(BpeTrainer.EOS) + "\n}\n";
-
-    /** Like SD 1.5's tokenizer/special_tokens_map.json. */
-    static final String SPECIAL_TOKENS_MAP = "{\n  \"bos_token\": " + ADDED.formatted(BpeTrainer.BOS).replace("\"__type\": \"AddedToken\",\n    ", "")
-            + ",\n  \"eos_token\": " + ADDED.formatted(BpeTrainer.EOS).replace("\"__type\": \"AddedToken\",\n    ", "")
-            + ",\n  \"pad_token\": \"<|endoftext|>\",\n  \"unk_token\": "
-            + ADDED.formatted(BpeTrainer.EOS).replace("\"__type\": \"AddedToken\",\n    ", "") + "\n}\n";
+    /** The tokenizer folder: BPE learned on {@link #CORPUS} with {@link #MERGES} merges, SD 1.5-style configs (77 tokens). */
+    public static BpeTrainer.Vocabulary writeTokenizer(Path dir) {
+        BpeTrainer.Vocabulary vocab = BpeTrainer.train(CORPUS, MERGES);
+        vocab.writeFolder(dir, 77, "diffusionlab/sd-tiny-random");
+        return vocab;
+    }
 
     /**
      * The tokenizer's training text: words of typical image prompts (subjects, colours, shapes, styles,

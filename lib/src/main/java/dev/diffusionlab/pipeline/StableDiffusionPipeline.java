@@ -37,7 +37,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class StableDiffusionPipeline implements AutoCloseable {
+public class StableDiffusionPipeline implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StableDiffusionPipeline.class);
 
     private final ModelFolder folder;
@@ -47,7 +47,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private final AutoencoderKL vae;
     private final DataType dtype;
 
-    private StableDiffusionPipeline(ModelFolder folder, CLIPTokenizer tokenizer, CLIPTextModel textEncoder,
+    protected StableDiffusionPipeline(ModelFolder folder, CLIPTokenizer tokenizer, CLIPTextModel textEncoder,
                                     UNet2DConditionModel unet, AutoencoderKL vae, DataType dtype) {
         this.folder = folder;
         this.tokenizer = tokenizer;
@@ -136,18 +136,25 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 : Schedulers.create(name, folder.schedulerConfig(), overrides);
     }
 
-    /** Images (when decoded) and the final latents, which live in the caller's manager. */
     /**
-     * The outcome of {@link #generate}.
+     * The outcome of {@link #generate}: images (when decoded) and the final latents, which live in the
+     * caller's manager.
      *
      * @param images decoded images (empty with {@code decode(false)})
      * @param latents final latents (B, 4, h, w), float32
      * @param imageTensor images as (B, 3, H, W) in [0, 1], or null
      * @param prompts the tokenizer's view of every prompt (tokens, words, truncation)
      * @param warnings what diffusers would warn about (e.g. the words cut by the 77-token limit)
+     * @param timings time per stage of this generation, or null
      */
     public record Result(List<BufferedImage> images, NDArray latents, NDArray imageTensor, List<TokenizedPrompt> prompts,
-                         List<String> warnings) {}
+                         List<String> warnings, Timings timings) {
+        /** A result without timings. */
+        public Result(List<BufferedImage> images, NDArray latents, NDArray imageTensor, List<TokenizedPrompt> prompts,
+                      List<String> warnings) {
+            this(images, latents, imageTensor, prompts, warnings, null);
+        }
+    }
 
     /**
      * Encodes prompts as diffusers' {@code encode_prompt}: (B, 77, D), with clip skip applied to the
@@ -195,129 +202,58 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 + tokenizer.modelMaxLength() + " tokens: " + tp.droppedText();
     }
 
-    /** Runs a generation; every array it returns lives in {@code manager}. */
+    /**
+     * Runs a generation; every array it returns lives in {@code manager}. The phases follow diffusers'
+     * {@code StableDiffusionPipeline.__call__} and are methods of their own, so that a variant (img2img is
+     * built in; an inpainting pipeline, say) can reuse them: {@link #encodePrompt}, {@link #prepareTimesteps},
+     * {@link #prepareLatents}, {@link #denoise}, {@link #decode}.
+     */
     public Result generate(GenerationRequest r, NDManager manager) {
-        validate(r);
-        boolean img2img = r.initImage != null || r.initImageTensor != null;
+        // 0. Default height and width to the UNet's sample size
         int factor = vaeScaleFactor();
         int height = r.height != null ? r.height : unet.config().sampleSize() * factor;
         int width = r.width != null ? r.width : unet.config().sampleSize() * factor;
+        // 1. Check inputs
+        validate(r);
         if (height % 8 != 0 || width % 8 != 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("height and width must be positive multiples of 8, got " + height + "×" + width);
         }
         // refuse before allocating: 4096×4096 would need terabytes of attention scores
         MemoryBudget.check(unet.config(), vae.config(), r.prompts.size() * r.imagesPerPrompt, r.guidanceScale > 1.0, height, width,
                 dtype, 0, 0);
-        List<String> prompts = new ArrayList<>();
-        for (String p : r.prompts) {
-            for (int i = 0; i < r.imagesPerPrompt; i++) {
-                prompts.add(p);
-            }
-        }
-        List<String> negatives = r.negatives;
-        if (negatives != null && negatives.size() > 1 && r.imagesPerPrompt > 1) {
-            List<String> n = new ArrayList<>();
-            for (String s : negatives) {
-                for (int i = 0; i < r.imagesPerPrompt; i++) {
-                    n.add(s);
-                }
-            }
-            negatives = n;
-        }
+        // 2. Define call parameters: one batch row per image, classifier-free guidance when scale > 1
+        List<String> prompts = repeatEach(r.prompts, r.imagesPerPrompt);
+        List<String> negatives = r.negatives != null && r.negatives.size() > 1 && r.imagesPerPrompt > 1
+                ? repeatEach(r.negatives, r.imagesPerPrompt) : r.negatives;
         boolean cfg = r.guidanceScale > 1.0;
         NoiseSource noise = r.noise != null ? r.noise : NoiseSource.seeded(r.seed);
         List<TokenizedPrompt> inspected = new ArrayList<>();
         try (Scheduler scheduler = newScheduler(r.scheduler, r.schedulerOverrides);
              NDManager work = manager.newSubManager()) {
             scheduler.setNoiseSource(noise);
+            // 3. Encode input prompt
             long t0 = System.nanoTime();
-            NDArray embeds = encodePrompt(prompts, negatives, cfg, r.clipSkip, work, inspected);
+            NDArray embeds = encodePrompt(prompts, negatives, cfg, r.clipSkip, work, inspected); // (B or 2B, 77, D)
             FiniteGuard.checkEmbeddings(embeds);
             double textMs = (System.nanoTime() - t0) / 1e6;
-            scheduler.setTimesteps(r.steps);
-            double[] timesteps = scheduler.timesteps();
-            int batch = prompts.size();
-            long ch = unet.config().inChannels();
-            Shape shape = new Shape(batch, ch, height / factor, width / factor);
-            NDArray latents;
-            if (img2img) {
-                int init = Math.min((int) (r.steps * r.strength), r.steps);
-                int start = Math.max(r.steps - init, 0) * scheduler.order();
-                double[] ts = new double[timesteps.length - start];
-                System.arraycopy(timesteps, start, ts, 0, ts.length);
-                timesteps = ts;
-                if (timesteps.length == 0) {
-                    throw new IllegalArgumentException("strength " + r.strength + " with " + r.steps + " steps runs no step");
-                }
-                NDArray x = r.initImageTensor != null
-                        ? r.initImageTensor.toType(DataType.FLOAT32, false).mul(2).sub(1) // [0,1] -> [-1,1]
-                        : ImageTensors.toTensor(work, r.initImage).expandDims(0); // (3,H,W) -> (1,3,H,W) in [-1,1]
-                x = x.toType(dtype, false);
-                NDArray sample = vae.encode(x).sample(noise.randn(new Shape(x.getShape().get(0), ch,
-                        x.getShape().get(2) / factor, x.getShape().get(3) / factor), work).toType(dtype, false));
-                NDArray imageLatents = sample.mul(vae.scalingFactor());
-                if (imageLatents.getShape().get(0) != batch) {
-                    imageLatents = imageLatents.repeat(0, batch / imageLatents.getShape().get(0));
-                }
-                NDArray n = noise.randn(imageLatents.getShape(), work).toType(dtype, false);
-                latents = scheduler.addNoise(imageLatents, n, timesteps[0]);
-            } else {
-                NDArray init = r.latents != null ? r.latents.duplicate() : noise.randn(shape, work);
-                init.attach(work);
-                if (!init.getShape().equals(shape)) {
-                    throw new IllegalArgumentException("latents have shape " + init.getShape() + ", expected " + shape);
-                }
-                latents = init.toType(dtype, false).mul(scheduler.initNoiseSigma());
-            }
-            dev.diffusionlab.core.Progress bar = r.progress ? dev.diffusionlab.core.Progress.bar("denoising", timesteps.length) : null;
+            // 4. Prepare timesteps
+            double[] timesteps = prepareTimesteps(scheduler, r);
+            // 5. Prepare latent variables
+            Shape shape = new Shape(prompts.size(), unet.config().inChannels(), height / factor, width / factor);
+            NDArray latents = prepareLatents(r, scheduler, timesteps, shape, noise, work);
+            // 6. Denoising loop
             long tLoop = System.nanoTime();
-            for (int i = 0; i < timesteps.length; i++) {
-                double t = timesteps[i];
-                try (NDManager step = work.newSubManager()) {
-                    latents.attach(step); // the previous latents are freed with this step
-                    NDArray in = cfg ? latents.concat(latents, 0) : latents; // (B,4,h,w) -> (2B,4,h,w)
-                    NDArray scaled = scheduler.scaleModelInput(in, t);
-                    NDArray tArr = step.create((float) t);
-                    NDArray pred = unet.forward(scaled, tArr, embeds);
-                    NDArray uncond = null;
-                    NDArray text = pred;
-                    if (cfg) {
-                        NDList halves = pred.split(2, 0); // (2B,4,h,w) -> 2 × (B,4,h,w)
-                        uncond = halves.get(0);
-                        text = halves.get(1);
-                        pred = uncond.add(text.sub(uncond).mul(r.guidanceScale));
-                    }
-                    StepOutput out = scheduler.step(pred, t, latents);
-                    NDArray next = out.prevSample();
-                    FiniteGuard.checkStep(next, i, timesteps.length, t, r.guidanceScale);
-                    if (r.callback != null && !r.callback.onStep(new StepCallback.Step(i, timesteps.length, t, next, pred,
-                            uncond, text, out.predOriginalSample()))) {
-                        throw new StepCallback.CancelledException(i);
-                    }
-                    next.attach(work);
-                    latents = next;
-                }
-                if (bar != null) {
-                    bar.update(i, String.format(java.util.Locale.ROOT, "t=%.0f %.0f ms/step", t,
-                            (System.nanoTime() - tLoop) / 1e6 / (i + 1)));
-                }
-            }
+            latents = denoise(r, scheduler, timesteps, latents, embeds, cfg, work);
             double loopMs = (System.nanoTime() - tLoop) / 1e6;
             NDArray finalLatents = latents.toType(DataType.FLOAT32, false);
             finalLatents.attach(manager);
-            List<BufferedImage> images = Collections.emptyList();
-            NDArray imageTensor = null;
-            double decodeMs = 0;
-            if (r.decode) {
-                long td = System.nanoTime();
-                NDArray decoded = vae.decode(latents.div(vae.scalingFactor())); // (B,4,h,w) -> (B,3,H,W)
-                FiniteGuard.checkDecoded(decoded);
-                imageTensor = decoded.toType(DataType.FLOAT32, false).div(2).add(0.5).clip(0, 1);
-                imageTensor.attach(manager);
-                images = toImages(imageTensor);
-                decodeMs = (System.nanoTime() - td) / 1e6;
-            }
-            lastTimings = new Timings(textMs, timesteps.length == 0 ? 0 : loopMs / timesteps.length, timesteps.length, decodeMs);
+            // 7. Decode the latents with the VAE
+            long td = System.nanoTime();
+            NDArray imageTensor = r.decode ? decode(latents, manager) : null;
+            List<BufferedImage> images = imageTensor != null ? toImages(imageTensor) : Collections.emptyList();
+            double decodeMs = r.decode ? (System.nanoTime() - td) / 1e6 : 0;
+            Timings timings = new Timings(textMs, timesteps.length == 0 ? 0 : loopMs / timesteps.length, timesteps.length, decodeMs);
+            lastTimings = timings;
             List<String> warnings = new ArrayList<>();
             for (TokenizedPrompt tp : inspected) {
                 if (tp.truncated()) {
@@ -325,8 +261,132 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 }
                 warnings.addAll(vocabularyWarnings(tp));
             }
-            return new Result(images, finalLatents, imageTensor, inspected, List.copyOf(new java.util.LinkedHashSet<>(warnings)));
+            return new Result(images, finalLatents, imageTensor, inspected, List.copyOf(new java.util.LinkedHashSet<>(warnings)), timings);
         }
+    }
+
+    /** Each element {@code n} times in a row (diffusers' repeat_interleave over num_images_per_prompt). */
+    private static List<String> repeatEach(List<String> items, int n) {
+        List<String> out = new ArrayList<>();
+        for (String s : items) {
+            for (int i = 0; i < n; i++) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sets the scheduler's timesteps for {@code r.steps} steps and returns the ones the loop runs: all of
+     * them for txt2img; with an init image, the last {@code strength} share (diffusers' {@code get_timesteps}).
+     */
+    protected double[] prepareTimesteps(Scheduler scheduler, GenerationRequest r) {
+        scheduler.setTimesteps(r.steps);
+        double[] timesteps = scheduler.timesteps();
+        if (!isImg2Img(r)) {
+            return timesteps;
+        }
+        int init = Math.min((int) (r.steps * r.strength), r.steps);
+        int start = Math.max(r.steps - init, 0) * scheduler.order();
+        double[] ts = new double[timesteps.length - start];
+        System.arraycopy(timesteps, start, ts, 0, ts.length);
+        if (ts.length == 0) {
+            throw new IllegalArgumentException("strength " + r.strength + " with " + r.steps + " steps runs no step");
+        }
+        return ts;
+    }
+
+    /**
+     * The starting latents (B, C, h, w) in the model dtype: the request's latents or seeded noise, times the
+     * scheduler's initial sigma (txt2img); or the init image's VAE latents noised to the first timestep
+     * (img2img).
+     */
+    protected NDArray prepareLatents(GenerationRequest r, Scheduler scheduler, double[] timesteps, Shape shape, NoiseSource noise,
+                                     NDManager work) {
+        if (isImg2Img(r)) {
+            return prepareImageLatents(r, scheduler, timesteps[0], shape, noise, work);
+        }
+        NDArray init = r.latents != null ? r.latents.duplicate() : noise.randn(shape, work);
+        init.attach(work);
+        if (!init.getShape().equals(shape)) {
+            throw new IllegalArgumentException("latents have shape " + init.getShape() + ", expected " + shape);
+        }
+        return init.toType(dtype, false).mul(scheduler.initNoiseSigma());
+    }
+
+    /** img2img: encode the init image, scale, repeat to the batch, add noise at timestep {@code t0}. */
+    protected NDArray prepareImageLatents(GenerationRequest r, Scheduler scheduler, double t0, Shape shape, NoiseSource noise,
+                                          NDManager work) {
+        int factor = vaeScaleFactor();
+        long batch = shape.get(0);
+        NDArray x = r.initImageTensor != null
+                ? r.initImageTensor.toType(DataType.FLOAT32, false).mul(2).sub(1) // [0,1] -> [-1,1]
+                : ImageTensors.toTensor(work, r.initImage).expandDims(0); // (3,H,W) -> (1,3,H,W) in [-1,1]
+        x = x.toType(dtype, false);
+        NDArray sample = vae.encode(x).sample(noise.randn(new Shape(x.getShape().get(0), shape.get(1),
+                x.getShape().get(2) / factor, x.getShape().get(3) / factor), work).toType(dtype, false));
+        NDArray imageLatents = sample.mul(vae.scalingFactor());
+        if (imageLatents.getShape().get(0) != batch) {
+            imageLatents = imageLatents.repeat(0, batch / imageLatents.getShape().get(0)); // (1,4,h,w) -> (B,4,h,w)
+        }
+        NDArray n = noise.randn(imageLatents.getShape(), work).toType(dtype, false);
+        return scheduler.addNoise(imageLatents, n, t0);
+    }
+
+    /**
+     * The denoising loop: per timestep, the UNet's noise prediction (on [uncond; cond] with guidance),
+     * classifier-free guidance ε = ε_u + s·(ε_c − ε_u), the scheduler step, and the request's callback.
+     * Each step's arrays are freed with the step; the returned latents live in {@code work}.
+     */
+    protected NDArray denoise(GenerationRequest r, Scheduler scheduler, double[] timesteps, NDArray latents, NDArray embeds,
+                              boolean cfg, NDManager work) {
+        dev.diffusionlab.core.Progress bar = r.progress ? dev.diffusionlab.core.Progress.bar("denoising", timesteps.length) : null;
+        long tLoop = System.nanoTime();
+        for (int i = 0; i < timesteps.length; i++) {
+            double t = timesteps[i];
+            try (NDManager step = work.newSubManager()) {
+                latents.attach(step); // the previous latents are freed with this step
+                NDArray in = cfg ? latents.concat(latents, 0) : latents; // (B,4,h,w) -> (2B,4,h,w)
+                NDArray scaled = scheduler.scaleModelInput(in, t);
+                NDArray tArr = step.create((float) t);
+                NDArray pred = unet.forward(scaled, tArr, embeds);
+                NDArray uncond = null;
+                NDArray text = pred;
+                if (cfg) {
+                    NDList halves = pred.split(2, 0); // (2B,4,h,w) -> 2 × (B,4,h,w)
+                    uncond = halves.get(0);
+                    text = halves.get(1);
+                    pred = uncond.add(text.sub(uncond).mul(r.guidanceScale));
+                }
+                StepOutput out = scheduler.step(pred, t, latents);
+                NDArray next = out.prevSample();
+                FiniteGuard.checkStep(next, i, timesteps.length, t, r.guidanceScale);
+                if (r.callback != null && !r.callback.onStep(new StepCallback.Step(i, timesteps.length, t, next, pred,
+                        uncond, text, out.predOriginalSample()))) {
+                    throw new StepCallback.CancelledException(i);
+                }
+                next.attach(work);
+                latents = next;
+            }
+            if (bar != null) {
+                bar.update(i, String.format(java.util.Locale.ROOT, "t=%.0f %.0f ms/step", t,
+                        (System.nanoTime() - tLoop) / 1e6 / (i + 1)));
+            }
+        }
+        return latents;
+    }
+
+    /** VAE decode of latents (B, 4, h, w) in the model dtype to images (B, 3, H, W) in [0, 1], float32, in {@code manager}. */
+    protected NDArray decode(NDArray latents, NDManager manager) {
+        NDArray decoded = vae.decode(latents.div(vae.scalingFactor())); // (B,4,h,w) -> (B,3,H,W)
+        FiniteGuard.checkDecoded(decoded);
+        NDArray imageTensor = decoded.toType(DataType.FLOAT32, false).div(2).add(0.5).clip(0, 1);
+        imageTensor.attach(manager);
+        return imageTensor;
+    }
+
+    private static boolean isImg2Img(GenerationRequest r) {
+        return r.initImage != null || r.initImageTensor != null;
     }
 
     /** Decodes latents (B, 4, h, w) to images (B, 3, H, W) in [0, 1], as the pipeline's output_type="pt". */
@@ -349,7 +409,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         return out;
     }
 
-    /** Time per stage of the last generation (ms). */
+    /** Time per stage of a generation (ms). */
     public record Timings(double textEncodeMs, double unetStepMs, int steps, double vaeDecodeMs) {
         public double totalMs() {
             return textEncodeMs + unetStepMs * steps + vaeDecodeMs;
@@ -362,9 +422,10 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         }
     }
 
+    // kept only for lastTimings(), the pre-Result.timings() API that notebook 03 and older callers use
     private volatile Timings lastTimings;
 
-    /** Timings of the last {@link #generate} call, or null. */
+    /** Timings of the last {@link #generate} call, or null; prefer {@link Result#timings()}. */
     public Timings lastTimings() {
         return lastTimings;
     }

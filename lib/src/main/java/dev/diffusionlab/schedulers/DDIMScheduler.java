@@ -49,29 +49,36 @@ public class DDIMScheduler extends Scheduler {
         }
     }
 
+    /**
+     * One DDIM step (Song et al. 2021, Eq. 12): x_{t−1} = √ᾱ_{t−1}·x̂_0 + √(1−ᾱ_{t−1}−σ_t²)·ε̂ + σ_t·z,
+     * with σ_t = η·√((1−ᾱ_{t−1})/(1−ᾱ_t))·√(1−ᾱ_t/ᾱ_{t−1}) (Eq. 16); η = 0 is deterministic. Names as
+     * diffusers' {@code DDIMScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double tD, NDArray sample) {
         int t = discreteT(tD);
         int prevT = t - numTrainTimesteps / numInferenceSteps;
-        double aT = alphaProd(t);
-        double aPrev = prevT >= 0 ? alphaProd(prevT) : finalAlphaCumprod;
-        double bT = 1 - aT;
-        NDArray x0 = Predictions.x0FromAlpha(predictionType, modelOutput, sample, aT);
-        NDArray eps = switch (predictionType) {
+        double alphaProdT = alphaProd(t);
+        double alphaProdTPrev = prevT >= 0 ? alphaProd(prevT) : finalAlphaCumprod;
+        double betaProdT = 1 - alphaProdT;
+        NDArray predOriginalSample = Predictions.x0FromAlpha(predictionType, modelOutput, sample, alphaProdT);
+        NDArray predEpsilon = switch (predictionType) {
             case "epsilon" -> modelOutput;
-            case "sample" -> sample.sub(x0.mul(Math.sqrt(aT))).div(Math.sqrt(bT));
-            default -> modelOutput.mul(Math.sqrt(aT)).add(sample.mul(Math.sqrt(bT)));
+            case "sample" -> sample.sub(predOriginalSample.mul(Math.sqrt(alphaProdT))).div(Math.sqrt(betaProdT));
+            default -> modelOutput.mul(Math.sqrt(alphaProdT)).add(sample.mul(Math.sqrt(betaProdT)));
         };
         if (clipSample) {
-            x0 = x0.clip(-clipSampleRange, clipSampleRange);
+            predOriginalSample = predOriginalSample.clip(-clipSampleRange, clipSampleRange);
         }
-        double variance = ((1 - aPrev) / bT) * (1 - aT / aPrev);
-        double std = eta * Math.sqrt(variance);
-        NDArray prev = x0.mul(Math.sqrt(aPrev)).add(eps.mul(Math.sqrt(1 - aPrev - std * std)));
+        // Eq. 16: σ_t² for η = 1
+        double variance = ((1 - alphaProdTPrev) / betaProdT) * (1 - alphaProdT / alphaProdTPrev);
+        double stdDevT = eta * Math.sqrt(variance);
+        // Eq. 12: "predicted x_0" + "direction pointing to x_t" (+ σ_t·z below)
+        NDArray prevSample = predOriginalSample.mul(Math.sqrt(alphaProdTPrev)).add(predEpsilon.mul(Math.sqrt(1 - alphaProdTPrev - stdDevT * stdDevT)));
         if (eta > 0) {
-            prev = prev.add(randnLike(modelOutput).mul(std));
+            prevSample = prevSample.add(randnLike(modelOutput).mul(stdDevT));
         }
-        return new StepOutput(prev, x0);
+        return new StepOutput(prevSample, predOriginalSample);
     }
 
     @Override

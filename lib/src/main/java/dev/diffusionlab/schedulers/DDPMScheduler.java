@@ -29,34 +29,42 @@ public class DDPMScheduler extends Scheduler {
         return t - numTrainTimesteps / numInferenceSteps;
     }
 
+    /**
+     * One ancestral step of DDPM (Ho et al. 2020): the posterior q(x_{t−1} | x_t, x_0) of Eq. 6–7, with
+     * mean μ̃ = √ᾱ_{t−1}·β_t/(1−ᾱ_t)·x_0 + √α_t·(1−ᾱ_{t−1})/(1−ᾱ_t)·x_t and variance
+     * β̃_t = (1−ᾱ_{t−1})/(1−ᾱ_t)·β_t, x_0 predicted from the model output (Eq. 15); names as diffusers'
+     * {@code DDPMScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double tD, NDArray sample) {
         int t = discreteT(tD);
         int prevT = previousTimestep(t);
-        double aT = alphaProd(t);
-        double aPrev = prevT >= 0 ? alphaProd(prevT) : 1.0;
-        double bT = 1 - aT;
-        double bPrev = 1 - aPrev;
-        double curAlpha = aT / aPrev;
-        double curBeta = 1 - curAlpha;
-        NDArray x0 = Predictions.x0FromAlpha(predictionType, modelOutput, sample, aT);
+        double alphaProdT = alphaProd(t);
+        double alphaProdTPrev = prevT >= 0 ? alphaProd(prevT) : 1.0;
+        double betaProdT = 1 - alphaProdT;
+        double betaProdTPrev = 1 - alphaProdTPrev;
+        double currentAlphaT = alphaProdT / alphaProdTPrev;
+        double currentBetaT = 1 - currentAlphaT;
+        NDArray predOriginalSample = Predictions.x0FromAlpha(predictionType, modelOutput, sample, alphaProdT);
         if (clipSample) {
-            x0 = x0.clip(-clipSampleRange, clipSampleRange);
+            predOriginalSample = predOriginalSample.clip(-clipSampleRange, clipSampleRange);
         }
-        double x0Coeff = Math.sqrt(aPrev) * curBeta / bT;
-        double xCoeff = Math.sqrt(curAlpha) * bPrev / bT;
-        NDArray prev = x0.mul(x0Coeff).add(sample.mul(xCoeff));
+        // Eq. 7: the posterior mean μ̃_t(x_t, x_0)
+        double predOriginalSampleCoeff = Math.sqrt(alphaProdTPrev) * currentBetaT / betaProdT;
+        double currentSampleCoeff = Math.sqrt(currentAlphaT) * betaProdTPrev / betaProdT;
+        NDArray predPrevSample = predOriginalSample.mul(predOriginalSampleCoeff).add(sample.mul(currentSampleCoeff));
         if (t > 0) {
-            double variance = Math.max(bPrev / bT * curBeta, 1e-20);
+            // Eq. 7: β̃_t, clamped as diffusers does
+            double variance = Math.max(betaProdTPrev / betaProdT * currentBetaT, 1e-20);
             double std = switch (varianceType) {
                 case "fixed_small" -> Math.sqrt(variance);
                 case "fixed_small_log" -> Math.exp(0.5 * Math.log(variance));
-                case "fixed_large" -> Math.sqrt(curBeta);
-                default -> Math.sqrt(Math.log(curBeta)); // fixed_large_log: diffusers takes (log beta)**0.5 (NaN), kept as is
+                case "fixed_large" -> Math.sqrt(currentBetaT);
+                default -> Math.sqrt(Math.log(currentBetaT)); // fixed_large_log: diffusers takes (log beta)**0.5 (NaN), kept as is
             };
-            prev = prev.add(randnLike(modelOutput).mul(std));
+            predPrevSample = predPrevSample.add(randnLike(modelOutput).mul(std));
         }
-        return new StepOutput(prev, x0);
+        return new StepOutput(predPrevSample, predOriginalSample);
     }
 
     @Override

@@ -64,6 +64,11 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler {
         lowerOrderNums = 0;
     }
 
+    /**
+     * DPM-Solver++ (Lu et al. 2022, "DPM-Solver++", Algorithm 2, 2M variant): the data-prediction
+     * first-order update x_t = (σ_t/σ_s)·x_s − α_t·(e^{−h} − 1)·x̂_0 with h = λ_t − λ_s, and the
+     * second-order multistep correction from the previous x̂_0; as diffusers' {@code DPMSolverMultistepScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);

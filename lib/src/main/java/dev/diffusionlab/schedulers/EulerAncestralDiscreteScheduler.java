@@ -18,6 +18,11 @@ public class EulerAncestralDiscreteScheduler extends SigmaScheduler {
         timesteps = ts;
     }
 
+    /**
+     * One Euler step down to σ_down, then fresh noise of size σ_up, with σ_up = √(σ_{i+1}²·(σ_i²−σ_{i+1}²)/σ_i²)
+     * and σ_down = √(σ_{i+1}² − σ_up²) (the ancestral split of k-diffusion's sample_euler_ancestral, η = 1);
+     * as diffusers' {@code EulerAncestralDiscreteScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);

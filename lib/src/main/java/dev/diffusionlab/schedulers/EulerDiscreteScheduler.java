@@ -30,20 +30,21 @@ public class EulerDiscreteScheduler extends SigmaScheduler {
 
     @Override
     protected void computeTimesteps(int n) {
-        double[] ts = spacedTimesteps(n);
-        double[] s = interpSigmas(ts);
-        if (useKarras()) {
-            double sMin = config.isNull("sigma_min") ? Double.NaN : config.getDouble("sigma_min");
-            double sMax = config.isNull("sigma_max") ? Double.NaN : config.getDouble("sigma_max");
-            double[][] k = karrasFrom(s, n, sMin, sMax);
-            s = k[0];
-            ts = Spacing.toF32(k[1]);
-        }
+        double sMin = config.isNull("sigma_min") ? Double.NaN : config.getDouble("sigma_min");
+        double sMax = config.isNull("sigma_max") ? Double.NaN : config.getDouble("sigma_max");
+        double[][] st = spacedSigmas(n, sMin, sMax);
+        double[] s = st[0];
+        double[] ts = st[1];
         double last = config.getString("final_sigmas_type").equals("sigma_min") ? trainSigmas[0] : 0;
         setSigmas(s, last);
         timesteps = ts;
     }
 
+    /**
+     * One Euler step of the probability-flow ODE dx/dσ = (x − x̂_0)/σ (Karras et al. 2022, Algorithm 2
+     * without the Heun correction; optional "churn" σ̂ = σ·(1+γ) of lines 4–6); as diffusers'
+     * {@code EulerDiscreteScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);

@@ -26,13 +26,9 @@ public class HeunDiscreteScheduler extends SigmaScheduler {
 
     @Override
     protected void computeTimesteps(int n) {
-        double[] ts = spacedTimesteps(n);
-        double[] s = interpSigmas(ts);
-        if (useKarras()) {
-            double[][] k = karrasFrom(s, n, Double.NaN, Double.NaN);
-            s = k[0];
-            ts = Spacing.toF32(k[1]);
-        }
+        double[][] st = spacedSigmas(n, Double.NaN, Double.NaN);
+        double[] s = st[0];
+        double[] ts = st[1];
         // sigmas = [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0]; timesteps = [t0, t1, t1, ..., t_{n-1}, t_{n-1}]
         double[] sig = new double[2 * n];
         double[] tt = new double[2 * n - 1];
@@ -62,6 +58,11 @@ public class HeunDiscreteScheduler extends SigmaScheduler {
         return Double.isNaN(dt);
     }
 
+    /**
+     * Heun's 2nd-order method on the probability-flow ODE (Karras et al. 2022, Algorithm 1/2, lines 7–8):
+     * an Euler step, then the average of the two slopes; two model calls per step (order 2), as diffusers'
+     * {@code HeunDiscreteScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);

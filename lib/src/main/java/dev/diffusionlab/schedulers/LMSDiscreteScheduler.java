@@ -27,13 +27,9 @@ public class LMSDiscreteScheduler extends SigmaScheduler {
 
     @Override
     protected void computeTimesteps(int n) {
-        double[] ts = spacedTimesteps(n);
-        double[] s = interpSigmas(ts);
-        if (useKarras()) {
-            double[][] k = karrasFrom(s, n, Double.NaN, Double.NaN);
-            s = k[0];
-            ts = Spacing.toF32(k[1]);
-        }
+        double[][] st = spacedSigmas(n, Double.NaN, Double.NaN);
+        double[] s = st[0];
+        double[] ts = st[1];
         setSigmas(s, 0);
         timesteps = ts;
     }
@@ -65,6 +61,11 @@ public class LMSDiscreteScheduler extends SigmaScheduler {
         return sum * (b - a) / 2;
     }
 
+    /**
+     * A linear multistep step (Adams–Bashforth in σ, as k-diffusion's sample_lms): x_{i+1} = x_i + Σ_k c_k·d_{i−k}
+     * with d = (x − x̂_0)/σ and c_k the integrals of the Lagrange basis over [σ_i, σ_{i+1}]; as diffusers'
+     * {@code LMSDiscreteScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);

@@ -7,27 +7,9 @@ import ai.djl.ndarray.NDArray;
  * timesteps, a sigma table, alpha_t = 1/sqrt(sigma² + 1), sigma_t = sigma·alpha_t, lambda = log(alpha_t/sigma_t).
  * The model input is not scaled and the initial noise sigma is 1.
  */
-public abstract class MultistepScheduler extends Scheduler {
-    protected final double[] trainSigmas;
-    protected final double[] logSigmas;
-    protected double[] sigmas = new double[0];
-    protected int stepIndex = -1;
-    protected int beginIndex = -1;
-
+public abstract class MultistepScheduler extends SigmaTableScheduler {
     protected MultistepScheduler(SchedulerConfig config) {
         super(config);
-        float[] ac = schedule.alphasCumprod().clone();
-        boolean zeroSnr = config.get("rescale_betas_zero_snr") != null && !config.isNull("rescale_betas_zero_snr")
-                && config.getBool("rescale_betas_zero_snr");
-        if (zeroSnr) {
-            ac[ac.length - 1] = (float) Math.pow(2, -24);
-        }
-        trainSigmas = new double[ac.length];
-        logSigmas = new double[ac.length];
-        for (int i = 0; i < ac.length; i++) {
-            trainSigmas[i] = (float) Math.sqrt((1f - ac[i]) / ac[i]);
-            logSigmas[i] = (float) Math.log(trainSigmas[i]);
-        }
     }
 
     /** Timesteps and sigmas (diffusers' set_timesteps of DPMSolverMultistep / UniPCMultistep). */
@@ -91,15 +73,6 @@ public abstract class MultistepScheduler extends Scheduler {
         timesteps = ts;
     }
 
-    protected boolean flag(String key) {
-        return config.get(key) != null && !config.isNull(key) && config.getBool(key);
-    }
-
-    @Override
-    public double[] sigmas() {
-        return sigmas.clone();
-    }
-
     /** alpha_t = 1/sqrt(sigma²+1). */
     static double alphaOf(double sigma) {
         return 1 / Math.sqrt(sigma * sigma + 1);
@@ -109,41 +82,6 @@ public abstract class MultistepScheduler extends Scheduler {
     static double lambdaOf(double sigma) {
         double a = alphaOf(sigma);
         return Math.log(a) - Math.log(sigma * a);
-    }
-
-    /** diffusers: the second match when t repeats, the last index when t is not in the schedule. */
-    protected int indexForTimestep(double t) {
-        int count = 0;
-        int first = -1;
-        int second = -1;
-        for (int i = 0; i < timesteps.length; i++) {
-            if (timesteps[i] == t) {
-                if (count == 0) {
-                    first = i;
-                } else if (count == 1) {
-                    second = i;
-                }
-                count++;
-            }
-        }
-        return count == 0 ? timesteps.length - 1 : count > 1 ? second : first;
-    }
-
-    protected void initStepIndex(double t) {
-        if (stepIndex < 0) {
-            stepIndex = beginIndex >= 0 ? beginIndex : indexForTimestep(t);
-        }
-    }
-
-    /** Starts the step counter at {@code index} (img2img). */
-    public void setBeginIndex(int index) {
-        this.beginIndex = index;
-    }
-
-    @Override
-    protected void resetState() {
-        stepIndex = -1;
-        beginIndex = -1;
     }
 
     /** x0 (or epsilon when {@code toX0} is false) from the model output at the current sigma. */
@@ -168,7 +106,7 @@ public abstract class MultistepScheduler extends Scheduler {
     @Override
     public NDArray addNoise(NDArray original, NDArray noiseArr, double t) {
         requireTimesteps();
-        int idx = beginIndex < 0 ? indexForTimestep(t) : (stepIndex >= 0 ? stepIndex : beginIndex);
+        int idx = addNoiseIndex(t);
         double a = alphaOf(sigmas[idx]);
         return original.mul(a).add(noiseArr.mul(sigmas[idx] * a));
     }

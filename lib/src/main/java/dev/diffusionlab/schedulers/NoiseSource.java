@@ -27,7 +27,7 @@ public interface NoiseSource {
         Random r = new Random(seed);
         return (shape, manager) -> {
             synchronized (r) {
-                return dev.diffusionlab.noise.Gaussian.noise(manager, shape, r); // stage 1's seeded draws
+                return dev.diffusionlab.core.Gaussian.noise(manager, shape, r); // stage 1's seeded draws
             }
         };
     }

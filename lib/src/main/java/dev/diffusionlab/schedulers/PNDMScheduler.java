@@ -160,21 +160,24 @@ public class PNDMScheduler extends Scheduler {
         return new StepOutput(prev, null);
     }
 
-    /** Formula (9) of the PNDM paper: x_{t-δ} from x_t and an epsilon estimate. */
+    /**
+     * The transfer part φ of PNDM (Liu et al. 2022, Eq. 9): x_{t−δ} = √(ᾱ_{t−δ}/ᾱ_t)·x_t
+     * − (ᾱ_{t−δ} − ᾱ_t)/(ᾱ_t·√(1−ᾱ_{t−δ}) + √(ᾱ_t·(1−ᾱ_t)·ᾱ_{t−δ}))·ε; names as diffusers' {@code _get_prev_sample}.
+     */
     private NDArray prevSample(NDArray sample, int timestep, int prevTimestep, NDArray modelOutput) {
-        double aT = alphaProd(timestep);
-        double aPrev = prevTimestep >= 0 ? alphaProd(prevTimestep) : finalAlphaCumprod;
-        double bT = 1 - aT;
-        double bPrev = 1 - aPrev;
+        double alphaProdT = alphaProd(timestep);
+        double alphaProdTPrev = prevTimestep >= 0 ? alphaProd(prevTimestep) : finalAlphaCumprod;
+        double betaProdT = 1 - alphaProdT;
+        double betaProdTPrev = 1 - alphaProdTPrev;
         NDArray eps = modelOutput;
         if (predictionType.equals("v_prediction")) {
-            eps = modelOutput.mul(Math.sqrt(aT)).add(sample.mul(Math.sqrt(bT)));
+            eps = modelOutput.mul(Math.sqrt(alphaProdT)).add(sample.mul(Math.sqrt(betaProdT)));
         } else if (!predictionType.equals("epsilon")) {
             throw new IllegalArgumentException("PNDMScheduler supports prediction_type epsilon or v_prediction, not " + predictionType);
         }
-        double sampleCoeff = Math.sqrt(aPrev / aT);
-        double denom = aT * Math.sqrt(bPrev) + Math.sqrt(aT * bT * aPrev);
-        return sample.mul(sampleCoeff).sub(eps.mul((aPrev - aT) / denom));
+        double sampleCoeff = Math.sqrt(alphaProdTPrev / alphaProdT);
+        double modelOutputDenomCoeff = alphaProdT * Math.sqrt(betaProdTPrev) + Math.sqrt(alphaProdT * betaProdT * alphaProdTPrev);
+        return sample.mul(sampleCoeff).sub(eps.mul((alphaProdTPrev - alphaProdT) / modelOutputDenomCoeff));
     }
 
     @Override

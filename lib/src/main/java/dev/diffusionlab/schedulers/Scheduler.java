@@ -3,6 +3,7 @@ package dev.diffusionlab.schedulers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.diffusionlab.noise.ForwardProcess;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -225,10 +226,9 @@ public abstract class Scheduler implements AutoCloseable {
         return schedule.alphasCumprod()[t];
     }
 
-    /** {@code sqrt(abar)·x + sqrt(1−abar)·noise}, the DDPM forward process at integer timestep t. */
+    /** {@code sqrt(abar)·x + sqrt(1−abar)·noise}, stage 1's forward process q(x_t | x_0) at integer timestep t. */
     protected NDArray addNoiseAlpha(NDArray original, NDArray noiseArr, int t) {
-        double a = alphaProd(t);
-        return original.mul(Math.sqrt(a)).add(noiseArr.mul(Math.sqrt(1 - a)));
+        return ForwardProcess.addNoise(original, noiseArr, new double[] {alphaProd(t)});
     }
 
     /** Number of arrays kept as per-generation state (for leak tests). */

@@ -7,31 +7,11 @@ import ai.djl.ndarray.NDArray;
  * sigma = sqrt((1 − abar)/abar); the model input is scaled by 1/sqrt(sigma² + 1). Sigma tables follow
  * diffusers: float32 training sigmas, np.interp in double at the (float32) timesteps, stored as float32.
  */
-public abstract class SigmaScheduler extends Scheduler {
-    /** Training sigmas (float32 values), ascending with t. */
-    protected final double[] trainSigmas;
-    /** log of the training sigmas (float32 values). */
-    protected final double[] logSigmas;
-    protected double[] sigmas = new double[0];
-    protected int stepIndex = -1;
-    protected int beginIndex = -1;
+public abstract class SigmaScheduler extends SigmaTableScheduler {
     protected final String spacing;
 
     protected SigmaScheduler(SchedulerConfig config) {
         super(config);
-        float[] ac = schedule.alphasCumprod().clone();
-        boolean zeroSnr = config.get("rescale_betas_zero_snr") != null && !config.isNull("rescale_betas_zero_snr")
-                && config.getBool("rescale_betas_zero_snr");
-        if (zeroSnr) {
-            ac[ac.length - 1] = (float) Math.pow(2, -24); // diffusers keeps the last sigma finite
-        }
-        trainSigmas = new double[ac.length];
-        logSigmas = new double[ac.length];
-        for (int i = 0; i < ac.length; i++) {
-            float r = (1f - ac[i]) / ac[i];
-            trainSigmas[i] = (float) Math.sqrt(r);
-            logSigmas[i] = (float) Math.log(trainSigmas[i]);
-        }
         spacing = config.getChoice("timestep_spacing", "linspace", "leading", "trailing");
     }
 
@@ -79,11 +59,6 @@ public abstract class SigmaScheduler extends Scheduler {
     }
 
     @Override
-    public double[] sigmas() {
-        return sigmas.clone();
-    }
-
-    @Override
     public double initNoiseSigma() {
         requireTimesteps();
         double max = 0;
@@ -91,49 +66,6 @@ public abstract class SigmaScheduler extends Scheduler {
             max = Math.max(max, s);
         }
         return spacing.equals("leading") ? Math.sqrt(max * max + 1) : max;
-    }
-
-    /** diffusers' index_for_timestep: the second match when t repeats (img2img starting mid-schedule). */
-    protected int indexForTimestep(double t) {
-        int first = -1;
-        int count = 0;
-        int second = -1;
-        for (int i = 0; i < timesteps.length; i++) {
-            if (timesteps[i] == t) {
-                if (count == 0) {
-                    first = i;
-                } else if (count == 1) {
-                    second = i;
-                }
-                count++;
-            }
-        }
-        if (count == 0) {
-            throw new IllegalArgumentException(name() + ": timestep " + t + " is not one of this schedule's timesteps");
-        }
-        return count > 1 ? second : first;
-    }
-
-    /** Starts the step counter at {@code index} (pipelines that skip the first steps, e.g. img2img). */
-    public void setBeginIndex(int index) {
-        this.beginIndex = index;
-    }
-
-    protected void initStepIndex(double t) {
-        if (stepIndex < 0) {
-            stepIndex = beginIndex >= 0 ? beginIndex : indexForTimestep(t);
-        }
-    }
-
-    /** The index of the next step (-1 before the first). */
-    public int stepIndex() {
-        return stepIndex;
-    }
-
-    @Override
-    protected void resetState() {
-        stepIndex = -1;
-        beginIndex = -1;
     }
 
     @Override
@@ -147,7 +79,7 @@ public abstract class SigmaScheduler extends Scheduler {
     @Override
     public NDArray addNoise(NDArray original, NDArray noiseArr, double t) {
         requireTimesteps();
-        int idx = beginIndex < 0 ? indexForTimestep(t) : (stepIndex >= 0 ? stepIndex : beginIndex);
+        int idx = addNoiseIndex(t);
         return original.add(noiseArr.mul(sigmas[idx]));
     }
 
@@ -160,7 +92,26 @@ public abstract class SigmaScheduler extends Scheduler {
     }
 
     protected boolean useKarras() {
-        return config.get("use_karras_sigmas") != null && !config.isNull("use_karras_sigmas") && config.getBool("use_karras_sigmas");
+        return flag("use_karras_sigmas");
+    }
+
+    /**
+     * The spaced timesteps and their interpolated sigmas for {@code n} steps, converted to Karras sigmas
+     * (and their fractional float32 timesteps) when the config sets {@code use_karras_sigmas}.
+     *
+     * @param sigmaMin the Karras range's low end, NaN for the smallest interpolated sigma
+     * @param sigmaMax the Karras range's high end, NaN for the largest
+     * @return {sigmas, timesteps}
+     */
+    protected double[][] spacedSigmas(int n, double sigmaMin, double sigmaMax) {
+        double[] ts = spacedTimesteps(n);
+        double[] s = interpSigmas(ts);
+        if (useKarras()) {
+            double[][] k = karrasFrom(s, n, sigmaMin, sigmaMax);
+            s = k[0];
+            ts = Spacing.toF32(k[1]);
+        }
+        return new double[][] {s, ts};
     }
 
     /** Karras sigmas and their fractional timesteps, from the interpolated sigmas {@code s}. */

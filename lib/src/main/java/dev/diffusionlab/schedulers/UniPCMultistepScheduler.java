@@ -57,6 +57,11 @@ public class UniPCMultistepScheduler extends MultistepScheduler {
         lastSample = null;
     }
 
+    /**
+     * UniPC (Zhao et al. 2023, Algorithms 1–2, bh2 variant): the UniC corrector applied to the previous
+     * sample with the new model output, then the UniP predictor of the configured order; as diffusers'
+     * {@code UniPCMultistepScheduler.step}.
+     */
     @Override
     protected StepOutput doStep(NDArray modelOutput, double t, NDArray sample) {
         initStepIndex(t);
@@ -98,79 +103,75 @@ public class UniPCMultistepScheduler extends MultistepScheduler {
         return out;
     }
 
-    /** UniP: x_t from x_{s0} with the last {@code order} converted model outputs. */
-    private NDArray predictor(NDArray x, int order) {
+    /**
+     * What UniP and UniC share for a step from sigma index {@code s0} to {@code t} (Zhao et al. 2023, Alg. 1–2):
+     * m0 the newest converted model output, h = λ_t − λ_{s0}, the ratios r_k = (λ_{s0−k} − λ_{s0})/h (r_order = 1),
+     * the scaled differences D1_k = (m_k − m0)/r_k, and the B(h) coefficients.
+     */
+    private record Terms(NDArray m0, double alphaT, double alpha0, double sigmaT, double sigma0, double[] rks, NDArray[] d1s,
+                         double[] coeffs) {
+        /** The x_t part both updates start from: (σ_t/σ_0)·x − α_t·φ1·m0 (data prediction) or its noise-prediction twin. */
+        NDArray base(NDArray x, boolean predictX0) {
+            double hPhi1 = coeffs[0];
+            return predictX0 ? x.mul(sigmaT / sigma0).sub(m0.mul(alphaT * hPhi1))
+                    : x.mul(alphaT / alpha0).sub(m0.mul(sigmaT * hPhi1));
+        }
+
+        /** The factor of the higher-order correction term: α_t·B(h) or σ_t·B(h). */
+        double correctionScale(boolean predictX0) {
+            return (predictX0 ? alphaT : sigmaT) * coeffs[1];
+        }
+    }
+
+    private Terms terms(int t, int s0, int order) {
         NDArray m0 = use(modelOutputs[solverOrder - 1]);
-        double sT = sigmas[stepIndex + 1];
-        double s0 = sigmas[stepIndex];
+        double sT = sigmas[t];
+        double sS = sigmas[s0];
         double aT = alphaOf(sT);
-        double a0 = alphaOf(s0);
-        double l0 = lambdaOf(s0);
+        double a0 = alphaOf(sS);
+        double l0 = lambdaOf(sS);
         double h = lambdaOf(sT) - l0;
         double[] rks = new double[order];
         NDArray[] d1s = new NDArray[order - 1];
         for (int i = 1; i < order; i++) {
             NDArray mi = use(modelOutputs[solverOrder - 1 - i]);
-            double rk = (lambdaOf(sigmas[stepIndex - i]) - l0) / h;
+            double rk = (lambdaOf(sigmas[s0 - i]) - l0) / h;
             rks[i - 1] = rk;
             d1s[i - 1] = mi.sub(m0).div(rk);
         }
         rks[order - 1] = 1.0;
-        double hh = predictX0 ? -h : h;
-        double[] c = coefficients(hh, order);
-        double hPhi1 = c[0];
-        double bh = c[1];
+        double[] c = coefficients(predictX0 ? -h : h, order);
+        return new Terms(m0, aT, a0, sT * aT, sS * a0, rks, d1s, c);
+    }
+
+    /** UniP: x_t from x_{s0} with the last {@code order} converted model outputs. */
+    private NDArray predictor(NDArray x, int order) {
+        Terms k = terms(stepIndex + 1, stepIndex, order);
         double[] rhos = null;
         if (order > 1) {
-            rhos = order == 2 ? new double[] {0.5} : solve(vandermonde(rks, order - 1), Arrays.copyOfRange(c, 2, 2 + order - 1));
+            rhos = order == 2 ? new double[] {0.5} : solve(vandermonde(k.rks(), order - 1), Arrays.copyOfRange(k.coeffs(), 2, 2 + order - 1));
         }
         NDArray res = null;
-        for (int k = 0; rhos != null && k < rhos.length; k++) {
-            NDArray term = d1s[k].mul(rhos[k]);
+        for (int j = 0; rhos != null && j < rhos.length; j++) {
+            NDArray term = k.d1s()[j].mul(rhos[j]);
             res = res == null ? term : res.add(term);
         }
-        double sigT = sT * aT;
-        double sig0 = s0 * a0;
-        NDArray xt = predictX0 ? x.mul(sigT / sig0).sub(m0.mul(aT * hPhi1))
-                : x.mul(aT / a0).sub(m0.mul(sigT * hPhi1));
+        NDArray xt = k.base(x, predictX0);
         if (res != null) {
-            xt = xt.sub(res.mul((predictX0 ? aT : sigT) * bh));
+            xt = xt.sub(res.mul(k.correctionScale(predictX0)));
         }
         return xt;
     }
 
     /** UniC: corrects the sample the last predictor produced, using the model output {@code modelT} at it. */
     private NDArray corrector(NDArray modelT, NDArray lastX, NDArray thisSample, int order) {
-        NDArray m0 = use(modelOutputs[solverOrder - 1]);
-        double sT = sigmas[stepIndex];
-        double s0 = sigmas[stepIndex - 1];
-        double aT = alphaOf(sT);
-        double a0 = alphaOf(s0);
-        double l0 = lambdaOf(s0);
-        double h = lambdaOf(sT) - l0;
-        double[] rks = new double[order];
-        NDArray[] d1s = new NDArray[order - 1];
-        for (int i = 1; i < order; i++) {
-            NDArray mi = use(modelOutputs[solverOrder - 1 - i]);
-            double rk = (lambdaOf(sigmas[stepIndex - (i + 1)]) - l0) / h;
-            rks[i - 1] = rk;
-            d1s[i - 1] = mi.sub(m0).div(rk);
+        Terms k = terms(stepIndex, stepIndex - 1, order);
+        double[] rhos = order == 1 ? new double[] {0.5} : solve(vandermonde(k.rks(), order), Arrays.copyOfRange(k.coeffs(), 2, 2 + order));
+        NDArray corr = modelT.sub(k.m0()).mul(rhos[rhos.length - 1]);
+        for (int j = 0; j < order - 1; j++) {
+            corr = corr.add(k.d1s()[j].mul(rhos[j]));
         }
-        rks[order - 1] = 1.0;
-        double hh = predictX0 ? -h : h;
-        double[] c = coefficients(hh, order);
-        double hPhi1 = c[0];
-        double bh = c[1];
-        double[] rhos = order == 1 ? new double[] {0.5} : solve(vandermonde(rks, order), Arrays.copyOfRange(c, 2, 2 + order));
-        NDArray corr = modelT.sub(m0).mul(rhos[rhos.length - 1]);
-        for (int k = 0; k < order - 1; k++) {
-            corr = corr.add(d1s[k].mul(rhos[k]));
-        }
-        double sigT = sT * aT;
-        double sig0 = s0 * a0;
-        NDArray xt = predictX0 ? lastX.mul(sigT / sig0).sub(m0.mul(aT * hPhi1))
-                : lastX.mul(aT / a0).sub(m0.mul(sigT * hPhi1));
-        return xt.sub(corr.mul((predictX0 ? aT : sigT) * bh));
+        return k.base(lastX, predictX0).sub(corr.mul(k.correctionScale(predictX0)));
     }
 
     /** R[i][j] = rks[j]^i for i, j < n. */

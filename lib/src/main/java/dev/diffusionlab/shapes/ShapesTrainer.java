@@ -10,7 +10,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
@@ -19,26 +18,20 @@ import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.nn.Module;
 import dev.diffusionlab.image.ImageTensors;
 import dev.diffusionlab.nn.Ops;
-import dev.diffusionlab.noise.Gaussian;
-import dev.diffusionlab.safetensors.SafetensorsWriter;
-import dev.diffusionlab.schedulers.BetaSchedule;
+import dev.diffusionlab.core.Gaussian;
+import dev.diffusionlab.noise.ForwardProcess;
+import dev.diffusionlab.noise.NoiseSchedule;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.vae.AutoencoderKL;
 import dev.diffusionlab.vae.DiagonalGaussian;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * Trains the shapes-world text-to-image model with the stage-3 classes and DJL autograd on CPU:
@@ -127,14 +120,12 @@ public final class ShapesTrainer {
     public record Result(List<Float> vaeLosses, List<Float> unetLosses, int vaeStepsDone, int unetStepsDone,
                          double vaeSecondsPerStep, double unetSecondsPerStep, double scalingFactor, Path folder) {}
 
-    private static final String STATE = "trainer_state.json";
     /** Per-step log kept with the checkpoint and written into the model folder: phase,step,loss,grad_norm. */
-    public static final String LOG = "training_log.csv";
-    private static final String LOG_HEADER = "phase,step,loss,grad_norm";
-    private final List<String> log = new ArrayList<>();
+    public static final String LOG = ShapesCheckpoint.LOG;
     private final Config config;
     private final ShapesWorld world;
-    private final BetaSchedule betas = BetaSchedule.of("scaled_linear", 0.00085, 0.012, 1000);
+    /** SD 1.x/2.x training schedule (scaled_linear 0.00085 … 0.012, T = 1000) and its q(x_t | x_0). */
+    private final ForwardProcess q = new ForwardProcess(NoiseSchedule.of("scaled_linear"));
 
     public ShapesTrainer(Config config) {
         this.config = config;
@@ -150,9 +141,9 @@ public final class ShapesTrainer {
     /** Trains (resuming from {@link #checkpointFor}(out) when it exists) and writes the diffusers folder {@code out}. */
     public Result train(Path out) {
         Engines.start();
-        Path ckpt = checkpointFor(out);
-        JsonObject state = readState(ckpt);
-        readLog(ckpt, state);
+        ShapesCheckpoint ckpt = new ShapesCheckpoint(checkpointFor(out), config.models(), config.seed());
+        JsonObject state = ckpt.readState();
+        ckpt.readLog(state);
         int vaeDone = state == null ? 0 : state.get("vae_step").getAsInt();
         int unetDone = state == null ? 0 : state.get("unet_step").getAsInt();
         boolean vaeFinished = state != null && state.get("vae_finished").getAsBoolean();
@@ -160,16 +151,16 @@ public final class ShapesTrainer {
         long start = System.nanoTime();
         double budget = config.maxSeconds();
         ShapesModels m = config.models();
-        Path tokDir = ckpt.resolve("tokenizer");
+        Path tokDir = ckpt.dir().resolve("tokenizer");
         ShapesVocabulary.write(tokDir, m.maxLength());
         CLIPTokenizer tokenizer = CLIPTokenizer.fromFolder(tokDir);
         int seed = (int) config.seed();
         try (AutoencoderKL vae = state == null ? AutoencoderKL.random(AutoencoderKL.parseConfig(m.vaeJson(1.0), "shapes vae"), Device.cpu(),
-                DataType.FLOAT32, seed) : AutoencoderKL.fromPretrained(ckpt.resolve("vae"), Device.cpu(), DataType.FLOAT32);
+                DataType.FLOAT32, seed) : AutoencoderKL.fromPretrained(ckpt.dir().resolve("vae"), Device.cpu(), DataType.FLOAT32);
              CLIPTextModel te = state == null ? CLIPTextModel.random(CLIPTextConfig.from(ConfigJson.parse(m.textEncoderJson(), "shapes te")),
-                     Device.cpu(), DataType.FLOAT32, seed + 1) : CLIPTextModel.fromPretrained(ckpt.resolve("text_encoder"), Device.cpu(), DataType.FLOAT32);
+                     Device.cpu(), DataType.FLOAT32, seed + 1) : CLIPTextModel.fromPretrained(ckpt.dir().resolve("text_encoder"), Device.cpu(), DataType.FLOAT32);
              UNet2DConditionModel unet = state == null ? UNet2DConditionModel.random(UNet2DConditionModel.parseConfig(m.unetJson(), "shapes unet"),
-                     Device.cpu(), DataType.FLOAT32, seed + 2) : UNet2DConditionModel.fromPretrained(ckpt.resolve("unet"), Device.cpu(), DataType.FLOAT32);
+                     Device.cpu(), DataType.FLOAT32, seed + 2) : UNet2DConditionModel.fromPretrained(ckpt.dir().resolve("unet"), Device.cpu(), DataType.FLOAT32);
              NDManager base = Engines.newCpuManager()) {
             List<Float> vaeLosses = new ArrayList<>();
             List<Float> unetLosses = new ArrayList<>();
@@ -183,21 +174,21 @@ public final class ShapesTrainer {
                 vaeSec = vaeDone > before ? (System.nanoTime() - t0) / 1e9 / (vaeDone - before) : 0;
                 scaling = measureScaling(vae, base);
                 vaeFinished = true;
-                saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetDone, true, scaling);
+                ckpt.save(vae, te, unet, vaeDone, unetDone, true, scaling);
             }
             long t1 = System.nanoTime();
             int before = unetDone;
             unetDone = trainUnet(vae, te, unet, tokenizer, scaling, unetDone, vaeDone, base, unetLosses, start, budget, ckpt);
             unetSec = unetDone > before ? (System.nanoTime() - t1) / 1e9 / (unetDone - before) : 0;
-            saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetDone, true, scaling);
-            writeFolder(out, vae, te, unet, scaling);
+            ckpt.save(vae, te, unet, vaeDone, unetDone, true, scaling);
+            ckpt.writeFolder(out, vae, te, unet, scaling, config.fp16());
             return new Result(vaeLosses, unetLosses, vaeDone, unetDone, vaeSec, unetSec, scaling, out);
         }
     }
 
     // ---------------------------------------------------------------- VAE
 
-    private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, Path ckpt,
+    private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt,
                          CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok) {
         Optimizer adam = adam(config.vaeLr());
         vae.setRequiresGradient(true);
@@ -220,16 +211,11 @@ public final class ShapesTrainer {
                     loss = mse.getFloat();
                 }
                 double norm = update(adam, List.of(Map.entry("vae.", vae)), sm);
-                losses.add(loss);
-                log.add(String.format(Locale.ROOT, "vae,%d,%.6f,%.5f", step + 1, loss, norm));
+                record(ckpt, losses, "vae", step, loss, norm);
             }
             step++;
-            if (bar != null) {
-                bar.update(step - 1, String.format(Locale.ROOT, "mse %.4f", losses.get(losses.size() - 1)));
-            }
-            if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
-                saveCheckpoint(ckpt, vae, te, unet, step, 0, false, 1.0);
-            }
+            int vaeStep = step;
+            afterStep(bar, step, "mse", losses, () -> ckpt.save(vae, te, unet, vaeStep, 0, false, 1.0));
         }
         vae.setRequiresGradient(false);
         return step;
@@ -261,11 +247,10 @@ public final class ShapesTrainer {
     // ---------------------------------------------------------------- UNet + text encoder
 
     private int trainUnet(AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, double scaling, int done,
-                          int vaeDone, NDManager base, List<Float> losses, long start, double budget, Path ckpt) {
+                          int vaeDone, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt) {
         Optimizer adam = adam(config.unetLr());
         unet.setRequiresGradient(true);
         te.setRequiresGradient(true);
-        float[] abar = betas.alphasCumprod();
         int b = config.batchSize();
         dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("UNet + text encoder", config.unetSteps()) : null;
         int step = done;
@@ -276,20 +261,16 @@ public final class ShapesTrainer {
                 NDArray x0;
                 DiagonalGaussian d = vae.encode(batch.images);
                 x0 = Ops.mul(d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)), scaling); // (B, 4, h, w)
+                int[] t = new int[b];
                 float[] ts = new float[b];
-                float[] ca = new float[b];
-                float[] cb = new float[b];
                 List<String> captions = new ArrayList<>();
                 for (int i = 0; i < b; i++) {
-                    int t = rnd.nextInt(abar.length);
-                    ts[i] = t;
-                    ca[i] = (float) Math.sqrt(abar[t]);
-                    cb[i] = (float) Math.sqrt(1 - abar[t]);
+                    t[i] = rnd.nextInt(q.schedule().numTrainTimesteps());
+                    ts[i] = t[i];
                     captions.add(rnd.nextDouble() < config.captionDropout() ? "" : batch.captions.get(i));
                 }
                 NDArray eps = Gaussian.noise(sm, x0.getShape(), rnd);
-                Shape col = new Shape(b, 1, 1, 1);
-                NDArray xt = x0.mul(sm.create(ca, col)).add(eps.mul(sm.create(cb, col))); // sqrt(ᾱ)x0 + sqrt(1-ᾱ)ε
+                NDArray xt = q.addNoise(x0, eps, t); // sqrt(ᾱ_t)x0 + sqrt(1-ᾱ_t)ε, one t per sample
                 NDArray ids = tok.encodeBatch(captions, sm); // (B, maxLength)
                 float loss;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -300,20 +281,31 @@ public final class ShapesTrainer {
                     loss = mse.getFloat();
                 }
                 double norm = update(adam, List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
-                losses.add(loss);
-                log.add(String.format(Locale.ROOT, "unet,%d,%.6f,%.5f", step + 1, loss, norm));
+                record(ckpt, losses, "unet", step, loss, norm);
             }
             step++;
-            if (bar != null) {
-                bar.update(step - 1, String.format(Locale.ROOT, "loss %.4f", losses.get(losses.size() - 1)));
-            }
-            if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
-                saveCheckpoint(ckpt, vae, te, unet, vaeDone, step, true, scaling);
-            }
+            int unetStep = step;
+            afterStep(bar, step, "loss", losses, () -> ckpt.save(vae, te, unet, vaeDone, unetStep, true, scaling));
         }
         unet.setRequiresGradient(false);
         te.setRequiresGradient(false);
         return step;
+    }
+
+    /** Keeps step {@code step}'s loss and its log line (phase,step,loss,grad_norm). */
+    private static void record(ShapesCheckpoint ckpt, List<Float> losses, String phase, int step, float loss, double gradNorm) {
+        losses.add(loss);
+        ckpt.log(String.format(Locale.ROOT, "%s,%d,%.6f,%.5f", phase, step + 1, loss, gradNorm));
+    }
+
+    /** After step {@code step} (1-based): the progress bar, and a checkpoint every {@code checkpointEvery} steps. */
+    private void afterStep(dev.diffusionlab.core.Progress bar, int step, String lossName, List<Float> losses, Runnable checkpoint) {
+        if (bar != null) {
+            bar.update(step - 1, String.format(Locale.ROOT, "%s %.4f", lossName, losses.get(losses.size() - 1)));
+        }
+        if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+            checkpoint.run();
+        }
     }
 
     /** Largest global gradient norm before clipping (diffusers' training scripts use max_grad_norm = 1). */
@@ -383,125 +375,5 @@ public final class ShapesTrainer {
 
     private static boolean overBudget(long start, double budget) {
         return budget > 0 && (System.nanoTime() - start) / 1e9 >= budget;
-    }
-
-    // ---------------------------------------------------------------- checkpoints and output
-
-    /** The log of a resumed run, cut to the checkpoint's steps (rows after it were never saved with weights). */
-    private void readLog(Path ckpt, JsonObject state) {
-        log.clear();
-        Path f = ckpt.resolve(LOG);
-        if (state == null || !Files.isRegularFile(f)) {
-            return;
-        }
-        int vae = state.get("vae_step").getAsInt();
-        int unet = state.get("unet_step").getAsInt();
-        try {
-            for (String row : Files.readAllLines(f)) {
-                String[] c = row.split(",");
-                if (c.length == 4 && !row.equals(LOG_HEADER)) {
-                    int st = Integer.parseInt(c[1]);
-                    if (c[0].equals("vae") ? st <= vae : st <= unet) {
-                        log.add(row);
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(f + ": cannot read the training log: " + e.getMessage(), e);
-        }
-    }
-
-    private void writeLog(Path f) throws IOException {
-        Files.writeString(f, LOG_HEADER + "\n" + String.join("\n", log) + (log.isEmpty() ? "" : "\n"));
-    }
-
-    private static JsonObject readState(Path ckpt) {
-        Path f = ckpt.resolve(STATE);
-        if (!Files.isRegularFile(f)) {
-            return null;
-        }
-        try {
-            JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
-            for (String k : List.of("vae_step", "unet_step", "vae_finished", "scaling_factor")) {
-                if (!o.has(k)) {
-                    throw new IllegalArgumentException(f + ": no '" + k + "' (not a shapes trainer checkpoint)");
-                }
-            }
-            return o;
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(f + ": cannot read the checkpoint state: " + e.getMessage(), e);
-        }
-    }
-
-    /** Writes the models and the step counts into a fresh folder, then swaps it in (a crash never leaves half a checkpoint). */
-    private void saveCheckpoint(Path ckpt, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, int vaeStep, int unetStep,
-                                boolean vaeFinished, double scaling) {
-        Path tmp = ckpt.resolveSibling(ckpt.getFileName() + ".tmp");
-        try {
-            deleteTree(tmp);
-            writeModels(tmp, vae, te, unet, scaling, false);
-            ShapesVocabulary.write(tmp.resolve("tokenizer"), config.models().maxLength());
-            writeLog(tmp.resolve(LOG));
-            Files.writeString(tmp.resolve(STATE), String.format(Locale.ROOT,
-                    "{\"vae_step\": %d, \"unet_step\": %d, \"vae_finished\": %s, \"scaling_factor\": %s, \"seed\": %d}%n",
-                    vaeStep, unetStep, vaeFinished, Double.toString(scaling), config.seed()));
-            deleteTree(ckpt);
-            Files.move(tmp, ckpt, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(ckpt + ": cannot write the checkpoint: " + e.getMessage(), e);
-        }
-    }
-
-    private void writeFolder(Path out, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling) {
-        // written to a temporary sibling, then each entry renamed into place (replacing the previous component
-        // folders): a failure half-way leaves the previous model, never a mix
-        dev.diffusionlab.core.Outputs.writeDir(out, tmp -> {
-            writeModels(tmp, vae, te, unet, scaling, config.fp16());
-            ShapesVocabulary.write(tmp.resolve("tokenizer"), config.models().maxLength());
-            Files.createDirectories(tmp.resolve("scheduler"));
-            Files.writeString(tmp.resolve("scheduler/scheduler_config.json"), ShapesModels.schedulerJson());
-            Files.writeString(tmp.resolve("model_index.json"), ShapesModels.modelIndexJson());
-            writeLog(tmp.resolve(LOG));
-        });
-    }
-
-    private void writeModels(Path dir, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling, boolean fp16)
-            throws IOException {
-        ShapesModels m = config.models();
-        writeComponent(dir.resolve("vae"), "config.json", m.vaeJson(scaling), "diffusion_pytorch_model.safetensors", vae, fp16);
-        writeComponent(dir.resolve("unet"), "config.json", m.unetJson(), "diffusion_pytorch_model.safetensors", unet, fp16);
-        writeComponent(dir.resolve("text_encoder"), "config.json", m.textEncoderJson().replace("\"float32\"", fp16 ? "\"float16\"" : "\"float32\""),
-                "model.safetensors", te, fp16);
-    }
-
-    private static void writeComponent(Path dir, String configName, String configJson, String weightsName, Module model, boolean fp16)
-            throws IOException {
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(configName), configJson);
-        Map<String, NDArray> sd = model.stateDict();
-        if (!fp16) {
-            SafetensorsWriter.write(dir.resolve(weightsName), sd, Map.of("format", "pt"));
-            return;
-        }
-        try (NDManager tmp = Engines.newCpuManager()) {
-            Map<String, NDArray> half = new LinkedHashMap<>();
-            sd.forEach((k, v) -> {
-                NDArray h = v.toType(DataType.FLOAT16, true);
-                h.attach(tmp);
-                half.put(k, h);
-            });
-            SafetensorsWriter.write(dir.resolve(weightsName), half, Map.of("format", "pt"));
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

@@ -8,7 +8,7 @@ import dev.diffusionlab.image.FashionMnist;
 import dev.diffusionlab.image.ImageTensors;
 import dev.diffusionlab.image.Images;
 import dev.diffusionlab.image.ToyData;
-import dev.diffusionlab.noise.Gaussian;
+import dev.diffusionlab.core.Gaussian;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -12,6 +12,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.diffusionlab.core.Quick;
+import dev.diffusionlab.noise.ForwardProcess;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -139,22 +140,26 @@ public final class ToyTrainer {
         long start = System.nanoTime();
         try (Trainer trainer = new Trainer(model.djlModel(), tc)) {
             dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("toy2d training", config.steps()) : null;
-            float[] xt = new float[2 * b];
+            ForwardProcess q = new ForwardProcess(model.schedule().noiseSchedule());
+            float[] x0b = new float[2 * b];
+            float[] epsb = new float[2 * b];
             float[] target = new float[2 * b];
+            int[] t = new int[b];
             float[] ts = new float[b];
             int[] lb = new int[b];
             double ema = Double.NaN;
             for (int step = 0; step < config.steps(); step++) {
                 for (int i = 0; i < b; i++) {
                     int k = r.nextInt(x0.length);
-                    int t = r.nextInt(T);
-                    double a = model.alphaCumprod(t);
+                    t[i] = r.nextInt(T);
+                    double a = model.alphaCumprod(t[i]);
                     double sa = Math.sqrt(a);
                     double s1 = Math.sqrt(1 - a);
                     for (int d = 0; d < 2; d++) {
                         double eps = r.nextGaussian();
                         double x = x0[k][d];
-                        xt[2 * i + d] = (float) (sa * x + s1 * eps);
+                        x0b[2 * i + d] = (float) x;
+                        epsb[2 * i + d] = (float) eps;
                         switch (config.spec().prediction()) {
                             case SAMPLE:
                                 target[2 * i + d] = (float) x;
@@ -166,14 +171,16 @@ public final class ToyTrainer {
                                 target[2 * i + d] = (float) eps;
                         }
                     }
-                    ts[i] = t;
+                    ts[i] = t[i];
                     lb[i] = r.nextDouble() < config.labelDropout() ? nullLabel : lab[k];
                 }
                 double lossValue;
                 // a per-step sub-manager: every array of the step is freed when it closes
                 try (NDManager m = trainer.getManager().newSubManager();
                         GradientCollector gc = trainer.newGradientCollector()) {
-                    NDArray pred = trainer.forward(new NDList(m.create(xt, new Shape(b, 2)), m.create(ts), m.create(lb)))
+                    // stage 1's q(x_t | x_0) on the toy schedule, one timestep per point: (B, 2)
+                    NDArray xt = q.addNoise(m.create(x0b, new Shape(b, 2)), m.create(epsb, new Shape(b, 2)), t);
+                    NDArray pred = trainer.forward(new NDList(xt, m.create(ts), m.create(lb)))
                             .singletonOrThrow();
                     NDArray loss = pred.sub(m.create(target, new Shape(b, 2))).square().mean();
                     gc.backward(loss);

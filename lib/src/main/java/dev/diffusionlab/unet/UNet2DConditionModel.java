@@ -19,10 +19,6 @@ import dev.diffusionlab.nn.ModuleList;
 import dev.diffusionlab.nn.Ops;
 import dev.diffusionlab.nn.ResnetBlock2D;
 import dev.diffusionlab.nn.Upsample2D;
-import dev.diffusionlab.nn.Weights;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -94,16 +90,12 @@ public final class UNet2DConditionModel extends Model {
 
     /** Loads config.json and diffusion_pytorch_model(.fp16).safetensors from a {@code unet/} folder. */
     public static UNet2DConditionModel fromPretrained(Path dir, Device device, DataType dtype) {
-        UNet2DConditionModel m = new UNet2DConditionModel(UNetConfig.read(dir.resolve("config.json")));
-        m.loadWeights(Weights.find(dir, "diffusion_pytorch_model"), device, dtype);
-        return m;
+        return load(dir, c -> new UNet2DConditionModel(UNetConfig.from(c)), device, dtype);
     }
 
     /** A seeded random-weight UNet of the given architecture (bench, training from scratch). */
     public static UNet2DConditionModel random(UNetConfig config, Device device, DataType dtype, int seed) {
-        UNet2DConditionModel m = new UNet2DConditionModel(config);
-        m.randomWeights(device, dtype, seed);
-        return m;
+        return withRandomWeights(new UNet2DConditionModel(config), device, dtype, seed);
     }
 
     /** Parses a config JSON string (e.g. a bundled one). */
@@ -115,15 +107,9 @@ public final class UNet2DConditionModel extends Model {
         return config;
     }
 
-    /** Writes config.json and diffusion_pytorch_model.safetensors into {@code dir}. */
-    public void save(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve("config.json"), config.json());
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": cannot write config: " + e.getMessage(), e);
-        }
-        saveSafetensors(dir.resolve("diffusion_pytorch_model.safetensors"));
+    @Override
+    public String configJson() {
+        return config.json();
     }
 
     /** Every attention module of the UNet (self and cross), in module order. */

@@ -5,6 +5,7 @@ import dev.diffusionlab.nn.Activations;
 import dev.diffusionlab.nn.ConfigJson;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * diffusers' UNet2DConditionModel config, the SD 1.x/2.x subset. {@code attention_head_dim} keeps its
@@ -22,26 +23,13 @@ public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<S
     }
 
     public static UNetConfig from(ConfigJson c) {
-        String cls = c.getString("_class_name", "UNet2DConditionModel");
-        if (!cls.equals("UNet2DConditionModel")) {
-            throw c.unsupported("_class_name", cls, "UNet2DConditionModel");
-        }
+        c.requireClassName("UNet2DConditionModel");
         int[] boc = c.getIntList("block_out_channels");
         int n = boc.length;
-        List<String> down = c.getStringList("down_block_types");
-        List<String> up = c.getStringList("up_block_types");
+        List<String> down = c.requireEachOneOf("down_block_types", "CrossAttnDownBlock2D", "DownBlock2D");
+        List<String> up = c.requireEachOneOf("up_block_types", "CrossAttnUpBlock2D", "UpBlock2D");
         if (down.size() != n || up.size() != n) {
             throw c.unsupported("down_block_types/up_block_types", down + " / " + up, "one entry per block_out_channels");
-        }
-        for (String t : down) {
-            if (!t.equals("CrossAttnDownBlock2D") && !t.equals("DownBlock2D")) {
-                throw c.unsupported("down_block_types", t, "CrossAttnDownBlock2D, DownBlock2D");
-            }
-        }
-        for (String t : up) {
-            if (!t.equals("CrossAttnUpBlock2D") && !t.equals("UpBlock2D")) {
-                throw c.unsupported("up_block_types", t, "CrossAttnUpBlock2D, UpBlock2D");
-            }
         }
         String mid = c.getString("mid_block_type", "UNetMidBlock2DCrossAttn");
         if (!mid.equals("UNetMidBlock2DCrossAttn")) {
@@ -103,5 +91,33 @@ public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<S
                 Checks.divides(src, "attention_head_dim[" + i + "] (heads)", heads[i], "block_out_channels[" + i + "]", blockOutChannels[i]);
             }
         }
+    }
+
+    /**
+     * The config.json diffusers writes for an SD-style UNet2DConditionModel: every {@code __init__} argument,
+     * in diffusers' order, with the given architecture and diffusers' defaults for the rest (the writing side
+     * of this record; {@link #from} is the reading side). Serialise with {@code DiffusersFolder.toJson}.
+     *
+     * @param attentionHeadDim an int or a list (legacy meaning: heads per block)
+     */
+    public static Map<String, Object> diffusersConfig(String diffusersVersion, Object attentionHeadDim, List<Integer> blockOutChannels,
+                                                      int crossAttentionDim, List<String> downBlockTypes, int normNumGroups,
+                                                      int sampleSize, List<String> upBlockTypes) {
+        // every init argument written out, as diffusers saves it
+        return ConfigJson.map("_class_name", "UNet2DConditionModel", "_diffusers_version", diffusersVersion, "act_fn", "silu",
+                "addition_embed_type", null, "addition_embed_type_num_heads", 64, "addition_time_embed_dim", null,
+                "attention_head_dim", attentionHeadDim, "attention_type", "default", "block_out_channels", blockOutChannels,
+                "center_input_sample", false, "class_embed_type", null, "class_embeddings_concat", false, "conv_in_kernel", 3,
+                "conv_out_kernel", 3, "cross_attention_dim", crossAttentionDim, "cross_attention_norm", null,
+                "down_block_types", downBlockTypes, "downsample_padding", 1, "dropout", 0.0, "dual_cross_attention", false,
+                "encoder_hid_dim", null, "encoder_hid_dim_type", null, "flip_sin_to_cos", true, "freq_shift", 0,
+                "in_channels", 4, "layers_per_block", 1, "mid_block_only_cross_attention", null, "mid_block_scale_factor", 1,
+                "mid_block_type", "UNetMidBlock2DCrossAttn", "norm_eps", 1e-05, "norm_num_groups", normNumGroups,
+                "num_attention_heads", null, "num_class_embeds", null, "only_cross_attention", false, "out_channels", 4,
+                "projection_class_embeddings_input_dim", null, "resnet_out_scale_factor", 1.0, "resnet_skip_time_act", false,
+                "resnet_time_scale_shift", "default", "reverse_transformer_layers_per_block", null, "sample_size", sampleSize,
+                "time_cond_proj_dim", null, "time_embedding_act_fn", null, "time_embedding_dim", null,
+                "time_embedding_type", "positional", "timestep_post_act", null, "transformer_layers_per_block", 1,
+                "up_block_types", upBlockTypes, "upcast_attention", false, "use_linear_projection", false);
     }
 }

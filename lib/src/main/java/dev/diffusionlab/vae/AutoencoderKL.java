@@ -16,10 +16,6 @@ import dev.diffusionlab.nn.ModuleList;
 import dev.diffusionlab.nn.Ops;
 import dev.diffusionlab.nn.ResnetBlock2D;
 import dev.diffusionlab.nn.Upsample2D;
-import dev.diffusionlab.nn.Weights;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
@@ -52,16 +48,12 @@ public final class AutoencoderKL extends Model {
 
     /** Loads config.json and diffusion_pytorch_model(.fp16).safetensors from a {@code vae/} folder. */
     public static AutoencoderKL fromPretrained(Path dir, Device device, DataType dtype) {
-        AutoencoderKL m = new AutoencoderKL(VaeConfig.read(dir.resolve("config.json")));
-        m.loadWeights(Weights.find(dir, "diffusion_pytorch_model"), device, dtype);
-        return m;
+        return load(dir, c -> new AutoencoderKL(VaeConfig.from(c)), device, dtype);
     }
 
     /** A seeded random-weight model of the given architecture. */
     public static AutoencoderKL random(VaeConfig config, Device device, DataType dtype, int seed) {
-        AutoencoderKL m = new AutoencoderKL(config);
-        m.randomWeights(device, dtype, seed);
-        return m;
+        return withRandomWeights(new AutoencoderKL(config), device, dtype, seed);
     }
 
     public VaeConfig config() {
@@ -91,15 +83,9 @@ public final class AutoencoderKL extends Model {
         return decoder.forward(h);
     }
 
-    /** Writes config.json and diffusion_pytorch_model.safetensors into {@code dir}. */
-    public void save(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve("config.json"), config.json());
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": cannot write config: " + e.getMessage(), e);
-        }
-        saveSafetensors(dir.resolve("diffusion_pytorch_model.safetensors"));
+    @Override
+    public String configJson() {
+        return config.json();
     }
 
     /** Builds from a config JSON string (e.g. a bundled one). */

@@ -18,23 +18,11 @@ public record VaeConfig(int inChannels, int outChannels, int[] blockOutChannels,
     }
 
     public static VaeConfig from(ConfigJson c) {
-        String cls = c.getString("_class_name", "AutoencoderKL");
-        if (!cls.equals("AutoencoderKL")) {
-            throw c.unsupported("_class_name", cls, "AutoencoderKL");
-        }
+        c.requireClassName("AutoencoderKL");
         int[] boc = c.getIntList("block_out_channels");
-        for (String t : c.getStringList("down_block_types")) {
-            if (!t.equals("DownEncoderBlock2D")) {
-                throw c.unsupported("down_block_types", t, "DownEncoderBlock2D");
-            }
-        }
-        for (String t : c.getStringList("up_block_types")) {
-            if (!t.equals("UpDecoderBlock2D")) {
-                throw c.unsupported("up_block_types", t, "UpDecoderBlock2D");
-            }
-        }
-        List<String> down = c.getStringList("down_block_types");
-        if (down.size() != boc.length || c.getStringList("up_block_types").size() != boc.length) {
+        List<String> down = c.requireEachOneOf("down_block_types", "DownEncoderBlock2D");
+        List<String> up = c.requireEachOneOf("up_block_types", "UpDecoderBlock2D");
+        if (down.size() != boc.length || up.size() != boc.length) {
             throw c.unsupported("down_block_types/up_block_types", down, "one entry per block_out_channels " + Arrays.toString(boc));
         }
         String act = c.getString("act_fn", "silu");

@@ -12,11 +12,11 @@ public final class Verifiers {
         return List.of(
                 // tokenizer, scheduler, text_encoder, unet, vae ... verifiers register here
                 new TokenizerVerifier(),
-                new dev.diffusionlab.clip.TextEncoderVerifier(),
-                new dev.diffusionlab.vae.VaeVerifier(),
-                new dev.diffusionlab.unet.UNetVerifier(),
+                new dev.diffusionlab.verify.TextEncoderVerifier(),
+                new dev.diffusionlab.verify.VaeVerifier(),
+                new dev.diffusionlab.verify.UNetVerifier(),
                 new SchedulerVerifier(),
-                new dev.diffusionlab.pipeline.PipelineVerifier()
+                new dev.diffusionlab.verify.PipelineVerifier()
         );
     }
 

@@ -1,13 +1,13 @@
 package dev.diffusionlab.noise;
 
-import static org.junit.jupiter.api.Assertions.*;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.core.Gaussian;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
+import static org.junit.jupiter.api.Assertions.*;
 
 class NoiseMetricsTest {
     @Test

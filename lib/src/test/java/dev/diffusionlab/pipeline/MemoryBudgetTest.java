@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.DataType;
 import dev.diffusionlab.core.UserInputException;
-import dev.diffusionlab.nn.BenchSupport;
+import dev.diffusionlab.bench.BenchSupport;
 import dev.diffusionlab.unet.UNetConfig;
 import dev.diffusionlab.vae.VaeConfig;
 import org.junit.jupiter.api.Test;

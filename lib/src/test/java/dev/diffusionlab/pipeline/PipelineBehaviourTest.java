@@ -220,13 +220,13 @@ class PipelineBehaviourTest {
                 }
                 if (i == 4) {
                     after5 = parent.getManagedArrays().size();
-                    rss5 = dev.diffusionlab.nn.BenchSupport.peakRssMiB();
+                    rss5 = dev.diffusionlab.bench.BenchSupport.peakRssMiB();
                 }
             }
             assertEquals(after5, parent.getManagedArrays().size(), "live arrays of the parent manager after 5 vs 30 generations");
             assertEquals(0, keep.getManagedArrays().size());
             assertEquals(weightArrays, sd.unet().weightsManager().getManagedArrays().size(), "the weights manager must not grow");
-            double rss30 = dev.diffusionlab.nn.BenchSupport.peakRssMiB();
+            double rss30 = dev.diffusionlab.bench.BenchSupport.peakRssMiB();
             // a leak of one 64×64 decode per run would be ~25 × 1.5 MB of activations; allow allocator noise
             assertTrue(rss30 - rss5 < 64, "peak RSS grew by " + (rss30 - rss5) + " MiB over 25 generations");
         }

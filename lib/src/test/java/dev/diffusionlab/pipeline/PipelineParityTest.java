@@ -1,11 +1,9 @@
 package dev.diffusionlab.pipeline;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import ai.djl.ndarray.NDManager;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.core.Paths;
+import dev.diffusionlab.verify.PipelineVerifier;
 import dev.diffusionlab.verify.ReferenceCases;
 import dev.diffusionlab.verify.ReferenceCases.Comparison;
 import java.nio.file.Path;
@@ -14,6 +12,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Every pipe.* case of both fixtures through the public pipeline API, with the fixtures' tolerances. */
 class PipelineParityTest {

@@ -48,6 +48,20 @@ class SchedulerUnitTest {
     }
 
     @Test
+    void timestepOutsideTheScheduleIsAClearErrorForEverySigmaScheduler() {
+        for (String name : List.of("euler", "lms", "heun", "dpmpp_2m", "unipc")) {
+            Scheduler s = Schedulers.create(name, SD);
+            s.setTimesteps(10);
+            double t = s.timesteps()[0] + 0.5; // not one of the schedule's timesteps
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray x = m.zeros(new Shape(1, 4, 2, 2));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.addNoise(x, x, t), name);
+                assertTrue(e.getMessage().contains("timestep " + t) && e.getMessage().contains(s.name()), e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void timestepSpacings() {
         Scheduler lead = Schedulers.create("ddim", SD);
         lead.setTimesteps(10);

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.core.Engines;
-import dev.diffusionlab.noise.Gaussian;
+import dev.diffusionlab.core.Gaussian;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

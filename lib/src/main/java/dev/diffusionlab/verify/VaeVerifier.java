@@ -1,11 +1,10 @@
-package dev.diffusionlab.vae;
+package dev.diffusionlab.verify;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.diffusionlab.clip.TextEncoderVerifier;
-import dev.diffusionlab.verify.CaseVerifier;
-import dev.diffusionlab.verify.ReferenceCases;
+import dev.diffusionlab.vae.AutoencoderKL;
+import dev.diffusionlab.vae.DiagonalGaussian;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

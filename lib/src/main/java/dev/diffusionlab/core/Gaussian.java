@@ -1,4 +1,4 @@
-package dev.diffusionlab.noise;
+package dev.diffusionlab.core;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

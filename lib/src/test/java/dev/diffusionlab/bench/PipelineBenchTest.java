@@ -1,13 +1,13 @@
-package dev.diffusionlab.pipeline;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package dev.diffusionlab.bench;
 
 import dev.diffusionlab.clip.CLIPTextConfig;
+import dev.diffusionlab.pipeline.ModelFolder;
 import dev.diffusionlab.unet.UNetConfig;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The folder `./dlab bench pipeline --config sd15|sd21` builds from the bundled configs is a valid pipeline folder. */
 class PipelineBenchTest {

@@ -1,10 +1,9 @@
-package dev.diffusionlab.clip;
+package dev.diffusionlab.verify;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.diffusionlab.verify.CaseVerifier;
-import dev.diffusionlab.verify.ReferenceCases;
+import dev.diffusionlab.clip.CLIPTextModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,13 @@
-package dev.diffusionlab.pipeline;
+package dev.diffusionlab.verify;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.diffusionlab.pipeline.GenerationRequest;
+import dev.diffusionlab.pipeline.StableDiffusionPipeline;
 import dev.diffusionlab.schedulers.NoiseSource;
-import dev.diffusionlab.verify.CaseVerifier;
-import dev.diffusionlab.verify.ReferenceCases;
 import dev.diffusionlab.verify.ReferenceCases.Case;
 import dev.diffusionlab.verify.ReferenceCases.Comparison;
 import java.nio.file.Path;

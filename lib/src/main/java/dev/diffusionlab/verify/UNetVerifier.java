@@ -1,13 +1,11 @@
-package dev.diffusionlab.unet;
+package dev.diffusionlab.verify;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.diffusionlab.clip.TextEncoderVerifier;
-import dev.diffusionlab.verify.CaseVerifier;
-import dev.diffusionlab.verify.ReferenceCases;
+import dev.diffusionlab.unet.UNet2DConditionModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,8 +1,10 @@
-package dev.diffusionlab.attention;
+package dev.diffusionlab.bench;
 
 import ai.djl.ndarray.NDManager;
 import dev.diffusionlab.core.Engines;
-import dev.diffusionlab.nn.BenchSupport;
+import dev.diffusionlab.attention.AttentionCapture;
+import dev.diffusionlab.attention.AttentionRun;
+import dev.diffusionlab.attention.TokenHeatmaps;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;

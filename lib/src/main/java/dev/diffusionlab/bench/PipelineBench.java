@@ -1,22 +1,24 @@
-package dev.diffusionlab.pipeline;
+package dev.diffusionlab.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.diffusionlab.clip.BpeTrainer;
 import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
 import dev.diffusionlab.core.Engines;
-import dev.diffusionlab.nn.BenchSupport;
+import dev.diffusionlab.pipeline.DefaultModel;
+import dev.diffusionlab.pipeline.DiffusersFolder;
+import dev.diffusionlab.pipeline.GenerationRequest;
+import dev.diffusionlab.pipeline.ModelFolder;
+import dev.diffusionlab.pipeline.StableDiffusionPipeline;
+import dev.diffusionlab.pipeline.StepCallback;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.unet.UNetConfig;
 import dev.diffusionlab.vae.AutoencoderKL;
 import dev.diffusionlab.vae.VaeConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,27 +76,18 @@ public final class PipelineBench {
             return 0;
         }
         try {
-            java.util.Map<String, String> o = dev.diffusionlab.nn.BenchSupport.options(args, "config", "height", "width", "steps", "dtype", "batch");
-            DataType dtype = dev.diffusionlab.nn.BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
+            java.util.Map<String, String> o = BenchSupport.options(args, "config", "height", "width", "steps", "dtype", "batch");
+            DataType dtype = BenchSupport.dtype(o.getOrDefault("dtype", "fp32"));
             if (dtype == DataType.BFLOAT16) { // DJL 0.36's PyTorch engine aborts the JVM on bfloat16 arrays
                 throw new IllegalArgumentException("--dtype bf16 is not supported by DJL 0.36's PyTorch engine; use fp16 or fp32");
             }
-            Report r = run(o.getOrDefault("config", "sd15"), intOpt(o, "height", 512), intOpt(o, "width", 512), intOpt(o, "steps", 20),
-                    intOpt(o, "batch", 1), dtype);
+            Report r = run(o.getOrDefault("config", "sd15"), BenchSupport.intOption(o, "height", 512), BenchSupport.intOption(o, "width", 512), BenchSupport.intOption(o, "steps", 20),
+                    BenchSupport.intOption(o, "batch", 1), dtype);
             System.out.print(r);
             return 0;
         } catch (IllegalArgumentException e) {
             System.err.println("bench pipeline: " + e.getMessage());
             return 2;
-        }
-    }
-
-    private static int intOpt(java.util.Map<String, String> o, String key, int dflt) {
-        String v = o.get(key);
-        try {
-            return v == null ? dflt : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'");
         }
     }
 
@@ -175,26 +168,12 @@ public final class PipelineBench {
     /** A temporary folder with the bundled component configs, SD 1.5's scheduler and our small tokenizer. */
     static Path bundledFolder(String name, Path dir) throws IOException {
         for (String c : List.of("text_encoder", "unet", "vae")) {
-            String res = "/dev/diffusionlab/configs/" + name + "/" + c + ".json";
-            try (InputStream in = PipelineBench.class.getResourceAsStream(res)) {
-                if (in == null) {
-                    throw new IllegalArgumentException("bundled config " + res + " is not on the classpath");
-                }
-                Files.createDirectories(dir.resolve(c));
-                Files.writeString(dir.resolve(c).resolve("config.json"), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
+            Files.createDirectories(dir.resolve(c));
+            Files.writeString(dir.resolve(c).resolve("config.json"), BenchSupport.config(name, c).json().toString());
         }
-        Files.createDirectories(dir.resolve("scheduler"));
-        Files.writeString(dir.resolve("scheduler/scheduler_config.json"), DefaultModel.SCHEDULER_CONFIG);
-        Path tok = dir.resolve("tokenizer");
-        BpeTrainer.train(DefaultModel.CORPUS, DefaultModel.MERGES).write(tok);
-        Files.writeString(tok.resolve("tokenizer_config.json"), DefaultModel.TOKENIZER_CONFIG);
-        Files.writeString(tok.resolve("special_tokens_map.json"), DefaultModel.SPECIAL_TOKENS_MAP);
-        Files.writeString(dir.resolve("model_index.json"), """
-                {"_class_name": "StableDiffusionPipeline", "scheduler": ["diffusers", "PNDMScheduler"],
-                 "text_encoder": ["transformers", "CLIPTextModel"], "tokenizer": ["transformers", "CLIPTokenizer"],
-                 "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"]}
-                """);
+        DiffusersFolder.writeScheduler(dir, DefaultModel.SCHEDULER_CONFIG);
+        DefaultModel.writeTokenizer(dir.resolve("tokenizer"));
+        DiffusersFolder.writeModelIndex(dir, DiffusersFolder.modelIndex("PNDMScheduler", "0.30.3", java.util.Map.of()));
         return dir;
     }
 

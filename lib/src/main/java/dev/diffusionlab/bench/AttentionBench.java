@@ -1,12 +1,14 @@
-package dev.diffusionlab.attention;
+package dev.diffusionlab.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.diffusionlab.attention.AttentionCapture;
+import dev.diffusionlab.attention.AttentionRun;
+import dev.diffusionlab.core.Args;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.core.Paths;
-import dev.diffusionlab.nn.BenchSupport;
 import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
 import dev.diffusionlab.unet.UNet2DConditionModel;
@@ -37,12 +39,12 @@ public final class AttentionBench {
             return 0;
         }
         Map<String, String> o = BenchSupport.options(args, "model", "config", "steps", "height", "width", "runs");
-        int steps = Integer.parseInt(o.getOrDefault("steps", "8"));
-        int runs = Integer.parseInt(o.getOrDefault("runs", "3"));
+        int steps = BenchSupport.intOption(o, "steps", 8);
+        int runs = BenchSupport.intOption(o, "runs", 3);
         Engines.Choice ch = Engines.startAndReport();
         if (o.containsKey("config")) {
-            return unetLoop(o.get("config"), ch, steps, runs, Integer.parseInt(o.getOrDefault("height", "256")),
-                    Integer.parseInt(o.getOrDefault("width", "256")));
+            return unetLoop(o.get("config"), ch, steps, runs, BenchSupport.intOption(o, "height", 256),
+                    BenchSupport.intOption(o, "width", 256));
         }
         Path dir = o.containsKey("model") ? Path.of(o.get("model"))
                 : Paths.fixtures().map(f -> f.resolve("sd-tiny-v1")).filter(Files::isDirectory).orElseThrow(() ->
@@ -51,7 +53,7 @@ public final class AttentionBench {
             Supplier<GenerationRequest> req = () -> {
                 GenerationRequest r = GenerationRequest.of("a red circle above a blue square").steps(steps).seed(1).decode(false);
                 if (o.containsKey("height")) {
-                    r.size(Integer.parseInt(o.get("height")), Integer.parseInt(o.getOrDefault("width", o.get("height"))));
+                    r.size(Args.parseInt(o.get("height"), "--height"), Args.parseInt(o.getOrDefault("width", o.get("height")), "--width"));
                 }
                 return r;
             };

@@ -1,7 +1,13 @@
-package dev.diffusionlab.toy;
+package dev.diffusionlab.bench;
 
+import dev.diffusionlab.core.Args;
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.toy.Datasets2D;
+import dev.diffusionlab.toy.ToyModel;
+import dev.diffusionlab.toy.ToySampler;
+import dev.diffusionlab.toy.ToyTrainer;
 import java.util.Locale;
+import java.util.Map;
 import tech.tablesaw.api.Table;
 
 /**
@@ -13,34 +19,14 @@ public final class ToyBench {
 
     /** Runs the benchmark; returns the exit status. */
     public static int run(String[] args) {
-        int steps = 500;
-        int samples = 1000;
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--help") || args[i].equals("-h")) {
-                System.out.println("usage: ./dlab bench toy2d [--steps N (default 500)] [--samples M (default 1000)]");
-                return 0;
-            }
-            if (i + 1 >= args.length) {
-                System.err.println("bench toy2d: option " + args[i] + " needs a value");
-                return 2;
-            }
-            try {
-                int v = Integer.parseInt(args[++i]);
-                if (v <= 0) {
-                    throw new NumberFormatException();
-                }
-                switch (args[i - 1]) {
-                    case "--steps": steps = v; break;
-                    case "--samples": samples = v; break;
-                    default:
-                        System.err.println("bench toy2d: unknown option '" + args[i - 1] + "'");
-                        return 2;
-                }
-            } catch (NumberFormatException e) {
-                System.err.println("bench toy2d: " + args[i - 1] + " must be a positive integer, got '" + args[i] + "'");
-                return 2;
-            }
-        }
+        return Args.run("bench toy2d", "usage: ./dlab bench toy2d [--steps N (default 500)] [--samples M (default 1000)]", args,
+                ToyBench::execute);
+    }
+
+    private static int execute(String[] args) {
+        Map<String, String> o = BenchSupport.options(args, "steps", "samples");
+        int steps = positive(BenchSupport.intOption(o, "steps", 500), "--steps");
+        int samples = positive(BenchSupport.intOption(o, "samples", 1000), "--samples");
         System.out.println(Engines.start());
         System.out.println("threads: " + Runtime.getRuntime().availableProcessors() + " available processors");
         Table data = Datasets2D.moons(2000, 0);
@@ -62,5 +48,12 @@ public final class ToyBench {
             System.out.printf(Locale.ROOT, "sampling DDIM guided (2 forwards/step): %d samples x 50 steps in %.3f s%n", samples, s);
         }
         return 0;
+    }
+
+    private static int positive(int v, String option) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(option + " must be a positive integer, got " + v);
+        }
+        return v;
     }
 }

@@ -1,6 +1,13 @@
-package dev.diffusionlab.nn;
+package dev.diffusionlab.bench;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.core.Args;
+import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.nn.Model;
+import dev.diffusionlab.nn.ConfigJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.IntConsumer;
 
 /** Shared plumbing of the {@code ./dlab bench} cases: options, bundled configs, timing, peak RSS. */
@@ -31,6 +39,60 @@ public final class BenchSupport {
             out.put(key, args[++i]);
         }
         return out;
+    }
+
+    /** The integer option {@code --key} of {@link #options}, or {@code dflt} when absent; the error names the option. */
+    public static int intOption(Map<String, String> o, String key, int dflt) {
+        String v = o.get(key);
+        return v == null ? dflt : Args.parseInt(v, "--" + key);
+    }
+
+    /**
+     * The options every network bench shares: {@code --config} (default sd15), {@code --height}/{@code --width}
+     * (default 512), {@code --batch}, {@code --runs}, {@code --dtype} (default fp32).
+     */
+    public record NetOptions(String spec, boolean sized, int height, int width, int batch, int runs, DataType dtype) {
+        /** Parses {@code args}; {@code sized} false leaves out --height/--width (text encoder). */
+        public static NetOptions parse(String[] args, boolean sized, int defaultBatch, int defaultRuns) {
+            Map<String, String> o = sized ? options(args, "config", "height", "width", "dtype", "batch", "runs")
+                    : options(args, "config", "dtype", "batch", "runs");
+            return new NetOptions(o.getOrDefault("config", "sd15"), sized, intOption(o, "height", 512), intOption(o, "width", 512),
+                    intOption(o, "batch", defaultBatch), intOption(o, "runs", defaultRuns), BenchSupport.dtype(o.getOrDefault("dtype", "fp32")));
+        }
+
+        /** The component's config of {@link #spec()} ({@link #config(String, String)}). */
+        public ConfigJson config(String component) {
+            return BenchSupport.config(spec, component);
+        }
+    }
+
+    /** One timed forward of a network bench: build inputs in {@code m}, run the model, return any output. */
+    @FunctionalInterface
+    public interface Forward<M> {
+        NDArray call(M model, NDManager m);
+    }
+
+    /**
+     * The network benches' common run: starts the engine, builds the random-weight model, prints its size,
+     * times {@code forward} ({@link #medianMs}: one warm-up, then {@code --runs}) with every array in a
+     * per-call manager, and prints the result line. {@code input} describes the input (e.g. "latent 64x64").
+     */
+    public static <M extends Model> int timeForward(String what, NetOptions o, String input, BiFunction<Device, DataType, M> build,
+                                                    Forward<M> forward) {
+        Engines.Choice ch = Engines.startAndReport();
+        long t0 = System.nanoTime();
+        try (M model = build.apply(ch.device(), o.dtype())) {
+            System.out.printf(Locale.ROOT, "%s %s: %.1f M parameters, built in %.1f s; %s, batch %d, %s%n", what, o.spec(),
+                    model.numParameters() / 1e6, (System.nanoTime() - t0) / 1e9, input, o.batch(), o.dtype());
+            double ms = medianMs(o.runs(), i -> {
+                try (NDManager m = NDManager.newBaseManager(ch.device())) {
+                    forward.call(model, m).toType(DataType.FLOAT32, false).sum().getFloat();
+                }
+            });
+            report(what + " " + o.spec() + " " + (o.sized() ? o.height() + "x" + o.width() + " " : "") + "batch " + o.batch() + " " + o.dtype(),
+                    ms, o.runs());
+        }
+        return 0;
     }
 
     /** "fp32" / "fp16" / "bf16" -> DJL type. */
