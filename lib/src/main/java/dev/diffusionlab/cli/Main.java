@@ -31,11 +31,12 @@ public final class Main {
      * an internal error: one line and 1. The stack trace is printed only with {@code --debug} or {@code DLAB_DEBUG=1}.
      */
     public static int run(String[] args) {
-        boolean debug = System.getenv("DLAB_DEBUG") != null && !System.getenv("DLAB_DEBUG").isEmpty()
-                && !System.getenv("DLAB_DEBUG").equals("0");
+        boolean debug = dev.diffusionlab.core.Args.debug();
+        String previous = System.getProperty("dlab.debug");
         if (args.length > 0 && args[0].equals("--debug")) {
             debug = true;
             args = Arrays.copyOfRange(args, 1, args.length);
+            System.setProperty("dlab.debug", "true"); // commands run through Args.run print their stack trace too
         }
         String cmd = args.length > 0 ? args[0] : "";
         try {
@@ -48,6 +49,12 @@ public final class Main {
             return fail(cmd, e, "out of memory (" + e.getMessage() + "): use a smaller size or batch, or raise the heap with DLAB_XMX", 2, debug);
         } catch (RuntimeException | Error e) {
             return fail(cmd, e, "internal error: " + e + " (run with --debug or DLAB_DEBUG=1 for the stack trace)", 1, debug);
+        } finally {
+            if (previous == null) {
+                System.clearProperty("dlab.debug");
+            } else {
+                System.setProperty("dlab.debug", previous);
+            }
         }
     }
 

@@ -148,7 +148,7 @@ class CliBadInputTest {
                 row("model missing", t -> gen(t, "--model", t + "/nomodel", "--out", t + "/x.png"), "nomodel", "no such model folder"),
                 row("steps above the schedule", t -> gen(t, "--steps", "100000", "--out", t + "/x.png"), "100000", "1..1000"),
                 row("verify unknown option", t -> new String[] {"verify", "--fast", t.toString()}, "unknown option '--fast'"),
-                row("bench number", t -> new String[] {"bench", "unet", "--config", MODEL, "--height", "abc"}, "expected a number",
+                row("bench number", t -> new String[] {"bench", "unet", "--config", MODEL, "--height", "abc"}, "--height must be an integer, got 'abc'",
                         "abc"),
                 row("train-shapes out /proc", t -> new String[] {"train-shapes", "--out", "/proc/x", "--tiny"}, "--out /proc/x",
                         "cannot write"),
@@ -199,13 +199,13 @@ class CliBadInputTest {
     @Test
     void debugFlagAddsTheStackTrace() {
         String[] bad = {"bench", "unet", "--config", MODEL, "--height", "abc"};
-        assertRefused(dlab(bad), "expected a number");
+        assertRefused(dlab(bad), "--height must be an integer");
         String[] dbg = new String[bad.length + 1];
         dbg[0] = "--debug";
         System.arraycopy(bad, 0, dbg, 1, bad.length);
         BadInputs.Outcome r = dlab(dbg);
         assertEquals(2, r.rc(), r.toString());
-        assertTrue(r.err().startsWith("dlab bench: expected a number") && r.err().contains("\tat "), r.toString());
+        assertTrue(r.err().startsWith("dlab bench unet: --height must be an integer") && r.err().contains("\tat "), r.toString());
     }
 
     @Test
