@@ -16,7 +16,9 @@ public final class Verifiers {
                 new dev.diffusionlab.vae.VaeVerifier(),
                 new dev.diffusionlab.unet.UNetVerifier(),
                 new SchedulerVerifier(),
-                new dev.diffusionlab.pipeline.PipelineVerifier()
+                new dev.diffusionlab.pipeline.PipelineVerifier(),
+                new InpaintVerifier(),
+                new TextualInversionVerifier()
         );
     }
 
