@@ -13,7 +13,9 @@ public final class Main {
             + "  generate   text-to-image / image-to-image with a Stable Diffusion folder (default: the embedded random one)\n"
             + "  make-default-model   write the embedded random-weight SD folder (toy-data/models/sd-tiny-random)\n"
             + "  train-shapes   train the shapes-world text-to-image model on CPU (diffusers folder out)\n"
-            + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model\n";
+            + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model\n"
+            + "  textual-inversion   teach a model a new word: ./dlab textual-inversion --token \"<zorp>\" --shapes \"red circle\" --out zorp.safetensors\n"
+            + "  eval-make-it-yours  textual inversion and inpainting figures on the shapes world\n";
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
@@ -33,6 +35,8 @@ public final class Main {
             case "make-default-model" -> MakeDefaultModelCommand.run(rest);
             case "train-shapes" -> TrainShapesCommand.run(rest);
             case "eval-shapes" -> EvalShapesCommand.run(rest);
+            case "textual-inversion" -> TextualInversionCommand.run(rest);
+            case "eval-make-it-yours" -> EvalMakeItYoursCommand.run(rest);
             default -> {
                 System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
                 yield 2;

@@ -1,0 +1,241 @@
+package dev.diffusionlab.shapes;
+
+import ai.djl.ndarray.NDManager;
+import dev.diffusionlab.clip.TextualInversion;
+import dev.diffusionlab.pipeline.GenerationRequest;
+import dev.diffusionlab.pipeline.StableDiffusionInpaintPipeline;
+import dev.diffusionlab.pipeline.StableDiffusionPipeline;
+import dev.diffusionlab.shapes.Vocab.Colour;
+import dev.diffusionlab.shapes.Vocab.Position;
+import dev.diffusionlab.shapes.Vocab.ShapeType;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Stage 5 on the shapes world, with measurable ground truth: training pictures for textual inversion of a
+ * "colour shape" concept, the learned word's accuracy as read by the {@link ShapesAnalyser}, and inpainting
+ * scenes (two objects, one half of the picture masked and re-captioned) with the analyser's verdict on the
+ * repainted object and the pixel change outside the mask.
+ *
+ * <pre>{@code
+ * List<TextualInversion.Example> ex = MakeItYours.examples("red circle", "<zorp>", 64, 0);
+ * MakeItYours.TiReport r = MakeItYours.evaluateWord(sd, "<zorp>", "red circle", 50, 20, 7.5, m);
+ * }</pre>
+ */
+public final class MakeItYours {
+    private MakeItYours() {}
+
+    /** Offset of evaluation seeds, far from the training pictures' seeds. */
+    public static final long EVAL_SEED = 7_000_000L;
+
+    /** "red circle" as (colour, shape); the error lists the words the world knows. */
+    public static ObjectSpec concept(String phrase, Position position) {
+        String[] w = phrase.trim().toLowerCase(Locale.ROOT).split("\\s+");
+        Colour c = w.length == 2 ? Vocab.byWord(Colour.class, w[0]) : null;
+        ShapeType s = w.length == 2 ? Vocab.byWord(ShapeType.class, w[1]) : null;
+        if (c == null || s == null) {
+            throw new IllegalArgumentException("--shapes takes '<colour> <shape>' of the shapes world (colours "
+                    + java.util.Arrays.stream(Colour.values()).map(Colour::word).toList() + ", shapes "
+                    + java.util.Arrays.stream(ShapeType.values()).map(ShapeType::word).toList() + "), got '" + phrase + "'");
+        }
+        return new ObjectSpec(c, s, null, position);
+    }
+
+    /**
+     * {@code n} pictures of one {@code phrase} object at random places and sizes, captioned in the world's grammar
+     * with the colour and shape words replaced by {@code token}: "a &lt;zorp&gt; on the left".
+     */
+    public static List<TextualInversion.Example> examples(String phrase, String token, int n, long seed) {
+        ShapesWorld world = new ShapesWorld(ShapesWorld.Config.defaults());
+        List<TextualInversion.Example> out = new ArrayList<>();
+        Random rnd = new Random(seed);
+        for (int i = 0; i < n; i++) {
+            Position p = Position.values()[rnd.nextInt(Position.values().length)];
+            ObjectSpec spec = concept(phrase, p);
+            ShapesSample s = world.render(List.of(spec), rnd);
+            out.add(new TextualInversion.Example(s.image(), tokenCaption(spec, token)));
+        }
+        return out;
+    }
+
+    /** The caption of {@code spec} with its "colour shape" words replaced by {@code token}. */
+    public static String tokenCaption(ObjectSpec spec, String token) {
+        return Caption.format(List.of(spec)).replace(spec.combo(), token);
+    }
+
+    /** One generation of the learned word and its verdict against the concept it stands for. */
+    public record WordSample(String prompt, String reference, BufferedImage image, ShapesAnalyser.Score score) {
+        /** Colour and shape of the object right: the word was drawn. */
+        public boolean wordDrawn() {
+            return score.colour() && score.shape();
+        }
+    }
+
+    /** The learned word's figures over {@code n} seeded generations. */
+    public record TiReport(int n, double wordDrawn, double position, List<WordSample> samples) {
+        public String text() {
+            return String.format(Locale.ROOT, "learned word drawn (colour and shape right) in %.0f %% of %d generations; position right in %.0f %%",
+                    100 * wordDrawn, n, 100 * position);
+        }
+    }
+
+    /**
+     * Generates "a {@code token} &lt;place&gt;" for {@code n} seeds (places cycle through the five positions) and
+     * reads each picture against "a {@code phrase} &lt;place&gt;".
+     */
+    public static TiReport evaluateWord(StableDiffusionPipeline sd, String token, String phrase, int n, int steps, double guidance,
+                                        NDManager manager) {
+        ShapesAnalyser analyser = new ShapesAnalyser();
+        List<WordSample> samples = new ArrayList<>();
+        int drawn = 0;
+        int placed = 0;
+        for (int i = 0; i < n; i++) {
+            ObjectSpec spec = concept(phrase, Position.values()[i % Position.values().length]);
+            String prompt = tokenCaption(spec, token);
+            String reference = Caption.format(List.of(spec));
+            try (NDManager m = manager.newSubManager()) {
+                BufferedImage img = sd.generate(GenerationRequest.of(prompt).steps(steps).guidance(guidance).seed(EVAL_SEED + i), m)
+                        .images().get(0);
+                WordSample ws = new WordSample(prompt, reference, img, analyser.score(img, reference));
+                samples.add(ws);
+                drawn += ws.wordDrawn() ? 1 : 0;
+                placed += ws.score().position() ? 1 : 0;
+            }
+        }
+        return new TiReport(n, drawn / (double) n, placed / (double) n, samples);
+    }
+
+    /**
+     * An inpainting scene: a two-object picture, the mask (white = repaint) over the half holding the object to
+     * replace, and the caption asking for another object there.
+     */
+    public record Scene(ShapesSample original, BufferedImage mask, boolean[] maskPixels, ObjectSpec replaced, ObjectSpec kept,
+                        ObjectSpec wanted, String caption) {}
+
+    /** Scene {@code index}: left/right or top/bottom pair, object 0 replaced by a new colour and shape (never the kept colour). */
+    public static Scene scene(long index) {
+        Random rnd = new Random(EVAL_SEED * 31 + index);
+        ShapesWorld world = new ShapesWorld(ShapesWorld.Config.defaults());
+        boolean horizontal = rnd.nextBoolean();
+        Position a = horizontal ? Position.LEFT : Position.TOP;
+        Position b = horizontal ? Position.RIGHT : Position.BOTTOM;
+        if (rnd.nextBoolean()) {
+            Position t = a;
+            a = b;
+            b = t;
+        }
+        List<ObjectSpec> specs = new ArrayList<>();
+        Colour used = null;
+        for (Position p : List.of(a, b)) {
+            ObjectSpec s;
+            do {
+                s = new ObjectSpec(Colour.values()[rnd.nextInt(Colour.values().length)],
+                        ShapeType.values()[rnd.nextInt(ShapeType.values().length)], null, p);
+            } while (s.colour() == used || world.isHeldOut(s.colour(), s.shape()));
+            used = s.colour();
+            specs.add(s);
+        }
+        ObjectSpec wanted;
+        do {
+            wanted = new ObjectSpec(Colour.values()[rnd.nextInt(Colour.values().length)],
+                    ShapeType.values()[rnd.nextInt(ShapeType.values().length)], null, a);
+        } while (wanted.colour() == specs.get(0).colour() || wanted.colour() == specs.get(1).colour()
+                || world.isHeldOut(wanted.colour(), wanted.shape()));
+        ShapesSample original = world.render(specs, rnd);
+        int side = original.width();
+        boolean[] m = new boolean[side * side];
+        BufferedImage mask = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                boolean in = switch (a) {
+                    case LEFT -> x < side / 2;
+                    case RIGHT -> x >= side / 2;
+                    case TOP -> y < side / 2;
+                    default -> y >= side / 2;
+                };
+                m[y * side + x] = in;
+                mask.setRGB(x, y, in ? 0xFFFFFF : 0);
+            }
+        }
+        return new Scene(original, mask, m, specs.get(0), specs.get(1), wanted, Caption.format(List.of(wanted, specs.get(1))));
+    }
+
+    /** One inpainting run and its verdicts. */
+    public record InpaintSample(Scene scene, BufferedImage image, ShapesAnalyser.Score score, double meanAbsDiffOutside,
+                                double maxAbsDiffOutside) {
+        /** The repainted object has the asked colour and shape. */
+        public boolean replaced() {
+            ShapesAnalyser.ObjectScore o = score.objects().get(0);
+            return o.colour() && o.shape();
+        }
+
+        /** The kept object still reads as itself (colour, shape, position) and no trace of the old object remains. */
+        public boolean keptUnchanged() {
+            ShapesAnalyser.ObjectScore o = score.objects().get(1);
+            return o.colour() && o.shape() && o.position();
+        }
+    }
+
+    /** Inpainting figures over {@code n} scenes. */
+    public record InpaintReport(int n, double replaced, double kept, double both, double meanAbsDiffOutside, double maxAbsDiffOutside,
+                                List<InpaintSample> samples) {
+        public String text() {
+            return String.format(Locale.ROOT, "masked object replaced as captioned in %.0f %% of %d runs; unmasked object still right in %.0f %%;"
+                    + " both in %.0f %%; pixel change outside the mask: mean %.2f, max %.0f (of 255)",
+                    100 * replaced, n, 100 * kept, 100 * both, meanAbsDiffOutside, maxAbsDiffOutside);
+        }
+    }
+
+    /** Runs {@code n} scenes through {@code inpaint} (strength 1, seeded) and reads each result. */
+    public static InpaintReport evaluateInpainting(StableDiffusionInpaintPipeline inpaint, int n, int steps, double guidance,
+                                                   NDManager manager) {
+        ShapesAnalyser analyser = new ShapesAnalyser();
+        List<InpaintSample> samples = new ArrayList<>();
+        int rep = 0;
+        int kept = 0;
+        int both = 0;
+        double meanSum = 0;
+        double max = 0;
+        for (int i = 0; i < n; i++) {
+            Scene s = scene(i);
+            try (NDManager m = manager.newSubManager()) {
+                BufferedImage img = inpaint.generate(GenerationRequest.of(s.caption()).initImage(s.original().image(), 1.0)
+                        .mask(s.mask()).steps(steps).guidance(guidance).seed(EVAL_SEED + i), m).images().get(0);
+                double[] d = diffOutside(s.original().image(), img, s.maskPixels());
+                InpaintSample is = new InpaintSample(s, img, analyser.score(img, s.caption()), d[0], d[1]);
+                samples.add(is);
+                rep += is.replaced() ? 1 : 0;
+                kept += is.keptUnchanged() ? 1 : 0;
+                both += is.replaced() && is.keptUnchanged() ? 1 : 0;
+                meanSum += d[0];
+                max = Math.max(max, d[1]);
+            }
+        }
+        return new InpaintReport(n, rep / (double) n, kept / (double) n, both / (double) n, meanSum / n, max, List.copyOf(samples));
+    }
+
+    /** Mean and max absolute RGB difference (0–255) over the pixels outside the mask. */
+    public static double[] diffOutside(BufferedImage a, BufferedImage b, boolean[] mask) {
+        int w = a.getWidth();
+        double sum = 0;
+        double max = 0;
+        long count = 0;
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i]) {
+                continue;
+            }
+            int pa = a.getRGB(i % w, i / w);
+            int pb = b.getRGB(i % w, i / w);
+            for (int sh = 0; sh <= 16; sh += 8) {
+                double d = Math.abs(((pa >> sh) & 0xff) - ((pb >> sh) & 0xff));
+                sum += d;
+                max = Math.max(max, d);
+                count++;
+            }
+        }
+        return new double[] {count == 0 ? 0 : sum / count, max};
+    }
+}
