@@ -33,8 +33,10 @@ public final class EvalMakeItYoursCommand {
             "  --ti-steps N       textual-inversion steps (default 400)",
             "  --samples N        generations / inpainting runs (default 50)",
             "  --steps N          denoising steps (default 25)",
-            "  --guidance G       guidance scale (default 7.5)",
+            "  --guidance G       guidance scale of the word's generations (default 7.5)",
+            "  --inpaint-steps N --inpaint-guidance G   the inpainting runs' (default 50 and 3)",
             "  --skip-ti / --skip-inpaint   run one half only",
+            "  --object-prompt    inpaint with the new object's caption alone as the prompt (default: the whole new caption)",
             "  --out DIR          also write ti-grid.png and inpaint-grid.png there");
 
     public static int run(String[] args) {
@@ -54,8 +56,11 @@ public final class EvalMakeItYoursCommand {
         int samples = 50;
         int steps = 25;
         double guidance = 7.5;
+        int inpaintSteps = 50;
+        double inpaintGuidance = 3;
         boolean ti = true;
         boolean inpaint = true;
+        boolean wholeCaption = true;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -71,8 +76,11 @@ public final class EvalMakeItYoursCommand {
                 case "--samples" -> samples = Args.parseInt(Args.value(args, i++, a), a);
                 case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
                 case "--guidance" -> guidance = Args.parseDouble(Args.value(args, i++, a), a);
+                case "--inpaint-steps" -> inpaintSteps = Args.parseInt(Args.value(args, i++, a), a);
+                case "--inpaint-guidance" -> inpaintGuidance = Args.parseDouble(Args.value(args, i++, a), a);
                 case "--skip-ti" -> ti = false;
                 case "--skip-inpaint" -> inpaint = false;
+                case "--object-prompt" -> wholeCaption = false;
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
             }
@@ -85,6 +93,15 @@ public final class EvalMakeItYoursCommand {
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(dir, Device.cpu(), DataType.FLOAT32);
              NDManager m = Engines.newCpuManager()) {
             if (ti) {
+                // baseline: the same word before training (its start embedding, the vocabulary's mean row)
+                try (NDManager b = m.newSubManager()) {
+                    String untrained = token.replace(">", "-untrained>");
+                    dev.diffusionlab.clip.TextualInversionFile.add(untrained,
+                            sd.textEncoder().namedParameters().get("text_model.embeddings.token_embedding.weight").mean(new int[] {0}),
+                            sd.tokenizer(), sd.textEncoder(), "baseline");
+                    MakeItYours.TiReport base = MakeItYours.evaluateWord(sd, untrained, concept, samples, steps, guidance, b);
+                    System.out.println("before training (" + untrained + ", the start embedding): " + base.text());
+                }
                 TextualInversion t = new TextualInversion(TextualInversion.Config.defaults().withSteps(tiSteps));
                 TextualInversion.Result r;
                 try (Scheduler s = sd.newScheduler(null)) {
@@ -106,7 +123,7 @@ public final class EvalMakeItYoursCommand {
             if (inpaint) {
                 StableDiffusionInpaintPipeline ip = StableDiffusionInpaintPipeline.of(sd);
                 long t0 = System.nanoTime();
-                MakeItYours.InpaintReport rep = MakeItYours.evaluateInpainting(ip, samples, steps, guidance, m);
+                MakeItYours.InpaintReport rep = MakeItYours.evaluateInpainting(ip, samples, inpaintSteps, inpaintGuidance, wholeCaption, m);
                 System.out.printf(Locale.ROOT, "inpainting (%s), %d runs in %.1f s%n", ip.hasInpaintingUnet() ? "inpainting UNet"
                         : "4-channel UNet, masked blending", samples, (System.nanoTime() - t0) / 1e9);
                 System.out.println(rep.text());
