@@ -28,7 +28,7 @@ public final class EvalMakeItYoursCommand {
     static final String HELP = String.join("\n",
             "usage: ./dlab eval-make-it-yours [options]",
             "  --model DIR        shapes-world diffusers folder (default: the embedded model)",
-            "  --concept PHRASE   the concept the new word learns (default \"red circle\")",
+            "  --concept PHRASE   the concept the new word learns (default \"green triangle\")",
             "  --token TEXT       the new word (default <zorp>)",
             "  --ti-steps N       textual-inversion steps (default 400)",
             "  --samples N        generations / inpainting runs (default 50)",
@@ -50,7 +50,7 @@ public final class EvalMakeItYoursCommand {
 
     private static int execute(String[] args) {
         Path model = null;
-        String concept = "red circle";
+        String concept = "green triangle";
         String token = "<zorp>";
         int tiSteps = 400;
         int samples = 50;

@@ -92,8 +92,8 @@ public final class TextualInversionCommand {
                 TextualInversion.Result r = ti.train(o.token, examples, sd.tokenizer(), sd.textEncoder(), sd.unet(), sd.vae(), betas, m);
                 double[] smooth = r.smoothed(Math.max(1, o.steps / 20));
                 StringBuilder curve = new StringBuilder();
-                for (int k = 1; k <= 10; k++) {
-                    int i = Math.min(smooth.length - 1, k * smooth.length / 10 - 1);
+                for (int k = 1; k <= Math.min(10, smooth.length); k++) {
+                    int i = Math.max(0, Math.min(smooth.length - 1, k * smooth.length / Math.min(10, smooth.length) - 1));
                     curve.append(String.format(Locale.ROOT, " %d:%.4f", i + 1, smooth[i]));
                 }
                 out.println("loss (moving average) at step:" + curve);
