@@ -61,6 +61,80 @@ public final class MakeItYours {
         return out;
     }
 
+    /**
+     * {@code n} pictures of one {@code shape} in a colour outside the world's palette ({@code rgb}, e.g. black), drawn like
+     * the world's objects (random place and size, the world's jitter), captioned "a {@code token} &lt;place&gt;". The model
+     * never saw this colour: what textual inversion cannot reach.
+     */
+    public static List<TextualInversion.Example> examplesInColour(ShapeType shape, java.awt.Color rgb, String token, int n, long seed) {
+        int side = ShapesWorld.Config.defaults().size();
+        Random rnd = new Random(seed);
+        List<TextualInversion.Example> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Position p = Position.values()[rnd.nextInt(Position.values().length)];
+            Vocab.Size size = Vocab.Size.values()[rnd.nextInt(Vocab.Size.values().length)];
+            double jitter = 0.04 * side;
+            double cx = p.x * side + (rnd.nextDouble() * 2 - 1) * jitter;
+            double cy = p.y * side + (rnd.nextDouble() * 2 - 1) * jitter;
+            double r = size.radiusFraction * side;
+            BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < side; y++) {
+                for (int x = 0; x < side; x++) {
+                    img.setRGB(x, y, ShapesWorld.inside(shape, x + 0.5 - cx, y + 0.5 - cy, r) ? rgb.getRGB() : Vocab.BACKGROUND.getRGB());
+                }
+            }
+            out.add(new TextualInversion.Example(img, tokenCaption(new ObjectSpec(Colour.RED, shape, null, p), token)
+                    .replace("red ", "")));
+        }
+        return out;
+    }
+
+    /** The share of pixels within RGB distance {@code maxDistance} of {@code rgb}. */
+    public static double colourShare(BufferedImage img, java.awt.Color rgb, double maxDistance) {
+        int n = 0;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int p = img.getRGB(x, y);
+                double dr = ((p >> 16) & 0xff) - rgb.getRed();
+                double dg = ((p >> 8) & 0xff) - rgb.getGreen();
+                double db = (p & 0xff) - rgb.getBlue();
+                n += Math.sqrt(dr * dr + dg * dg + db * db) <= maxDistance ? 1 : 0;
+            }
+        }
+        return n / (double) (img.getWidth() * img.getHeight());
+    }
+
+    /** Generations of "a {@code token} &lt;place&gt;" and the share of each picture in colour {@code rgb} (within 80 RGB units). */
+    public record ColourReport(int n, double drawn, List<BufferedImage> images, double[] shares) {
+        /** A picture counts as drawn in the colour when at least this share of its pixels has it (a small shape covers ~4 %). */
+        public static final double MIN_SHARE = 0.02;
+
+        public String text() {
+            return String.format(Locale.ROOT, "an object in the new colour (≥ %.0f %% of the pixels) in %.0f %% of %d generations",
+                    100 * MIN_SHARE, 100 * drawn, n);
+        }
+    }
+
+    /** Generates "a {@code token} &lt;place&gt;" for {@code n} seeds and measures how much of each picture is in {@code rgb}. */
+    public static ColourReport evaluateColour(StableDiffusionPipeline sd, String token, java.awt.Color rgb, int n, int steps, double guidance,
+                                              NDManager manager) {
+        List<BufferedImage> imgs = new ArrayList<>();
+        double[] shares = new double[n];
+        int drawn = 0;
+        for (int i = 0; i < n; i++) {
+            Position p = Position.values()[i % Position.values().length];
+            String prompt = "a " + token + " " + p.preposition + " " + p.word();
+            try (NDManager m = manager.newSubManager()) {
+                BufferedImage img = sd.generate(GenerationRequest.of(prompt).steps(steps).guidance(guidance).seed(EVAL_SEED + i), m)
+                        .images().get(0);
+                imgs.add(img);
+                shares[i] = colourShare(img, rgb, 80);
+                drawn += shares[i] >= ColourReport.MIN_SHARE ? 1 : 0;
+            }
+        }
+        return new ColourReport(n, drawn / (double) n, List.copyOf(imgs), shares);
+    }
+
     /** The caption of {@code spec} with its "colour shape" words replaced by {@code token}. */
     public static String tokenCaption(ObjectSpec spec, String token) {
         return Caption.format(List.of(spec)).replace(spec.combo(), token);
