@@ -10,8 +10,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import ai.djl.ndarray.NDManager;
+import dev.diffusionlab.clip.TextualInversionFile;
+import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.safetensors.SafetensorsFile;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every case of the stage-5 fixtures ({@code sd-tiny-inpaint}: 9-channel UNet, mask preprocessing, inpainting;
@@ -53,5 +59,27 @@ class InpaintAndTextualInversionParityTest {
         }
         assertFalse(tests.isEmpty(), "no cases found");
         return tests.stream();
+    }
+
+    /** What we write has the layout of the files diffusers reads (the fixtures' were written by Python's safetensors). */
+    @Test
+    void savedEmbeddingsHaveTheLayoutOfDiffusersFiles(@TempDir Path tmp) {
+        Path dir = folder("sd-tiny-v1-extras");
+        for (String name : List.of("zorp.safetensors", "zorp-2.safetensors")) {
+            Path theirs = dir.resolve("textual_inversion").resolve(name);
+            Path ours = tmp.resolve(name);
+            try (NDManager m = Engines.newCpuManager()) {
+                TextualInversionFile.Entry e = TextualInversionFile.read(theirs, m);
+                TextualInversionFile.save(ours, e.token(), e.vectors());
+            }
+            try (SafetensorsFile a = SafetensorsFile.open(theirs); SafetensorsFile b = SafetensorsFile.open(ours)) {
+                org.junit.jupiter.api.Assertions.assertEquals(a.keys(), b.keys());
+                String k = a.keys().iterator().next();
+                org.junit.jupiter.api.Assertions.assertEquals(a.info(k).dtype(), b.info(k).dtype());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a.info(k).shape(), b.info(k).shape());
+                org.junit.jupiter.api.Assertions.assertEquals(a.metadata(), b.metadata());
+                org.junit.jupiter.api.Assertions.assertEquals(a.bytes(k), b.bytes(k), "tensor bytes differ");
+            }
+        }
     }
 }
