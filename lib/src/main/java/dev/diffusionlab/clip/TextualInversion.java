@@ -32,7 +32,7 @@ import java.util.Random;
  *
  * <pre>{@code
  * TextualInversion ti = new TextualInversion(TextualInversion.Config.defaults().withSteps(300));
- * TextualInversion.Result r = ti.train("<zorp>", examples, tokenizer, textEncoder, unet, vae, BetaSchedule.of(...));
+ * TextualInversion.Result r = ti.train("<zorp>", examples, tokenizer, textEncoder, unet, vae, scheduler.betaSchedule(), m);
  * TextualInversionFile.save(Path.of("zorp.safetensors"), "<zorp>", r.embedding());
  * }</pre>
  */
