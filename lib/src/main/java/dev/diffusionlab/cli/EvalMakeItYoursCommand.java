@@ -37,6 +37,7 @@ public final class EvalMakeItYoursCommand {
             "  --inpaint-steps N --inpaint-guidance G   the inpainting runs' (default 50 and 3)",
             "  --skip-ti / --skip-inpaint   run one half only",
             "  --object-prompt    inpaint with the new object's caption alone as the prompt (default: the whole new caption)",
+            "  --inpaint-model DIR  inpaint with this folder (e.g. from ./dlab train-shapes-inpaint) instead of --model",
             "  --out DIR          also write ti-grid.png and inpaint-grid.png there");
 
     public static int run(String[] args) {
@@ -62,6 +63,7 @@ public final class EvalMakeItYoursCommand {
         boolean inpaint = true;
         boolean wholeCaption = true;
         Path out = null;
+        Path inpaintModel = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -82,6 +84,7 @@ public final class EvalMakeItYoursCommand {
                 case "--skip-inpaint" -> inpaint = false;
                 case "--object-prompt" -> wholeCaption = false;
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
+                case "--inpaint-model" -> inpaintModel = Path.of(Args.value(args, i++, a));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
             }
         }
@@ -121,7 +124,8 @@ public final class EvalMakeItYoursCommand {
                 }
             }
             if (inpaint) {
-                StableDiffusionInpaintPipeline ip = StableDiffusionInpaintPipeline.of(sd);
+                StableDiffusionInpaintPipeline ip = inpaintModel != null
+                        ? StableDiffusionInpaintPipeline.load(inpaintModel, Device.cpu(), DataType.FLOAT32) : StableDiffusionInpaintPipeline.of(sd);
                 long t0 = System.nanoTime();
                 MakeItYours.InpaintReport rep = MakeItYours.evaluateInpainting(ip, samples, inpaintSteps, inpaintGuidance, wholeCaption, m);
                 System.out.printf(Locale.ROOT, "inpainting (%s), %d runs in %.1f s%n", ip.hasInpaintingUnet() ? "inpainting UNet"
@@ -132,6 +136,9 @@ public final class EvalMakeItYoursCommand {
                         100 * rep.both(), ok ? "PASS" : "FAIL");
                 passed += ok ? 1 : 0;
                 failed += ok ? 0 : 1;
+                if (inpaintModel != null) {
+                    ip.close();
+                }
                 if (out != null) {
                     Images.savePng(ImageGrid.of(rep.samples().stream().map(MakeItYours.InpaintSample::image).toList(), rep.samples().stream().map(s -> s.replaced() && s.keptUnchanged() ? "yes" : "no").toList(), 10, 3),
                             out.resolve("inpaint-grid.png"));

@@ -15,7 +15,8 @@ public final class Main {
             + "  train-shapes   train the shapes-world text-to-image model on CPU (diffusers folder out)\n"
             + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model\n"
             + "  textual-inversion   teach a model a new word: ./dlab textual-inversion --token \"<zorp>\" --shapes \"red circle\" --out zorp.safetensors\n"
-            + "  eval-make-it-yours  textual inversion and inpainting figures on the shapes world\n";
+            + "  eval-make-it-yours  textual inversion and inpainting figures on the shapes world\n"
+            + "  train-shapes-inpaint  fine-tune the shapes-world model into an inpainting model (9-channel UNet)\n";
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
@@ -37,6 +38,7 @@ public final class Main {
             case "eval-shapes" -> EvalShapesCommand.run(rest);
             case "textual-inversion" -> TextualInversionCommand.run(rest);
             case "eval-make-it-yours" -> EvalMakeItYoursCommand.run(rest);
+            case "train-shapes-inpaint" -> TrainShapesInpaintCommand.run(rest);
             default -> {
                 System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
                 yield 2;
