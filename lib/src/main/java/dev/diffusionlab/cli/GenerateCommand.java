@@ -45,7 +45,10 @@ public final class GenerateCommand {
               --height H --width W image size, multiples of 8 (default: the UNet's sample_size x 8)
               --init-image F       img2img: start from this image (resized to H x W when given; above 4 megapixels
                                    without them, resized to the model's native size with a notice)
-              --strength X         img2img noise strength in (0, 1] (default 0.8)
+              --strength X         img2img noise strength in (0, 1] (default 0.8; 1.0 with --mask)
+              --mask M             inpainting: repaint where this black-and-white picture (the init image's size) is
+                                   white, keep the rest (a 9-channel inpainting UNet, or blending for ordinary models)
+              --embedding FILE     load a textual-inversion embedding (safetensors {token: (n, hidden)}); repeatable
               --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
               --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
               --attention-maps DIR write per-word cross-attention overlays, grid.png, stats.json and stats.csv
@@ -55,7 +58,7 @@ public final class GenerateCommand {
     /** Parsed options. */
     record Options(Path model, String prompt, String negative, int steps, double cfg, String scheduler, long seed,
                    Integer height, Integer width, Path initImage, Double strength, Integer clipSkip, DataType dtype, Path out,
-                   Path attentionMaps) {}
+                   Path attentionMaps, Path mask, java.util.List<Path> embeddings) {}
 
     public static int run(String[] args) {
         return run(args, System.out, System.err);
@@ -88,6 +91,10 @@ public final class GenerateCommand {
         DataType dtype = o.dtype != null ? o.dtype : engine.dtype();
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(o.model, engine.device(), dtype);
              NDManager m = Engines.newManager()) {
+            for (Path e : o.embeddings) {
+                out.println("textual inversion: " + e + " -> " + dev.diffusionlab.clip.TextualInversionFile.load(e, null, sd.tokenizer(),
+                        sd.textEncoder()));
+            }
             GenerationRequest r = GenerationRequest.of(o.prompt).steps(o.steps).guidance(o.cfg).seed(o.seed)
                     .scheduler(o.scheduler).clipSkip(o.clipSkip).progress(true);
             if (o.negative != null) {
@@ -103,7 +110,21 @@ public final class GenerateCommand {
                     throw new IllegalArgumentException("--init-image " + o.initImage + " is " + init.getWidth() + "x"
                             + init.getHeight() + ", not a multiple of 8: give --height and --width to resize it");
                 }
-                r.initImage(init, o.strength != null ? o.strength : 0.8);
+                r.initImage(init, o.strength != null ? o.strength : o.mask != null ? 1.0 : 0.8);
+                if (o.mask != null) {
+                    BufferedImage mask = Images.load(o.mask);
+                    if (o.height != null) {
+                        mask = Images.fit(mask, o.width, o.height);
+                    }
+                    if (mask.getWidth() != init.getWidth() || mask.getHeight() != init.getHeight()) {
+                        throw new IllegalArgumentException("--mask " + o.mask + " is " + mask.getWidth() + "x" + mask.getHeight()
+                                + " but --init-image is " + init.getWidth() + "x" + init.getHeight() + ": they must be the same size");
+                    }
+                    try (NDManager tmp = m.newSubManager()) {
+                        dev.diffusionlab.pipeline.MaskProcessor.maskTensor(mask, tmp, "--mask " + o.mask); // one channel, checked now
+                    }
+                    r.mask(mask);
+                }
             } else if (o.height != null) {
                 r.size(o.height, o.width);
             }
@@ -114,7 +135,12 @@ public final class GenerateCommand {
             double wallMs;
             BufferedImage img;
             try (AttentionCapture capture = o.attentionMaps != null ? AttentionCapture.builder().build() : null) {
-                res = capture != null ? AttentionRun.generate(sd, r, m, capture) : sd.generate(r, m);
+                if (o.mask != null) {
+                    var inpaint = dev.diffusionlab.pipeline.StableDiffusionInpaintPipeline.of(sd);
+                    res = capture != null ? AttentionRun.generate(sd, r, () -> inpaint.generate(r, m), capture) : inpaint.generate(r, m);
+                } else {
+                    res = capture != null ? AttentionRun.generate(sd, r, m, capture) : sd.generate(r, m);
+                }
                 wallMs = (System.nanoTime() - t0) / 1e6;
                 img = res.images().get(0);
                 // the maps folder and the image are staged under temporary names and renamed at the end:
@@ -142,6 +168,12 @@ public final class GenerateCommand {
                 }
             }
             StableDiffusionPipeline.Timings t = sd.lastTimings();
+            if (o.mask != null || t == null) {
+                out.printf(Locale.ROOT, "inpainting     %9.1f ms wall (%s)%n", wallMs,
+                        sd.unet().config().inChannels() == 4 ? "4-channel UNet: masked blending" : "inpainting UNet");
+                out.println("wrote " + o.out + " (" + img.getWidth() + "x" + img.getHeight() + ")");
+                return 0;
+            }
             out.printf(Locale.ROOT, "text encoder   %9.1f ms%n", t.textEncodeMs());
             out.printf(Locale.ROOT, "UNet per step  %9.1f ms  (%d steps, %s guidance)%n", t.unetStepMs(), t.steps(),
                     o.cfg > 1 ? "2 branches:" : "1 branch: no", o.cfg);
@@ -180,6 +212,8 @@ public final class GenerateCommand {
         DataType dtype = null;
         Path out = null;
         Path attentionMaps = null;
+        Path mask = null;
+        java.util.List<Path> embeddings = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -198,6 +232,8 @@ public final class GenerateCommand {
                 case "--dtype" -> dtype = parseDtype(Args.value(args, i++, a));
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
                 case "--attention-maps" -> attentionMaps = Path.of(Args.value(args, i++, a));
+                case "--mask" -> mask = Path.of(Args.value(args, i++, a));
+                case "--embedding" -> embeddings.add(Path.of(Args.value(args, i++, a)));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab generate --help)");
             }
         }
@@ -228,6 +264,17 @@ public final class GenerateCommand {
         if (init != null && !Files.isRegularFile(init)) {
             throw new IllegalArgumentException("--init-image " + init + ": no such file");
         }
+        if (mask != null && init == null) {
+            throw new IllegalArgumentException("--mask needs --init-image (the picture to inpaint)");
+        }
+        if (mask != null && !Files.isRegularFile(mask)) {
+            throw new IllegalArgumentException("--mask " + mask + ": no such file");
+        }
+        for (Path e : embeddings) {
+            if (!Files.isRegularFile(e)) {
+                throw new IllegalArgumentException("--embedding " + e + ": no such file");
+            }
+        }
         if (clipSkip != null && clipSkip < 0) {
             throw new IllegalArgumentException("--clip-skip must be >= 0, got " + clipSkip);
         }
@@ -237,7 +284,8 @@ public final class GenerateCommand {
         if (model == null) {
             model = DefaultModel.folder();
         }
-        return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out, attentionMaps);
+        return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out, attentionMaps, mask,
+                java.util.List.copyOf(embeddings));
     }
 
     private static DataType parseDtype(String s) {

@@ -15,6 +15,9 @@ public final class Main {
             + "  make-default-model   write the random-weight SD-shaped test folder (toy-data/models/sd-tiny-random)\n"
             + "  train-shapes   train the shapes-world text-to-image model on CPU (diffusers folder out)\n"
             + "  eval-shapes    caption accuracy and attention faithfulness of a shapes-world model (text, HTML/PNG report)\n"
+            + "  textual-inversion   teach a model a new word: ./dlab textual-inversion --token \"<zorp>\" --shapes \"red circle\" --out zorp.safetensors\n"
+            + "  eval-make-it-yours  textual inversion and inpainting figures on the shapes world\n"
+            + "  train-shapes-inpaint  fine-tune the shapes-world model into an inpainting model (9-channel UNet)\n"
             + "\nBad input gets one line naming the file, key or option and exit status 2; ./dlab --debug <command> ...\n"
             + "(or DLAB_DEBUG=1) also prints the stack trace of a failure.\n";
 
@@ -85,6 +88,9 @@ public final class Main {
             case "make-default-model" -> MakeDefaultModelCommand.run(rest);
             case "train-shapes" -> TrainShapesCommand.run(rest);
             case "eval-shapes" -> EvalShapesCommand.run(rest);
+            case "textual-inversion" -> TextualInversionCommand.run(rest);
+            case "eval-make-it-yours" -> EvalMakeItYoursCommand.run(rest);
+            case "train-shapes-inpaint" -> TrainShapesInpaintCommand.run(rest);
             default -> {
                 System.err.println("dlab: unknown command '" + args[0] + "' (see ./dlab --help)");
                 yield 2;

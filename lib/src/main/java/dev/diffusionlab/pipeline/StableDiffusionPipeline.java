@@ -163,6 +163,9 @@ public class StableDiffusionPipeline implements AutoCloseable {
      */
     public NDArray encodePrompt(List<String> prompts, List<String> negatives, boolean guidance, Integer clipSkip,
                                 NDManager manager, List<TokenizedPrompt> inspected) {
+        // textual inversion: multi-vector tokens expand to "<t> <t>_1 ..." as diffusers' maybe_convert_prompt
+        prompts = prompts.stream().map(tokenizer::maybeConvertPrompt).toList();
+        negatives = negatives == null ? null : negatives.stream().map(tokenizer::maybeConvertPrompt).toList();
         for (String p : prompts) {
             TokenizedPrompt tp = tokenizer.inspect(p);
             if (tp.truncated()) {
