@@ -19,7 +19,8 @@ public final class BenchCommand {
                     + "  pipeline      whole txt2img generation: --config <folder|sd15|sd21> --height 512 --width 512 --steps 20 --dtype fp32 [--batch 1]\n"
                     + "  attention     pipeline time with and without attention capture (attention --help)\n"
                     + "Network cases use random weights from the config; they print the median ms per forward after one\n"
-                    + "warm-up, and the peak RSS (VmHWM).");
+                    + "warm-up, and the peak RSS (VmHWM). unet, text-encoder and vae-decode also take --profile (time by module\n"
+                    + "kind and native calls of one forward) and --contention N (times again while N busy-loop processes run).");
             return args.length == 0 ? 2 : 0;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);

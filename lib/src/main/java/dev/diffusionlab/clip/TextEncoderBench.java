@@ -1,6 +1,5 @@
 package dev.diffusionlab.clip;
 
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.core.Engines;
@@ -13,7 +12,7 @@ public final class TextEncoderBench {
     private TextEncoderBench() {}
 
     public static int run(String[] args) {
-        Map<String, String> o = BenchSupport.options(args, "config", "dtype", "batch", "runs");
+        Map<String, String> o = BenchSupport.options(args, BenchSupport.withMeasureOptions("config", "dtype", "batch", "runs"));
         String spec = o.getOrDefault("config", "sd15");
         CLIPTextConfig cfg = CLIPTextConfig.from(BenchSupport.config(spec, "text_encoder"));
         int batch = Integer.parseInt(o.getOrDefault("batch", "2"));
@@ -22,16 +21,13 @@ public final class TextEncoderBench {
         Engines.Choice ch = Engines.startAndReport();
         try (CLIPTextModel te = CLIPTextModel.random(cfg, ch.device(), dt, 0)) {
             System.out.printf(Locale.ROOT, "text encoder %s: %.1f M parameters, batch %d, %s%n", spec, te.numParameters() / 1e6, batch, dt);
-            double ms = BenchSupport.medianMs(runs, i -> {
-                try (NDManager m = NDManager.newBaseManager(ch.device())) {
-                    float[] ids = new float[batch * 77];
-                    for (int k = 0; k < ids.length; k++) {
-                        ids[k] = k % 77 == 0 ? 49406 : (k % 77 == 76 ? 49407 : 320 + k % 1000);
-                    }
-                    te.encode(m.create(ids, new Shape(batch, 77))).lastHiddenState().toType(DataType.FLOAT32, false).sum().getFloat();
+            BenchSupport.measure("text-encoder " + spec + " batch " + batch + " " + dt, o, runs, ch.device(), m -> {
+                float[] ids = new float[batch * 77];
+                for (int k = 0; k < ids.length; k++) {
+                    ids[k] = k % 77 == 0 ? 49406 : (k % 77 == 76 ? 49407 : 320 + k % 1000);
                 }
+                te.encode(m.create(ids, new Shape(batch, 77))).lastHiddenState().toType(DataType.FLOAT32, false).sum().getFloat();
             });
-            BenchSupport.report("text-encoder " + spec + " batch " + batch + " " + dt, ms, runs);
         }
         return 0;
     }

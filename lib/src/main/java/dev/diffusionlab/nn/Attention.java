@@ -93,6 +93,10 @@ public final class Attention extends Module {
     }
 
     private NDArray attend(NDArray x, NDArray context, int qh, int qw) {
+        return Profiler.time(Profiler.Kind.ATTENTION, () -> attendCore(x, context, qh, qw));
+    }
+
+    private NDArray attendCore(NDArray x, NDArray context, int qh, int qw) {
         Shape xs = x.getShape();
         long b = xs.get(0);
         long n = xs.get(1);

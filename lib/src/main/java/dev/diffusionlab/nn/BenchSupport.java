@@ -16,11 +16,15 @@ import java.util.function.IntConsumer;
 public final class BenchSupport {
     private BenchSupport() {}
 
-    /** Parses {@code --key value} pairs; the error names the bad argument. */
+    /** Parses {@code --key value} pairs ({@code --profile} takes no value); the error names the bad argument. */
     public static Map<String, String> options(String[] args, String... allowed) {
         Map<String, String> out = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--profile") && Arrays.asList(allowed).contains("profile")) {
+                out.put("profile", "true");
+                continue;
+            }
             if (!a.startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("bad argument '" + a + "' (expected --option value)");
             }
@@ -91,6 +95,68 @@ public final class BenchSupport {
             return -1;
         }
         return -1;
+    }
+
+    /** The options every network bench takes besides its own: {@code --profile}, {@code --contention N}. */
+    public static final String[] MEASURE_OPTIONS = {"profile", "contention"};
+
+    /** Appends {@link #MEASURE_OPTIONS} to a bench's own option names. */
+    public static String[] withMeasureOptions(String... own) {
+        String[] all = Arrays.copyOf(own, own.length + MEASURE_OPTIONS.length);
+        System.arraycopy(MEASURE_OPTIONS, 0, all, own.length, MEASURE_OPTIONS.length);
+        return all;
+    }
+
+    /** One forward of a bench, its inputs made in {@code m} (closed after the call). */
+    public interface Forward {
+        void run(ai.djl.ndarray.NDManager m);
+    }
+
+    /**
+     * Times {@code forward} (one warm-up, {@code runs} timed calls, median) and prints the result line;
+     * with {@code --contention N} times it again while N busy-loop processes that this bench starts
+     * and stops compete for the cores, and with {@code --profile} prints a {@link Profiler} table of
+     * one more forward.
+     */
+    public static void measure(String what, Map<String, String> o, int runs, ai.djl.Device device, Forward forward) {
+        System.out.println("threads: " + dev.diffusionlab.core.Engines.threadReport());
+        IntConsumer call = i -> {
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(device)) {
+                forward.run(m);
+            }
+        };
+        double quiet = medianMs(runs, call);
+        report(what, quiet, runs);
+        int busy = Integer.parseInt(o.getOrDefault("contention", "0"));
+        if (busy < 0) {
+            throw new IllegalArgumentException("--contention must be ≥ 0, got " + busy);
+        }
+        if (busy > 0) {
+            java.util.List<Process> ps = new java.util.ArrayList<>();
+            try {
+                for (int k = 0; k < busy; k++) {
+                    ps.add(new ProcessBuilder("sh", "-c", "while :; do :; done").redirectErrorStream(true).start());
+                }
+                double loaded = medianMs(runs, call);
+                System.out.printf(Locale.ROOT, "%s under contention (%d busy-loop process%s running): median %.1f ms per forward over %d runs;"
+                        + " %.2fx the quiet median%n", what, busy, busy == 1 ? "" : "es", loaded, runs, loaded / quiet);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("--contention: cannot start a busy-loop process: " + e.getMessage(), e);
+            } finally {
+                ps.forEach(Process::destroyForcibly);
+            }
+        }
+        if (o.containsKey("profile")) {
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(device)) {
+                Profiler p = Profiler.start(m);
+                long t0 = System.nanoTime();
+                try {
+                    forward.run(m);
+                } finally {
+                    System.out.print(p.stop(System.nanoTime() - t0).format(what));
+                }
+            }
+        }
     }
 
     /** The common result line. */

@@ -29,6 +29,10 @@ public final class GroupNorm extends Module {
 
     /** (B, C, ...) -> same shape. */
     public NDArray forward(NDArray x) {
+        return Profiler.time(Profiler.Kind.GROUP_NORM, () -> compute(x));
+    }
+
+    private NDArray compute(NDArray x) {
         Shape s = x.getShape();
         DataType dt = x.getDataType();
         NDArray xf = Ops.to(x, DataType.FLOAT32);

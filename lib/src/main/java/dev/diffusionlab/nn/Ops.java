@@ -18,6 +18,7 @@ public final class Ops {
     public static NDArray scoped(NDArray x, UnaryOperator<NDArray> f) {
         NDManager parent = x.getManager();
         try (NDManager sub = parent.newSubManager()) {
+            Profiler.onNewManager(sub);
             x.tempAttach(sub);
             NDArray out = f.apply(x);
             out.attach(parent);

@@ -1,6 +1,5 @@
 package dev.diffusionlab.vae;
 
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.core.Engines;
@@ -13,7 +12,7 @@ public final class VaeDecodeBench {
     private VaeDecodeBench() {}
 
     public static int run(String[] args) {
-        Map<String, String> o = BenchSupport.options(args, "config", "height", "width", "dtype", "batch", "runs");
+        Map<String, String> o = BenchSupport.options(args, BenchSupport.withMeasureOptions("config", "height", "width", "dtype", "batch", "runs"));
         String spec = o.getOrDefault("config", "sd15");
         VaeConfig cfg = VaeConfig.from(BenchSupport.config(spec, "vae"));
         int height = Integer.parseInt(o.getOrDefault("height", "512"));
@@ -25,13 +24,9 @@ public final class VaeDecodeBench {
         try (AutoencoderKL vae = AutoencoderKL.random(cfg, ch.device(), dt, 0)) {
             System.out.printf(Locale.ROOT, "vae %s: %.1f M parameters, latent %dx%d, batch %d, %s%n", spec, vae.numParameters() / 1e6,
                     height / 8, width / 8, batch, dt);
-            double ms = BenchSupport.medianMs(runs, i -> {
-                try (NDManager m = NDManager.newBaseManager(ch.device())) {
+            BenchSupport.measure("vae-decode " + spec + " " + height + "x" + width + " batch " + batch + " " + dt, o, runs, ch.device(), m ->
                     vae.decode(m.randomNormal(new Shape(batch, cfg.latentChannels(), height / 8, width / 8)))
-                            .toType(DataType.FLOAT32, false).sum().getFloat();
-                }
-            });
-            BenchSupport.report("vae-decode " + spec + " " + height + "x" + width + " batch " + batch + " " + dt, ms, runs);
+                            .toType(DataType.FLOAT32, false).sum().getFloat());
         }
         return 0;
     }
