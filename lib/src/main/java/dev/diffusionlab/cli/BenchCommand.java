@@ -12,7 +12,7 @@ public final class BenchCommand {
     public static int run(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println("usage: ./dlab bench <case> [options]\n\ncases:\n"
-                    + "  unet          UNet forward:  --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 2 [--runs N]\n"
+                    + "  unet          UNet forward:  --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 2 [--runs N] [--attention-slicing auto|max|N]\n"
                     + "  text-encoder  CLIP text encoder forward (77 tokens): --config <folder|sd15|sd21> --dtype fp32 --batch 2 [--runs N]\n"
                     + "  vae-decode    VAE decode: --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 1 [--runs N]\n"
                     + "  toy2d         toy 2D model: training steps/s and sampling time (toy2d --help)\n"

@@ -44,13 +44,15 @@ public final class GenerateCommand {
               --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
               --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
               --attention-maps DIR write per-word cross-attention overlays, grid.png, stats.json and stats.csv
+              --attention-slicing auto|max|N  attention over batch×heads in slices (less memory, same image)
+              --vae-tiling         decode (and encode) large images in overlapping blended tiles of the VAE's sample_size
               --out FILE           the PNG to write
             """;
 
     /** Parsed options. */
     record Options(Path model, String prompt, String negative, int steps, double cfg, String scheduler, long seed,
                    Integer height, Integer width, Path initImage, Double strength, Integer clipSkip, DataType dtype, Path out,
-                   Path attentionMaps) {}
+                   Path attentionMaps, String attentionSlicing, boolean vaeTiling) {}
 
     public static int run(String[] args) {
         return run(args, System.out, System.err);
@@ -75,6 +77,12 @@ public final class GenerateCommand {
         DataType dtype = o.dtype != null ? o.dtype : engine.dtype();
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(o.model, engine.device(), dtype);
              NDManager m = Engines.newManager()) {
+            if (o.attentionSlicing != null) {
+                sd.enableAttentionSlicing(o.attentionSlicing);
+            }
+            if (o.vaeTiling) {
+                sd.enableVaeTiling();
+            }
             GenerationRequest r = GenerationRequest.of(o.prompt).steps(o.steps).guidance(o.cfg).seed(o.seed)
                     .scheduler(o.scheduler).clipSkip(o.clipSkip).progress(true);
             if (o.negative != null) {
@@ -150,6 +158,8 @@ public final class GenerateCommand {
         DataType dtype = null;
         Path out = null;
         Path attentionMaps = null;
+        String slicing = null;
+        boolean tiling = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -168,6 +178,8 @@ public final class GenerateCommand {
                 case "--dtype" -> dtype = parseDtype(Args.value(args, i++, a));
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
                 case "--attention-maps" -> attentionMaps = Path.of(Args.value(args, i++, a));
+                case "--attention-slicing" -> slicing = Args.value(args, i++, a);
+                case "--vae-tiling" -> tiling = true;
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab generate --help)");
             }
         }
@@ -204,7 +216,11 @@ public final class GenerateCommand {
         if (model == null) {
             model = DefaultModel.folder();
         }
-        return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out, attentionMaps);
+        if (slicing != null && !slicing.matches("auto|max|off|[0-9]+")) {
+            throw new IllegalArgumentException("--attention-slicing must be auto, max, off or a slice size, got '" + slicing + "'");
+        }
+        return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out, attentionMaps,
+                slicing, tiling);
     }
 
     private static DataType parseDtype(String s) {
