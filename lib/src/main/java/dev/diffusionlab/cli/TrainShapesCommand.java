@@ -84,11 +84,17 @@ public final class TrainShapesCommand {
                     c.klWeight(), c.captionDropout(), c.seed(), c.checkpointEvery(), c.maxSeconds(), c.fp16(), c.progress());
         }
         long t0 = System.nanoTime();
-        ShapesTrainer.Result r = new ShapesTrainer(c).train(out);
+        ShapesTrainer trainer = new ShapesTrainer(c);
+        ShapesTrainer.Result r = trainer.train(out);
         System.out.printf(Locale.ROOT, "VAE: %d/%d steps, %.3f s/step, last mse %s%n", r.vaeStepsDone(), c.vaeSteps(),
                 r.vaeSecondsPerStep(), last(r.vaeLosses()));
         System.out.printf(Locale.ROOT, "UNet + text encoder: %d/%d steps, %.3f s/step, last loss %s%n", r.unetStepsDone(), c.unetSteps(),
                 r.unetSecondsPerStep(), last(r.unetLosses()));
+        System.out.println(trainer.timingSummary());
+        if (r.unetSecondsPerStep() > 0) {
+            System.out.printf(Locale.ROOT, "steps/s: VAE %.2f, UNet + text encoder %.2f%n", r.vaeSecondsPerStep() > 0 ? 1 / r.vaeSecondsPerStep() : 0,
+                    1 / r.unetSecondsPerStep());
+        }
         System.out.printf(Locale.ROOT, "scaling_factor %.5f; wrote %s (checkpoint %s) in %.1f s%n", r.scalingFactor(), out,
                 ShapesTrainer.checkpointFor(out), (System.nanoTime() - t0) / 1e9);
         return 0;
