@@ -27,7 +27,8 @@ public final class TrainShapesCommand {
             "  --checkpoint-every N  steps between checkpoints (default 250)",
             "  --tiny             tiny architectures (smoke runs)",
             "  --fp32             write float32 weights (default float16)",
-            "  --quiet            no progress bars");
+            "  --quiet            no progress bars",
+            "  --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)");
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
@@ -51,6 +52,7 @@ public final class TrainShapesCommand {
         boolean tiny = false;
         boolean fp16 = true;
         boolean progress = true;
+        Integer threads = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -68,6 +70,7 @@ public final class TrainShapesCommand {
                 case "--tiny" -> tiny = true;
                 case "--fp32" -> fp16 = false;
                 case "--quiet" -> progress = false;
+                case "--threads" -> threads = Args.parseInt(Args.value(args, i++, a), a);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
             }
         }
@@ -85,6 +88,9 @@ public final class TrainShapesCommand {
         }
         long t0 = System.nanoTime();
         ShapesTrainer trainer = new ShapesTrainer(c);
+        if (threads != null) {
+            trainer.threads(threads);
+        }
         ShapesTrainer.Result r = trainer.train(out);
         System.out.printf(Locale.ROOT, "VAE: %d/%d steps, %.3f s/step, last mse %s%n", r.vaeStepsDone(), c.vaeSteps(),
                 r.vaeSecondsPerStep(), last(r.vaeLosses()));

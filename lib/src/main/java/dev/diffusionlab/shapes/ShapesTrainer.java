@@ -188,6 +188,39 @@ public final class ShapesTrainer {
         this.world = new ShapesWorld(config.world());
     }
 
+    /** Environment variable: intra-op threads while training (default 1). */
+    public static final String THREADS_ENV = "DLAB_TRAIN_THREADS";
+    private int threads = defaultThreads();
+
+    private static int defaultThreads() {
+        String v = System.getenv(THREADS_ENV);
+        if (v == null || v.isBlank()) {
+            return 1;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(THREADS_ENV + " must be a positive integer, got '" + v + "'");
+    }
+
+    /**
+     * Intra-op threads while training (restored afterwards). Default 1 ({@value #THREADS_ENV}): the
+     * shapes models' ops are small, so a second thread's hand-off costs more than it computes, and a
+     * busy laptop makes it far worse (measured in docs/performance.md).
+     */
+    public ShapesTrainer threads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be ≥ 1, got " + n);
+        }
+        this.threads = n;
+        return this;
+    }
+
     /** The checkpoint folder used for {@code out}: a sibling named {@code <out>-checkpoint}. */
     public static Path checkpointFor(Path out) {
         Path abs = out.toAbsolutePath().normalize();
@@ -197,6 +230,16 @@ public final class ShapesTrainer {
     /** Trains (resuming from {@link #checkpointFor}(out) when it exists) and writes the diffusers folder {@code out}. */
     public Result train(Path out) {
         Engines.start();
+        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        try {
+            return trainWithThreads(out);
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+    }
+
+    private Result trainWithThreads(Path out) {
         Path ckpt = checkpointFor(out);
         JsonObject state = readState(ckpt);
         readLog(ckpt, state);
@@ -254,7 +297,7 @@ public final class ShapesTrainer {
             Random rnd = rng(1, step);
             try (NDManager sm = base.newSubManager()) {
                 long t0 = System.nanoTime();
-                NDArray x = images(step, rnd, sm).images;
+                NDArray x = images(step, sm, step + 1 < config.vaeSteps() ? step + 1 : -1).images;
                 long t1 = System.nanoTime();
                 float loss;
                 long t2;
@@ -296,7 +339,7 @@ public final class ShapesTrainer {
         for (int k = 0; k < 4; k++) {
             Random rnd = rng(3, k);
             try (NDManager sm = base.newSubManager()) {
-                NDArray x = images(1_000_000 + k, rnd, sm).images;
+                NDArray x = images(1_000_000 + k, sm, -1).images;
                 DiagonalGaussian d = vae.encode(x);
                 float[] z = d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)).toFloatArray();
                 for (float v : z) {
@@ -326,7 +369,7 @@ public final class ShapesTrainer {
             Random rnd = rng(2, step);
             try (NDManager sm = base.newSubManager()) {
                 long t0 = System.nanoTime();
-                Batch batch = images(5_000_000L + step, rnd, sm);
+                Batch batch = images(5_000_000L + step, sm, step + 1 < config.unetSteps() ? 5_000_000L + step + 1 : -1);
                 long t1 = System.nanoTime();
                 NDArray x0;
                 DiagonalGaussian d = vae.encode(batch.images);
@@ -447,16 +490,48 @@ public final class ShapesTrainer {
 
     private record Batch(NDArray images, List<String> captions) {}
 
-    /** A batch of world images (B, 3, S, S) in [-1, 1] and their captions; sample indices come from the step. */
-    private Batch images(long step, Random rnd, NDManager sm) {
+    private record Pictures(List<BufferedImage> images, List<String> captions) {}
+
+    /** Renders the next batch's pictures on another core while torch computes this step (the world is a pure function of the index). */
+    private final java.util.concurrent.ExecutorService prefetch = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "shapes-prefetch");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<Long, java.util.concurrent.Future<Pictures>> pending = new java.util.HashMap<>();
+
+    private Pictures render(long key) {
         List<BufferedImage> pictures = new ArrayList<>();
         List<String> captions = new ArrayList<>();
         for (int i = 0; i < config.batchSize(); i++) {
-            ShapesSample sample = world.sample(step * config.batchSize() + i, ShapesWorld.Split.TRAIN);
+            ShapesSample sample = world.sample(key * config.batchSize() + i, ShapesWorld.Split.TRAIN);
             captions.add(sample.caption());
             pictures.add(sample.image());
         }
-        return new Batch(ImageTensors.toBatch(sm, pictures), captions);
+        return new Pictures(pictures, captions);
+    }
+
+    /**
+     * A batch of world images (B, 3, S, S) in [-1, 1] and their captions; sample indices come from
+     * {@code key}. The pictures of {@code nextKey} (≥ 0) start rendering in the background.
+     */
+    private Batch images(long key, NDManager sm, long nextKey) {
+        java.util.concurrent.Future<Pictures> f = pending.remove(key);
+        pending.values().forEach(other -> other.cancel(false)); // a batch of another phase or run: not wanted any more
+        pending.clear();
+        Pictures p;
+        try {
+            p = f != null ? f.get() : render(key);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while rendering training pictures", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("rendering training pictures failed: " + e.getCause(), e.getCause());
+        }
+        if (nextKey >= 0) {
+            pending.put(nextKey, prefetch.submit(() -> render(nextKey)));
+        }
+        return new Batch(ImageTensors.toBatch(sm, p.images), p.captions);
     }
 
     /** Every random draw of a step comes from (seed, phase, step), so a resumed run sees the same data. */
