@@ -32,6 +32,8 @@ public final class Attention extends Module {
     private final boolean causal;
     private AttentionHook hook;
     private int sliceSize;
+    /** Largest score tensor computed at once when no slicing is set (512 MiB). */
+    public static final long SCORE_BUDGET_BYTES = 512L << 20;
 
     /**
      * @param crossDim key/value input size ({@code queryDim} for self-attention)
@@ -65,8 +67,9 @@ public final class Attention extends Module {
 
     /**
      * Attention slicing (diffusers' {@code set_attention_slice}): computes the (batch·heads) axis in
-     * slices of {@code size}, so only size×N×M scores exist at once; 0 turns it off. Same numbers;
-     * a running {@link AttentionHook} sees the whole probabilities, so hooks turn slicing off.
+     * slices of {@code size}, so only size×N×M scores exist at once; 0 turns it off (then score
+     * tensors over {@link #SCORE_BUDGET_BYTES} are still split). Same numbers; a running
+     * {@link AttentionHook} sees the whole probabilities, so hooks turn slicing off.
      */
     public void setSliceSize(int size) {
         if (size < 0) {
@@ -138,7 +141,15 @@ public final class Attention extends Module {
         }
         NDArray keyT = key.transpose(0, 2, 1); // (BH, M, d) -> (BH, d, M)
         long bh = b * heads;
-        int slice = hook == null && sliceSize > 0 && sliceSize < bh ? sliceSize : (int) bh;
+        int slice = (int) bh;
+        if (hook == null && sliceSize > 0) {
+            slice = (int) Math.min(bh, sliceSize);
+        } else if (hook == null) {
+            // no slicing asked: still cap one score tensor at SCORE_BUDGET_BYTES (same numbers, half the peak memory
+            // of a 512² batch-2 UNet's 16×4096×4096 self-attention, no measurable cost: each slice's matmul is large)
+            long perMatrix = n * m * (upcastSoftmax || !reduced ? 4L : 2L);
+            slice = (int) Math.max(1, Math.min(bh, SCORE_BUDGET_BYTES / Math.max(1, perMatrix)));
+        }
         NDArray o;
         if (slice == bh) {
             o = weighted(query, keyT, value, x, (int) n, dt, reduced, context != null, b, qh, qw, (int) m);
