@@ -9,6 +9,7 @@ start=$(date +%s)
 # The tests and quick-mode notebooks use tiny models: one torch thread avoids per-op thread hand-offs
 # that made them 5-8x slower on a busy 2-core machine (classroom runs keep torch's default).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"  # no spin-waiting threads on a shared machine
 scripts/ensure-deps.sh headless || exit 1
 
 fixtures="${DLAB_FIXTURES:-$HERE/../shared/fixtures}"

@@ -52,13 +52,15 @@ public final class GenerateCommand {
               --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
               --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
               --attention-maps DIR write per-word cross-attention overlays, grid.png, stats.json and stats.csv
+              --attention-slicing auto|max|N  attention over batch×heads in slices (less memory, same image)
+              --vae-tiling         decode (and encode) large images in overlapping blended tiles of the VAE's sample_size
               --out FILE           the image to write: .png, .jpg or .jpeg (checked before any compute)
             """;
 
     /** Parsed options. */
     record Options(Path model, String prompt, String negative, int steps, double cfg, String scheduler, long seed,
                    Integer height, Integer width, Path initImage, Double strength, Integer clipSkip, DataType dtype, Path out,
-                   Path attentionMaps, Path mask, java.util.List<Path> embeddings) {}
+                   Path attentionMaps, Path mask, java.util.List<Path> embeddings, String attentionSlicing, boolean vaeTiling) {}
 
     public static int run(String[] args) {
         return run(args, System.out, System.err);
@@ -94,6 +96,12 @@ public final class GenerateCommand {
             for (Path e : o.embeddings) {
                 out.println("textual inversion: " + e + " -> " + dev.diffusionlab.clip.TextualInversionFile.load(e, null, sd.tokenizer(),
                         sd.textEncoder()));
+            }
+            if (o.attentionSlicing != null) {
+                sd.enableAttentionSlicing(o.attentionSlicing);
+            }
+            if (o.vaeTiling) {
+                sd.enableVaeTiling();
             }
             GenerationRequest r = GenerationRequest.of(o.prompt).steps(o.steps).guidance(o.cfg).seed(o.seed)
                     .scheduler(o.scheduler).clipSkip(o.clipSkip).progress(true);
@@ -214,6 +222,8 @@ public final class GenerateCommand {
         Path attentionMaps = null;
         Path mask = null;
         java.util.List<Path> embeddings = new java.util.ArrayList<>();
+        String slicing = null;
+        boolean tiling = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -234,6 +244,8 @@ public final class GenerateCommand {
                 case "--attention-maps" -> attentionMaps = Path.of(Args.value(args, i++, a));
                 case "--mask" -> mask = Path.of(Args.value(args, i++, a));
                 case "--embedding" -> embeddings.add(Path.of(Args.value(args, i++, a)));
+                case "--attention-slicing" -> slicing = Args.value(args, i++, a);
+                case "--vae-tiling" -> tiling = true;
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab generate --help)");
             }
         }
@@ -284,8 +296,11 @@ public final class GenerateCommand {
         if (model == null) {
             model = DefaultModel.folder();
         }
+        if (slicing != null && !slicing.matches("auto|max|off|[0-9]+")) {
+            throw new IllegalArgumentException("--attention-slicing must be auto, max, off or a slice size, got '" + slicing + "'");
+        }
         return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out, attentionMaps, mask,
-                java.util.List.copyOf(embeddings));
+                java.util.List.copyOf(embeddings), slicing, tiling);
     }
 
     private static DataType parseDtype(String s) {

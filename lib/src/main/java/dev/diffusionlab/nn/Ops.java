@@ -18,6 +18,7 @@ public final class Ops {
     public static NDArray scoped(NDArray x, UnaryOperator<NDArray> f) {
         NDManager parent = x.getManager();
         try (NDManager sub = parent.newSubManager()) {
+            Profiler.onNewManager(sub);
             x.tempAttach(sub);
             NDArray out = f.apply(x);
             out.attach(parent);
@@ -86,5 +87,41 @@ public final class Ops {
     /** {@code x} converted to {@code t} (the same array when it already is). */
     public static NDArray to(NDArray x, DataType t) {
         return x.getDataType() == t ? x : x.toType(t, false);
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, NDArray[]> UNIT = new java.util.concurrent.ConcurrentHashMap<>();
+    private static volatile NDManager unitManager;
+
+    /**
+     * fp32 ones and zeros of length {@code n} (an identity affine for a fused layer norm used as a
+     * group norm), made once per length and device and kept for the life of the process. Torch-owned
+     * memory, never trained.
+     */
+    static NDArray[] unitAffine(long n, ai.djl.Device device) {
+        return UNIT.computeIfAbsent(n + "@" + device, k -> {
+            NDManager m = unitManager;
+            if (m == null) {
+                synchronized (Ops.class) {
+                    if (unitManager == null) {
+                        unitManager = NDManager.newBaseManager(device);
+                    }
+                    m = unitManager;
+                }
+            }
+            return new NDArray[] {m.ones(new Shape(n), DataType.FLOAT32, device), m.zeros(new Shape(n), DataType.FLOAT32, device)};
+        });
+    }
+
+    /**
+     * True when none of {@code arrays} takes part in autograd, so an op may overwrite its own fresh
+     * result in place (a training forward keeps the out-of-place op autograd needs).
+     */
+    public static boolean inferenceOnly(NDArray... arrays) {
+        for (NDArray a : arrays) {
+            if (a.hasGradient()) {
+                return false;
+            }
+        }
+        return true;
     }
 }

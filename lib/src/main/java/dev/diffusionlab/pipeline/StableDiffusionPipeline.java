@@ -120,6 +120,33 @@ public class StableDiffusionPipeline implements AutoCloseable {
         return vae;
     }
 
+    /**
+     * diffusers' {@code enable_attention_slicing}: the UNet's attention runs over the batch×heads axis in
+     * slices ("auto": half the heads, "max": one, or a number), cutting the 512² score memory; same images.
+     */
+    public StableDiffusionPipeline enableAttentionSlicing(String sliceSize) {
+        unet.setAttentionSlicing(sliceSize == null ? "auto" : sliceSize);
+        return this;
+    }
+
+    /** diffusers' {@code disable_attention_slicing}. */
+    public StableDiffusionPipeline disableAttentionSlicing() {
+        unet.setAttentionSlicing("off");
+        return this;
+    }
+
+    /** diffusers' {@code enable_vae_tiling}: images larger than the VAE's sample_size are decoded/encoded in blended tiles. */
+    public StableDiffusionPipeline enableVaeTiling() {
+        vae.enableTiling();
+        return this;
+    }
+
+    /** diffusers' {@code disable_vae_tiling}. */
+    public StableDiffusionPipeline disableVaeTiling() {
+        vae.disableTiling();
+        return this;
+    }
+
     /** The VAE's spatial downscale factor, 2^(levels−1) (8 for Stable Diffusion). */
     public int vaeScaleFactor() {
         return 1 << (vae.config().blockOutChannels().length - 1);

@@ -3,12 +3,11 @@ package dev.diffusionlab.shapes;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import com.google.gson.JsonObject;
 import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
@@ -126,10 +125,90 @@ public final class ShapesTrainer {
     private final ShapesWorld world;
     /** SD 1.x/2.x training schedule (scaled_linear 0.00085 … 0.012, T = 1000) and its q(x_t | x_0). */
     private final ForwardProcess q = new ForwardProcess(NoiseSchedule.of("scaled_linear"));
+    private final StepTimes vaeTimes = new StepTimes();
+    private final StepTimes unetTimes = new StepTimes();
+
+    /** Wall time of a phase's steps by part (this run only). */
+    private static final class StepTimes {
+        final long[] ns = new long[5];
+        int steps;
+        long cpuStart = -1;
+        long cpu;
+
+        void add(long... parts) {
+            for (int i = 0; i < parts.length; i++) {
+                ns[i] += parts[i];
+            }
+            long c = processCpuNanos();
+            if (cpuStart >= 0 && c >= 0) {
+                cpu += c - cpuStart;
+            }
+            cpuStart = c;
+            steps++;
+        }
+
+        /** CPU time of the whole process (all threads): on a busy machine a steadier figure than wall time. */
+        static long processCpuNanos() {
+            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            return os instanceof com.sun.management.OperatingSystemMXBean o ? o.getProcessCpuTime() : -1;
+        }
+
+        String format(String phase) {
+            if (steps == 0) {
+                return phase + ": no steps";
+            }
+            double total = 0;
+            for (long v : ns) {
+                total += v;
+            }
+            return String.format(Locale.ROOT, "%s: %.1f ms/step = data %.1f + inputs (frozen VAE encode, noising, tokens) %.1f + forward %.1f"
+                    + " + backward %.1f + clip & Adam %.1f; process CPU %.1f ms/step", phase, total / steps / 1e6, ns[0] / 1e6 / steps,
+                    ns[1] / 1e6 / steps, ns[2] / 1e6 / steps, ns[3] / 1e6 / steps, ns[4] / 1e6 / steps,
+                    steps > 1 ? cpu / 1e6 / (steps - 1) : Double.NaN);
+        }
+    }
+
+    /** Where the time of this run's steps went, one line per phase. */
+    public String timingSummary() {
+        return vaeTimes.format("VAE") + "\n" + unetTimes.format("UNet + text encoder");
+    }
 
     public ShapesTrainer(Config config) {
         this.config = config;
         this.world = new ShapesWorld(config.world());
+    }
+
+    /** Environment variable: intra-op threads while training (default 1). */
+    public static final String THREADS_ENV = "DLAB_TRAIN_THREADS";
+    private int threads = defaultThreads();
+
+    private static int defaultThreads() {
+        String v = System.getenv(THREADS_ENV);
+        if (v == null || v.isBlank()) {
+            return 1;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(THREADS_ENV + " must be a positive integer, got '" + v + "'");
+    }
+
+    /**
+     * Intra-op threads while training (restored afterwards). Default 1 ({@value #THREADS_ENV}): the
+     * shapes models' ops are small, so a second thread's hand-off costs more than it computes, and a
+     * busy laptop makes it far worse (measured in docs/performance.md).
+     */
+    public ShapesTrainer threads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be ≥ 1, got " + n);
+        }
+        this.threads = n;
+        return this;
     }
 
     /** The checkpoint folder used for {@code out}: a sibling named {@code <out>-checkpoint}. */
@@ -141,6 +220,16 @@ public final class ShapesTrainer {
     /** Trains (resuming from {@link #checkpointFor}(out) when it exists) and writes the diffusers folder {@code out}. */
     public Result train(Path out) {
         Engines.start();
+        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        try {
+            return trainWithThreads(out);
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+    }
+
+    private Result trainWithThreads(Path out) {
         ShapesCheckpoint ckpt = new ShapesCheckpoint(checkpointFor(out), config.models(), config.seed());
         JsonObject state = ckpt.readState();
         ckpt.readLog(state);
@@ -190,15 +279,18 @@ public final class ShapesTrainer {
 
     private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt,
                          CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok) {
-        Optimizer adam = adam(config.vaeLr());
+        FusedAdam adam = new FusedAdam(config.vaeLr(), base);
         vae.setRequiresGradient(true);
         dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("VAE", config.vaeSteps()) : null;
         int step = done;
         while (step < config.vaeSteps() && !overBudget(start, budget)) {
             Random rnd = rng(1, step);
             try (NDManager sm = base.newSubManager()) {
-                NDArray x = images(step, rnd, sm).images;
+                long t0 = System.nanoTime();
+                NDArray x = images(step, sm, step + 1 < config.vaeSteps() ? step + 1 : -1).images;
+                long t1 = System.nanoTime();
                 float loss;
+                long t2;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     DiagonalGaussian d = vae.encode(x);
                     NDArray z = d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd));
@@ -207,10 +299,13 @@ public final class ShapesTrainer {
                     // KL(N(mean, var) || N(0, 1)) per latent element
                     NDArray kl = Ops.mul(d.mean().square().add(d.logvar().exp()).sub(1).sub(d.logvar()).mean(), 0.5);
                     NDArray total = mse.add(Ops.mul(kl, config.klWeight()));
+                    t2 = System.nanoTime();
                     gc.backward(total);
                     loss = mse.getFloat();
                 }
+                long t3 = System.nanoTime();
                 double norm = update(adam, List.of(Map.entry("vae.", vae)), sm);
+                vaeTimes.add(t1 - t0, 0, t2 - t1, t3 - t2, System.nanoTime() - t3);
                 record(ckpt, losses, "vae", step, loss, norm);
             }
             step++;
@@ -229,7 +324,7 @@ public final class ShapesTrainer {
         for (int k = 0; k < 4; k++) {
             Random rnd = rng(3, k);
             try (NDManager sm = base.newSubManager()) {
-                NDArray x = images(1_000_000 + k, rnd, sm).images;
+                NDArray x = images(1_000_000 + k, sm, -1).images;
                 DiagonalGaussian d = vae.encode(x);
                 float[] z = d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)).toFloatArray();
                 for (float v : z) {
@@ -248,7 +343,7 @@ public final class ShapesTrainer {
 
     private int trainUnet(AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, double scaling, int done,
                           int vaeDone, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt) {
-        Optimizer adam = adam(config.unetLr());
+        FusedAdam adam = new FusedAdam(config.unetLr(), base);
         unet.setRequiresGradient(true);
         te.setRequiresGradient(true);
         int b = config.batchSize();
@@ -257,7 +352,9 @@ public final class ShapesTrainer {
         while (step < config.unetSteps() && !overBudget(start, budget)) {
             Random rnd = rng(2, step);
             try (NDManager sm = base.newSubManager()) {
-                Batch batch = images(5_000_000L + step, rnd, sm);
+                long t0 = System.nanoTime();
+                Batch batch = images(5_000_000L + step, sm, step + 1 < config.unetSteps() ? 5_000_000L + step + 1 : -1);
+                long t1 = System.nanoTime();
                 NDArray x0;
                 DiagonalGaussian d = vae.encode(batch.images);
                 x0 = Ops.mul(d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)), scaling); // (B, 4, h, w)
@@ -272,15 +369,20 @@ public final class ShapesTrainer {
                 NDArray eps = Gaussian.noise(sm, x0.getShape(), rnd);
                 NDArray xt = q.addNoise(x0, eps, t); // sqrt(ᾱ_t)x0 + sqrt(1-ᾱ_t)ε, one t per sample
                 NDArray ids = tok.encodeBatch(captions, sm); // (B, maxLength)
+                long t2 = System.nanoTime();
                 float loss;
+                long t3;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray ctx = te.encode(ids).lastHiddenState(); // (B, L, D)
                     NDArray pred = unet.forward(xt, sm.create(ts), ctx);
                     NDArray mse = pred.sub(eps).square().mean();
+                    t3 = System.nanoTime();
                     gc.backward(mse);
                     loss = mse.getFloat();
                 }
+                long t4 = System.nanoTime();
                 double norm = update(adam, List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
+                unetTimes.add(t1 - t0, t2 - t1, t3 - t2, t4 - t3, System.nanoTime() - t4);
                 record(ckpt, losses, "unet", step, loss, norm);
             }
             step++;
@@ -312,43 +414,66 @@ public final class ShapesTrainer {
     static final double MAX_GRAD_NORM = 1.0;
 
     /**
-     * DJL's Adam without its own clipping: its {@code clipGrad} only clamps from above
-     * ({@code clamp_max_}), which biases every update towards negative gradients. We clip by global
-     * norm ourselves, as {@code torch.nn.utils.clip_grad_norm_} does.
+     * Adam in one fused native call per parameter (DJL's {@code adamUpdate} JNI op: moments, bias
+     * correction and the weight step in place, then the gradient zeroed as PyTorch's zero_grad), with
+     * the global-norm clip passed as the op's gradient rescale instead of a separate multiply. Same
+     * arithmetic as DJL's {@code Optimizer.adam()} (defaults β = (0.9, 0.999), ε = 1e-8, no weight
+     * decay) without its per-call bookkeeping. DJL's own {@code clipGrad} is not used: it only clamps
+     * from above ({@code clamp_max_}), which biases every update towards negative gradients.
      */
-    private static Optimizer adam(double lr) {
-        return Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) lr)).build();
+    static final class FusedAdam {
+        private static final float BETA1 = 0.9f;
+        private static final float BETA2 = 0.999f;
+        private static final float EPS = 1e-8f;
+        private final float lr;
+        private final Map<String, NDArray[]> moments = new LinkedHashMap<>();
+        private final NDManager state;
+        private int t;
+
+        FusedAdam(double lr, NDManager state) {
+            this.lr = (float) lr;
+            this.state = state;
+        }
+
+        /** One step for all parameters; {@code rescale} multiplies every gradient first (the clip factor). */
+        void step(Map<String, NDArray[]> weightsAndGrads, float rescale) {
+            t++;
+            double coef1 = 1.0 - Math.pow(BETA1, t);
+            double coef2 = 1.0 - Math.pow(BETA2, t);
+            float lrCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
+            weightsAndGrads.forEach((k, wg) -> {
+                NDArray[] mv = moments.computeIfAbsent(k, key -> new NDArray[] {state.zeros(wg[0].getShape(), wg[0].getDataType()),
+                        state.zeros(wg[0].getShape(), wg[0].getDataType())});
+                ai.djl.pytorch.jni.JniUtils.adamUpdate((ai.djl.pytorch.engine.PtNDArray) wg[0], (ai.djl.pytorch.engine.PtNDArray) wg[1],
+                        (ai.djl.pytorch.engine.PtNDArray) mv[0], (ai.djl.pytorch.engine.PtNDArray) mv[1], lr, lrCorrected, 0f, rescale, -1f,
+                        BETA1, BETA2, EPS, false);
+                ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) wg[0]);
+            });
+        }
     }
 
     /**
-     * Clips the gradients of all {@code models} to one global L2 norm, then one Adam step per parameter
-     * (DJL's update also zeroes each gradient: PyTorch accumulates them otherwise). Returns the norm
-     * before clipping.
+     * Clips the gradients of all {@code models} to one global L2 norm, then one fused Adam step per
+     * parameter. The norm costs one native reduction per parameter and a single device sync. Returns
+     * the norm before clipping.
      */
-    private static double update(Optimizer adam, List<Map.Entry<String, Module>> models, NDManager sm) {
+    private static double update(FusedAdam adam, List<Map.Entry<String, Module>> models, NDManager sm) {
         Map<String, NDArray[]> wg = new LinkedHashMap<>();
-        double sq = 0;
+        NDList norms = new NDList();
         for (Map.Entry<String, Module> m : models) {
             for (Map.Entry<String, NDArray> e : m.getValue().namedParameters().entrySet()) {
                 NDArray g = e.getValue().getGradient(); // a new handle on the gradient tensor: attach it to the step
                 g.attach(sm);
-                sq += g.square().sum().getFloat();
+                norms.add(g.norm().expandDims(0)); // ||g|| as (1)
                 wg.put(m.getKey() + e.getKey(), new NDArray[] {e.getValue(), g});
             }
         }
-        double norm = Math.sqrt(sq);
+        double norm = ai.djl.ndarray.NDArrays.concat(norms).norm().getFloat(); // || (||g_1||, ..., ||g_n||) ||
         if (!Double.isFinite(norm)) {
             throw new IllegalStateException("gradient norm is " + norm + ": training diverged (lower the learning rate)");
         }
-        if (norm > MAX_GRAD_NORM) {
-            float f = (float) (MAX_GRAD_NORM / (norm + 1e-6));
-            for (NDArray[] p : wg.values()) {
-                try (NDArray c = sm.full(new Shape(), f, p[1].getDataType())) {
-                    p[1].muli(c);
-                }
-            }
-        }
-        wg.forEach((k, p) -> adam.update(k, p[0], p[1]));
+        float rescale = norm > MAX_GRAD_NORM ? (float) (MAX_GRAD_NORM / (norm + 1e-6)) : 1f;
+        adam.step(wg, rescale);
         return norm;
     }
 
@@ -356,16 +481,48 @@ public final class ShapesTrainer {
 
     private record Batch(NDArray images, List<String> captions) {}
 
-    /** A batch of world images (B, 3, S, S) in [-1, 1] and their captions; sample indices come from the step. */
-    private Batch images(long step, Random rnd, NDManager sm) {
+    private record Pictures(List<BufferedImage> images, List<String> captions) {}
+
+    /** Renders the next batch's pictures on another core while torch computes this step (the world is a pure function of the index). */
+    private final java.util.concurrent.ExecutorService prefetch = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "shapes-prefetch");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<Long, java.util.concurrent.Future<Pictures>> pending = new java.util.HashMap<>();
+
+    private Pictures render(long key) {
         List<BufferedImage> pictures = new ArrayList<>();
         List<String> captions = new ArrayList<>();
         for (int i = 0; i < config.batchSize(); i++) {
-            ShapesSample sample = world.sample(step * config.batchSize() + i, ShapesWorld.Split.TRAIN);
+            ShapesSample sample = world.sample(key * config.batchSize() + i, ShapesWorld.Split.TRAIN);
             captions.add(sample.caption());
             pictures.add(sample.image());
         }
-        return new Batch(ImageTensors.toBatch(sm, pictures), captions);
+        return new Pictures(pictures, captions);
+    }
+
+    /**
+     * A batch of world images (B, 3, S, S) in [-1, 1] and their captions; sample indices come from
+     * {@code key}. The pictures of {@code nextKey} (≥ 0) start rendering in the background.
+     */
+    private Batch images(long key, NDManager sm, long nextKey) {
+        java.util.concurrent.Future<Pictures> f = pending.remove(key);
+        pending.values().forEach(other -> other.cancel(false)); // a batch of another phase or run: not wanted any more
+        pending.clear();
+        Pictures p;
+        try {
+            p = f != null ? f.get() : render(key);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while rendering training pictures", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("rendering training pictures failed: " + e.getCause(), e.getCause());
+        }
+        if (nextKey >= 0) {
+            pending.put(nextKey, prefetch.submit(() -> render(nextKey)));
+        }
+        return new Batch(ImageTensors.toBatch(sm, p.images), p.captions);
     }
 
     /** Every random draw of a step comes from (seed, phase, step), so a resumed run sees the same data. */
