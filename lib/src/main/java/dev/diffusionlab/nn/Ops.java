@@ -117,11 +117,38 @@ public final class Ops {
      * result in place (a training forward keeps the out-of-place op autograd needs).
      */
     public static boolean inferenceOnly(NDArray... arrays) {
+        if (recording()) {
+            return false;
+        }
         for (NDArray a : arrays) {
-            if (a.hasGradient()) {
+            // asks torch each time: DJL's hasGradient() caches its first answer per array object, which can
+            // be stale for activations that join the autograd graph later (textual inversion's frozen UNet)
+            boolean grad = a instanceof ai.djl.pytorch.engine.PtNDArray pt ? ai.djl.pytorch.jni.JniUtils.requiresGrad(pt) : a.hasGradient();
+            if (grad) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean COLLECTING = collectingFlag();
+
+    /**
+     * True while a DJL GradientCollector is open (autograd records): activations of a frozen network can then
+     * still carry gradients to a trainable input (textual inversion), so fused inference-only kernels must not be used.
+     */
+    static boolean recording() {
+        return COLLECTING != null && COLLECTING.get();
+    }
+
+    private static java.util.concurrent.atomic.AtomicBoolean collectingFlag() {
+        // DJL 0.36 keeps this state in a private static of PtGradientCollector and has no public accessor
+        try {
+            java.lang.reflect.Field f = ai.djl.pytorch.engine.PtGradientCollector.class.getDeclaredField("isCollecting");
+            f.setAccessible(true);
+            return (java.util.concurrent.atomic.AtomicBoolean) f.get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
     }
 }
