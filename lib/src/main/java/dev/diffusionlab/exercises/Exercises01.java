@@ -32,8 +32,8 @@ public final class Exercises01 {
         if (Check.close(answer, Math.sqrt(dimension / 3.0), 1e-3)) {
             return Check.wrong(id, "that is the distance from a random picture to the origin; two random pictures each add variance 1/3");
         }
-        return Check.wrong(id, "expected about " + Check.fmt(want) + " for D = " + dimension + ", you have " + Check.fmt(answer)
-                + " (hint: the variance of U(−1, 1) is 1/3)");
+        return Check.wrong(id, Check.fmt(answer) + " is not it for D = " + dimension
+                + " (hint: the variance of U(−1, 1) is 1/3; add up E[(a − b)²] over the D values, then take the root)");
     }
 
     /** 01.3: Stable Diffusion's σ_999 = √((1 − ᾱ_999)/ᾱ_999) for the scaled_linear schedule. */

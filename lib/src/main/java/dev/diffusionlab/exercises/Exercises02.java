@@ -29,7 +29,8 @@ public final class Exercises02 {
         if (Check.close(answer[0], -EPS[0] / (1 - ALPHA_BAR), 1e-6)) {
             return Check.wrong(id, "divide by √(1 − ᾱ), the noise's standard deviation, not by 1 − ᾱ");
         }
-        return Check.wrong(id, "expected (" + Check.fmt(want[0]) + ", " + Check.fmt(want[1]) + ")");
+        return Check.wrong(id, "not the score −ε̂/√(1 − ᾱ_t): check the sign and the square root (you have ("
+                + Check.fmt(answer[0]) + ", " + Check.fmt(answer[1]) + "))");
     }
 
     /** One deterministic DDIM step (η = 0) for one coordinate. */

@@ -32,17 +32,25 @@ public final class QualityReport {
 
     /** Samples n points (DDPM, all timesteps, seed 1) from the trained and the untrained model. */
     public static Row evaluate(String name, ToyTrainer.Result result, Table data, ToyTrainer.Config cfg, int n) {
-        float[][] x = result.model().standardizer().normalize(Datasets2D.xy(data));
-        int steps = cfg.spec().numTrainTimesteps();
-        float[][] samples = ToySampler.sample(result.model(), ToySampler.Kind.DDPM, n, steps, 1, null, 0).end();
+        return evaluate(name, result.model(), result.loss().rowCount(), data, cfg, n);
+    }
+
+    /**
+     * The same for a model trained elsewhere (e.g. loaded with {@link ToyModel#load}) for {@code steps}
+     * steps; the untrained baseline is {@code cfg} with the model's own spec.
+     */
+    public static Row evaluate(String name, ToyModel model, int steps, Table data, ToyTrainer.Config cfg, int n) {
+        float[][] x = model.standardizer().normalize(Datasets2D.xy(data));
+        int k = model.spec().numTrainTimesteps();
+        float[][] samples = ToySampler.sample(model, ToySampler.Kind.DDPM, n, k, 1, null, 0).end();
         double trained = PointMetrics.slicedWasserstein(samples, x);
         double untrained;
-        try (ToyModel base = ToyTrainer.untrained(data, cfg)) {
-            untrained = PointMetrics.slicedWasserstein(ToySampler.sample(base, ToySampler.Kind.DDPM, n, steps, 1, null, 0).end(), x);
+        try (ToyModel base = ToyTrainer.untrained(data, cfg.withSpec(model.spec()))) {
+            untrained = PointMetrics.slicedWasserstein(ToySampler.sample(base, ToySampler.Kind.DDPM, n, k, 1, null, 0).end(), x);
         }
         float[][] gauss = ToySampler.noise(n, 1);
         double noise = PointMetrics.slicedWasserstein(gauss, x);
-        return new Row(name, data.rowCount(), result.loss().rowCount(), trained, untrained, noise,
+        return new Row(name, data.rowCount(), steps, trained, untrained, noise,
                 PointMetrics.chamfer(samples, x), PointMetrics.chamfer(gauss, x));
     }
 

@@ -207,7 +207,7 @@ public final class ToyPlots {
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         s.setMarker(SeriesMarkers.NONE);
         s.setLineColor(col);
-        s.setLineWidth(1.3f);
+        s.setLineStyle(new java.awt.BasicStroke(1.3f)); // solid: XChart otherwise cycles dashed/dotted styles per series
     }
 
     /**
@@ -368,7 +368,7 @@ public final class ToyPlots {
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
             s.setMarker(SeriesMarkers.NONE);
             s.setLineColor(arrow);
-            s.setLineWidth(1.2f);
+            s.setLineStyle(new java.awt.BasicStroke(1.2f));
         }
         frame(c, box);
         return c;
@@ -397,7 +397,7 @@ public final class ToyPlots {
             s.setMarker(SeriesMarkers.NONE);
             Color col = PALETTE[i % PALETTE.length];
             s.setLineColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 120));
-            s.setLineWidth(1f);
+            s.setLineStyle(new java.awt.BasicStroke(1f)); // solid: XChart otherwise cycles dashed/dotted styles per series
         }
         float[][] start = java.util.Arrays.copyOf(frames[0], n);
         float[][] end = java.util.Arrays.copyOf(frames[frames.length - 1], n);

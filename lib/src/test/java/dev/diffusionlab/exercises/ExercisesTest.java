@@ -71,6 +71,7 @@ class ExercisesTest {
         rejects(Exercises02.score(new double[] {0.3 / 0.6, -1.2 / 0.6}), "sign");
         rejects(Exercises02.score(new double[] {-0.3 / 0.36, 1.2 / 0.36}), "√(1 − ᾱ)");
         rejects(Exercises02.score(new double[] {1}), "2D");
+        rejects(Exercises02.score(new double[] {0, 0}), "sign and the square root");
 
         accepts(Exercises02.ddimStep((x, e, ab, ap) -> Math.sqrt(ap) * (x - Math.sqrt(1 - ab) * e) / Math.sqrt(ab) + Math.sqrt(1 - ap) * e));
         rejects(Exercises02.ddimStep((x, e, ab, ap) -> Math.sqrt(ap) * x + Math.sqrt(1 - ap) * e), "x̂0");
