@@ -79,6 +79,7 @@ public final class Exercises00 {
         if (Check.close(share, Math.sqrt(a), 1e-3)) {
             return Check.wrong(id, Check.fmt(share) + " is the signal *weight* √ᾱ; the variance share is its square");
         }
-        return Check.wrong(id, "the share is ᾱ_500 / (ᾱ_500 + (1 − ᾱ_500)); you have " + Check.fmt(share));
+        return Check.wrong(id, Check.fmt(share) + " is not the picture's share: square each weight to get the variance it"
+                + " contributes, then compare the picture's part with the total");
     }
 }
