@@ -286,8 +286,8 @@ public final class ToyPlots {
         gr.setColor(Color.DARK_GRAY);
         gr.drawRect(bx, top, bw, size);
         gr.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
-        String hiLabel = diverging ? label(hi) : "1e" + label(hi);
-        String loLabel = diverging ? label(lo) : "1e" + label(lo);
+        String hiLabel = diverging ? label(hi) : "10^" + label(hi);
+        String loLabel = diverging ? label(lo) : "10^" + label(lo);
         gr.drawString(hiLabel, bx - 4, top - 4);
         gr.drawString(loLabel, bx - 4, top + size + 14);
         if (diverging) {
