@@ -3,7 +3,7 @@
 committed without outputs (no outputs, no execution counts). Prints one line per problem and
 'notebooks-source: N passed, M failed'.
 
-    /usr/bin/python3 scripts/check-notebooks.py [notebooks/*.ipynb ...]
+    /usr/bin/python3 scripts/check-notebooks.py [notebooks/*.ipynb ...]   (default: notebooks/ and notebooks/solutions/)
 """
 import glob
 import os
@@ -12,7 +12,8 @@ import sys
 import nbformat
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-paths = sys.argv[1:] or sorted(glob.glob(os.path.join(root, "notebooks", "*.ipynb")))
+paths = sys.argv[1:] or (sorted(glob.glob(os.path.join(root, "notebooks", "*.ipynb")))
+                         + sorted(glob.glob(os.path.join(root, "notebooks", "solutions", "*.ipynb"))))
 passed = failed = 0
 for path in paths:
     problems = []

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.diffusionlab.core.Gaussian;
 import dev.diffusionlab.image.ImageGrid;
 import dev.diffusionlab.image.ImageTensors;
+import dev.diffusionlab.viz.ChartAxes;
 import java.awt.BasicStroke;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public final class NoiseCharts {
         for (NoiseSchedule s : schedules) {
             c.addSeries(label(s), timesteps(s), s.alphasCumprod());
         }
-        return c;
+        return ChartAxes.readableX(c);
     }
 
     /** SNR_t = ᾱ_t/(1−ᾱ_t) of each schedule, on a logarithmic axis (points with SNR = 0 are left out). */
@@ -51,7 +52,7 @@ public final class NoiseCharts {
             }
             c.addSeries(label(s), java.util.Arrays.copyOf(t, n), java.util.Arrays.copyOf(snr, n));
         }
-        return c;
+        return ChartAxes.readableX(c);
     }
 
     /** ln SNR_t of each schedule (finite values only). */
@@ -66,7 +67,7 @@ public final class NoiseCharts {
             }
             c.addSeries(label(s), java.util.Arrays.copyOf(t, n), java.util.Arrays.copyOf(l, n));
         }
-        return c;
+        return ChartAxes.readableX(c);
     }
 
     /**
@@ -119,7 +120,7 @@ public final class NoiseCharts {
         double[] t = metrics.intColumn("t").asDoubleArray();
         c.addSeries("to the original x_0", t, metrics.doubleColumn("dist_to_original").asDoubleArray());
         c.addSeries("to the nearest other picture", t, metrics.doubleColumn("dist_to_nearest_other").asDoubleArray());
-        return c;
+        return ChartAxes.readableX(c);
     }
 
     /** Correlation with the original and the remaining signal √ᾱ_t against t. */
@@ -128,7 +129,7 @@ public final class NoiseCharts {
         double[] t = metrics.intColumn("t").asDoubleArray();
         c.addSeries("correlation(x_t, x_0)", t, metrics.doubleColumn("correlation").asDoubleArray());
         c.addSeries("√ᾱ_t (remaining signal)", t, metrics.doubleColumn("sqrt_alpha_bar").asDoubleArray());
-        return c;
+        return ChartAxes.readableX(c);
     }
 
     /**

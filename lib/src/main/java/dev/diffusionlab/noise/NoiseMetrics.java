@@ -5,8 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.diffusionlab.core.Gaussian;
 import dev.diffusionlab.space.ImageSpace;
+import dev.diffusionlab.viz.TableFormat;
+import java.util.List;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
@@ -49,13 +52,25 @@ public final class NoiseMetrics {
     /**
      * One row per timestep: t, sqrt_alpha_bar (remaining signal), correlation and psnr of x_t against x_0,
      * dist_to_original ‖x_t − x_0‖, dist_to_nearest_other (min over {@code others}) and nearest_other
-     * (its index). The same seeded ε is used at every t, so the rows follow one straight path
+     * (its index as text). The same seeded ε is used at every t, so the rows follow one straight path
      * x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε away from the picture.
      *
      * @param x0     the picture (C, H, W)
      * @param others other pictures (N, C, H, W) of the same size
      */
     public static Table table(NoiseSchedule schedule, NDArray x0, NDArray others, int[] timesteps, long seed) {
+        return table(schedule, x0, others, null, timesteps, seed);
+    }
+
+    /**
+     * As {@link #table(NoiseSchedule, NDArray, NDArray, int[], long)}, with nearest_other given by name
+     * ({@code otherNames.get(index)}) instead of index; doubles print with 4 significant digits.
+     */
+    public static Table table(NoiseSchedule schedule, NDArray x0, NDArray others, List<String> otherNames, int[] timesteps,
+            long seed) {
+        if (otherNames != null && otherNames.size() != others.getShape().get(0)) {
+            throw new IllegalArgumentException(otherNames.size() + " names for " + others.getShape().get(0) + " other pictures");
+        }
         ForwardProcess q = new ForwardProcess(schedule);
         IntColumn tc = IntColumn.create("t");
         DoubleColumn sa = DoubleColumn.create("sqrt_alpha_bar");
@@ -63,7 +78,7 @@ public final class NoiseMetrics {
         DoubleColumn ps = DoubleColumn.create("psnr_db");
         DoubleColumn dOrig = DoubleColumn.create("dist_to_original");
         DoubleColumn dNear = DoubleColumn.create("dist_to_nearest_other");
-        IntColumn near = IntColumn.create("nearest_other");
+        StringColumn near = StringColumn.create("nearest_other");
         try (NDManager sub = x0.getManager().newSubManager()) {
             NDArray eps = Gaussian.noise(sub, x0.getShape(), seed);
             for (int t : timesteps) {
@@ -77,10 +92,10 @@ public final class NoiseMetrics {
                     dOrig.append(ImageSpace.l2(xt, x0));
                     ImageSpace.Neighbour nn = ImageSpace.nearest(xt, others, 1).get(0);
                     dNear.append(nn.distance());
-                    near.append(nn.index());
+                    near.append(otherNames == null ? Integer.toString(nn.index()) : otherNames.get(nn.index()));
                 }
             }
         }
-        return Table.create(schedule.name() + " forward process", tc, sa, corr, ps, dOrig, dNear, near);
+        return TableFormat.significant(Table.create(schedule.name() + " forward process", tc, sa, corr, ps, dOrig, dNear, near), 4);
     }
 }

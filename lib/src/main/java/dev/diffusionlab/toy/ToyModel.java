@@ -1,7 +1,6 @@
 package dev.diffusionlab.toy;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -13,12 +12,16 @@ import ai.djl.training.ParameterStore;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.safetensors.SafetensorsFile;
+import dev.diffusionlab.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -49,19 +52,36 @@ public final class ToyModel implements AutoCloseable {
         }
     }
 
-    /** Architecture and schedule of a toy model. */
-    public record Spec(int hidden, int layers, int timeDim, int numTrainTimesteps, String schedule, Prediction prediction) {
+    /**
+     * Architecture and schedule of a toy model. {@code coordFreqs} sinusoidal frequencies per coordinate
+     * (0: raw coordinates) and {@code residual} blocks make the sharp variant (see {@link ToyDenoiser}).
+     */
+    public record Spec(int hidden, int layers, int timeDim, int numTrainTimesteps, String schedule, Prediction prediction,
+            int coordFreqs, boolean residual) {
+        /** A plain MLP on raw coordinates. */
+        public Spec(int hidden, int layers, int timeDim, int numTrainTimesteps, String schedule, Prediction prediction) {
+            this(hidden, layers, timeDim, numTrainTimesteps, schedule, prediction, 0, false);
+        }
+
         /** 3 hidden layers of 128, 100 linear-schedule timesteps, epsilon prediction. */
         public static Spec defaults() {
             return new Spec(128, 3, 16, 100, "linear", Prediction.EPSILON);
         }
 
+        /**
+         * The sharp variant for thin shapes (the dino's outline): 3 residual blocks of 128, a 32-wide
+         * sinusoidal time embedding and 32 sinusoidal frequencies per coordinate.
+         */
+        public static Spec sharp() {
+            return new Spec(128, 3, 32, 100, "linear", Prediction.EPSILON, 32, true);
+        }
+
         public Spec withPrediction(Prediction p) {
-            return new Spec(hidden, layers, timeDim, numTrainTimesteps, schedule, p);
+            return new Spec(hidden, layers, timeDim, numTrainTimesteps, schedule, p, coordFreqs, residual);
         }
 
         public Spec withSchedule(String name, int steps) {
-            return new Spec(hidden, layers, timeDim, steps, name, prediction);
+            return new Spec(hidden, layers, timeDim, steps, name, prediction, coordFreqs, residual);
         }
     }
 
@@ -82,7 +102,8 @@ public final class ToyModel implements AutoCloseable {
         this.standardizer = standardizer;
         this.schedule = ToySchedule.of(spec.schedule(), spec.numTrainTimesteps());
         this.alphasCumprod = schedule.alphasCumprod();
-        this.block = new ToyDenoiser(labels.size(), spec.hidden(), spec.layers(), spec.timeDim(), spec.numTrainTimesteps());
+        this.block = new ToyDenoiser(labels.size(), spec.hidden(), spec.layers(), spec.timeDim(), spec.numTrainTimesteps(),
+                spec.coordFreqs(), spec.residual());
         this.model = Model.newInstance(NAME, Device.cpu(), "PyTorch");
         model.setBlock(block);
     }
@@ -241,33 +262,60 @@ public final class ToyModel implements AutoCloseable {
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
-    /** Saves weights ({@code toy2d-0000.params}) and {@code toy2d.json} into dir. */
+    /** The name of the weights file {@link #save(Path)} writes. */
+    public static final String WEIGHTS = NAME + ".safetensors";
+
+    /**
+     * Saves the weights as {@code toy2d.safetensors} (float32, DJL parameter names, the spec, labels and
+     * standardisation as JSON in its metadata under "toy2d") and a readable copy of that JSON as
+     * {@code toy2d.json}.
+     */
     public void save(Path dir) {
+        String json = GSON.toJson(new Meta(spec, labels, standardizer));
         try {
             Files.createDirectories(dir);
-            model.save(dir, NAME);
-            Files.writeString(dir.resolve(NAME + ".json"), GSON.toJson(new Meta(spec, labels, standardizer)),
-                    StandardCharsets.UTF_8);
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (var p : block.getParameters()) {
+                tensors.put(p.getKey(), p.getValue().getArray());
+            }
+            SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of(NAME, json));
+            Files.writeString(dir.resolve(NAME + ".json"), json, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save toy model to " + dir, e);
         }
     }
 
-    /** Loads a model written by {@link #save(Path)}. */
+    /** Loads a model written by {@link #save(Path)}: a folder with {@code toy2d.safetensors}. */
     public static ToyModel load(Path dir) {
-        Path meta = dir.resolve(NAME + ".json");
-        if (!Files.isRegularFile(meta)) {
-            throw new IllegalArgumentException("not a toy model folder (no " + NAME + ".json): " + dir);
+        Path weights = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weights)) {
+            throw new IllegalArgumentException("not a toy model folder (no " + WEIGHTS + "): " + dir);
         }
-        try {
-            Meta m = GSON.fromJson(Files.readString(meta, StandardCharsets.UTF_8), Meta.class);
+        try (SafetensorsFile f = SafetensorsFile.open(weights)) {
+            String json = f.metadata().get(NAME);
+            if (json == null) {
+                throw new IllegalArgumentException(weights + " has no '" + NAME + "' metadata (spec, labels, standardizer)");
+            }
+            Meta m = GSON.fromJson(json, Meta.class);
             ToyModel tm = new ToyModel(m.spec(), m.labels(), m.standardizer());
-            tm.model.load(dir, NAME);
+            tm.block.initialize(tm.model.getNDManager(), DataType.FLOAT32, new Shape(1, 2), new Shape(1), new Shape(1));
+            for (var p : tm.block.getParameters()) {
+                NDArray a = p.getValue().getArray();
+                if (!f.keys().contains(p.getKey())) {
+                    tm.close();
+                    throw new IllegalArgumentException(weights + " has no tensor '" + p.getKey() + "'");
+                }
+                try (NDManager tmp = tm.model.getNDManager().newSubManager()) {
+                    NDArray v = f.load(p.getKey(), tmp, DataType.FLOAT32);
+                    if (!v.getShape().equals(a.getShape())) {
+                        tm.close();
+                        throw new IllegalArgumentException(weights + ": tensor '" + p.getKey() + "' has shape " + v.getShape()
+                                + ", the spec needs " + a.getShape());
+                    }
+                    a.set(v.toFloatArray());
+                }
+            }
             return tm;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot load toy model from " + dir, e);
-        } catch (MalformedModelException e) {
-            throw new IllegalArgumentException("malformed toy model weights in " + dir + ": " + e.getMessage(), e);
         }
     }
 

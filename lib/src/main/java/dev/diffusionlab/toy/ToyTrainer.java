@@ -60,6 +60,14 @@ public final class ToyTrainer {
             return new Config(8000, 256, 2e-3, 0.15, 0, true, true, ToyModel.Spec.defaults());
         }
 
+        /**
+         * The sharp model ({@link ToyModel.Spec#sharp()}) for 4000 steps of batch 256 at {@link #quick()}'s
+         * learning rate: what {@code ./dlab toy2d} trains; enough for the dino's outline.
+         */
+        public static Config sharp() {
+            return quick().withSpec(ToyModel.Spec.sharp()).withSteps(4000);
+        }
+
         /** {@link #quick()} in quick mode, else {@link #full()}. */
         public static Config auto() {
             return Quick.isOn() ? quick() : full();

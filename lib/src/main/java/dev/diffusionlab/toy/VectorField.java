@@ -53,6 +53,48 @@ public record VectorField(float[][] points, float[][] directions, int t, Kind ki
         return new VectorField(points, dir, t, kind, label, guidance);
     }
 
+    /** |direction| at each point (data units). */
+    public double[] magnitudes() {
+        double[] m = new double[directions.length];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = Math.hypot(directions[i][0], directions[i][1]);
+        }
+        return m;
+    }
+
+    /** The side of the square lattice {@link #compute} made (points.length = grid²). */
+    public int grid() {
+        int g = (int) Math.round(Math.sqrt(points.length));
+        if (g * g != points.length || g < 3) {
+            throw new IllegalStateException("not a square lattice of at least 3x3 points: " + points.length + " points");
+        }
+        return g;
+    }
+
+    /**
+     * Divergence ∂v_x/∂x + ∂v_y/∂y at each lattice point, by central differences (one-sided at the
+     * border). Negative: arrows converge, a <em>sink</em> (where samples pile up); positive: a source.
+     * Only for fields made by {@link #compute} (row-major lattice, x fastest).
+     */
+    public double[] divergence() {
+        int g = grid();
+        double dx = points[1][0] - points[0][0];
+        double dy = points[g][1] - points[0][1];
+        double[] div = new double[points.length];
+        for (int i = 0; i < g; i++) {
+            for (int j = 0; j < g; j++) {
+                int jl = Math.max(j - 1, 0);
+                int jr = Math.min(j + 1, g - 1);
+                int il = Math.max(i - 1, 0);
+                int ir = Math.min(i + 1, g - 1);
+                double ddx = (directions[i * g + jr][0] - directions[i * g + jl][0]) / ((jr - jl) * dx);
+                double ddy = (directions[ir * g + j][1] - directions[il * g + j][1]) / ((ir - il) * dy);
+                div[i * g + j] = ddx + ddy;
+            }
+        }
+        return div;
+    }
+
     /** {xmin, xmax, ymin, ymax} of the points, widened by margin times the range on each side. */
     public static double[] bounds(float[][] p, double margin) {
         double x0 = Double.MAX_VALUE;
