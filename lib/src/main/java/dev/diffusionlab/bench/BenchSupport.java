@@ -143,9 +143,14 @@ public final class BenchSupport {
 
     /** Peak resident set size from /proc/self/status (VmHWM), in MiB; -1 where unavailable. */
     public static double peakRssMiB() {
+        return procStatusMiB("VmHWM");
+    }
+
+    /** One kB figure of /proc/self/status ({@code VmHWM}, {@code VmRSS}...), in MiB; -1 where unavailable. */
+    static double procStatusMiB(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(key + ":")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
                 }
             }

@@ -109,15 +109,6 @@ public final class SoakBench {
 
     /** Current resident set size (VmRSS), in MiB; -1 where /proc is unavailable. */
     static double rssMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return BenchSupport.procStatusMiB("VmRSS");
     }
 }
