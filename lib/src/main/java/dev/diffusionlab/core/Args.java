@@ -1,5 +1,6 @@
 package dev.diffusionlab.core;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,16 +30,21 @@ public class Args {
      * prints "dlab {@code command}: message" as one line to stderr (exit 2), with the stack trace when {@link #debug()}.
      */
     public static int run(String command, String help, String[] args, Body body) {
+        return run(command, help, args, System.out, System.err, body);
+    }
+
+    /** {@link #run(String, String, String[], Body)} printing the help on {@code out} and the error line on {@code err}. */
+    public static int run(String command, String help, String[] args, PrintStream out, PrintStream err, Body body) {
         if (help != null && Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
-            System.out.println(help);
+            out.println(help);
             return 0;
         }
         try {
             return body.execute(args);
         } catch (IllegalArgumentException e) {
-            System.err.println("dlab " + command + ": " + e.getMessage().replaceAll("\\s*[\\r\\n]+\\s*", " ").strip());
+            err.println("dlab " + command + ": " + String.valueOf(e.getMessage()).replaceAll("\\s*[\\r\\n]+\\s*", " ").strip());
             if (debug()) {
-                e.printStackTrace();
+                e.printStackTrace(err);
             }
             return 2;
         }
