@@ -146,6 +146,15 @@ public final class BenchSupport {
         return procStatusMiB("VmHWM");
     }
 
+    /** True (after printing {@code usage}) when the first argument asks for help ({@code --help}, {@code -h}). */
+    static boolean help(String[] args, String usage) {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(usage);
+            return true;
+        }
+        return false;
+    }
+
     /** One kB figure of /proc/self/status ({@code VmHWM}, {@code VmRSS}...), in MiB; -1 where unavailable. */
     static double procStatusMiB(String key) {
         try {
