@@ -44,8 +44,7 @@ import java.util.TreeMap;
  */
 public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     private final LayerFilter filter;
-    private final int stepFrom;
-    private final int stepTo;
+    private final StepRange steps;
     private final boolean keepPerStep;
     private final boolean keepRaw;
     private final boolean allRows;
@@ -79,8 +78,7 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
 
     private AttentionCapture(Builder b) {
         this.filter = b.filter;
-        this.stepFrom = b.stepFrom;
-        this.stepTo = b.stepTo;
+        this.steps = b.steps;
         this.keepPerStep = b.keepPerStep;
         this.keepRaw = b.keepRaw;
         this.allRows = b.allRows;
@@ -94,8 +92,7 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     /** Configures a capture; every option has a default (all layers, all steps, conditional branch, sums only). */
     public static final class Builder {
         private LayerFilter filter = LayerFilter.all();
-        private int stepFrom = 0;
-        private int stepTo = Integer.MAX_VALUE;
+        private StepRange steps = StepRange.ALL;
         private boolean keepPerStep;
         private boolean keepRaw;
         private boolean allRows;
@@ -112,11 +109,7 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
 
         /** Only loop iterations {@code from ≤ i < to} (checked against the schedule when the run starts). */
         public Builder steps(int from, int to) {
-            if (from < 0 || to <= from) {
-                throw new IllegalArgumentException("step range [" + from + ", " + to + ") is empty or negative");
-            }
-            this.stepFrom = from;
-            this.stepTo = to;
+            this.steps = new StepRange(from, to);
             return this;
         }
 
@@ -208,7 +201,7 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
             throw new IllegalStateException("AttentionCapture is not prepared: use AttentionRun.generate or install(unet)");
         }
         int factor = LayerFilter.factorOf(call.layer(), levels);
-        if (step < stepFrom || step >= stepTo || !filter.matches(call.layer(), factor)) {
+        if (!steps.contains(step) || !filter.matches(call.layer(), factor)) {
             return probs;
         }
         if (latentH < 0 || (factor == 1 && levelSums.isEmpty())) {
@@ -273,10 +266,7 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     public void endStep(int index, int count, double timestep) {
         if (stepCount < 0) {
             stepCount = count;
-            if (stepTo != Integer.MAX_VALUE && stepTo > count) {
-                throw new IllegalArgumentException("step range [" + stepFrom + ", " + stepTo + ") is outside the schedule of "
-                        + count + " denoising iterations (0.." + (count - 1) + ")");
-            }
+            steps.checkWithin(count);
         }
         if (keepPerStep && stepSum != null && stepContrib > 0) {
             perStep.add(new AttentionMaps.StepMaps(index, timestep, stepSum.toFloatArray(), stepContrib));
@@ -294,8 +284,7 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     /** The aggregated maps so far (a copy on the Java heap). */
     public AttentionMaps maps() {
         if (levelSums.isEmpty()) {
-            throw new IllegalStateException("no cross-attention was captured (filter " + filter + ", steps [" + stepFrom + ", "
-                    + (stepTo == Integer.MAX_VALUE ? "end" : stepTo) + "))");
+            throw new IllegalStateException("no cross-attention was captured (filter " + filter + ", steps " + steps + ")");
         }
         Map<Integer, AttentionMaps.Part> parts = new TreeMap<>();
         for (Map.Entry<Integer, NDArray> e : levelSums.entrySet()) {

@@ -26,9 +26,10 @@ public final class SoakBench {
     private SoakBench() {}
 
     public static int run(String[] args) {
-        if (BenchSupport.help(args, "usage: ./dlab bench soak [--model DIR] [--generations 100] [--captures 100] [--steps 4] [--every 10]\n"
-                    + "  RSS (VmRSS) and Java heap printed every --every runs; default model: the embedded shapes-world model.\n"
-                    + "  Use DLAB_XMX=256m ./dlab bench soak ... so that heap growth cannot look like a leak.")) {
+        if (BenchSupport.help(args, """
+                usage: ./dlab bench soak [--model DIR] [--generations 100] [--captures 100] [--steps 4] [--every 10]
+                  RSS (VmRSS) and Java heap printed every --every runs; default model: the embedded shapes-world model.
+                  Use DLAB_XMX=256m ./dlab bench soak ... so that heap growth cannot look like a leak.""")) {
             return 0;
         }
         Map<String, String> o = BenchSupport.options(args, "model", "generations", "captures", "steps", "every");
