@@ -79,9 +79,9 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     private AttentionCapture(Builder b) {
         this.filter = b.filter;
         this.steps = b.steps;
-        this.keepPerStep = b.keepPerStep;
-        this.keepRaw = b.keepRaw;
-        this.allRows = b.allRows;
+        this.keepPerStep = b.keep.contains(Builder.Keep.PER_STEP);
+        this.keepRaw = b.keep.contains(Builder.Keep.RAW);
+        this.allRows = b.keep.contains(Builder.Keep.ALL_ROWS);
         this.manager = NDManager.newBaseManager(b.device);
     }
 
@@ -93,17 +93,15 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     public static final class Builder {
         private LayerFilter filter = LayerFilter.all();
         private StepRange steps = StepRange.ALL;
-        private boolean keepPerStep;
-        private boolean keepRaw;
-        private boolean allRows;
+        /** What a capture keeps beyond the per-level sums of the conditional rows. */
+        private enum Keep { PER_STEP, RAW, ALL_ROWS }
+
+        private final java.util.EnumSet<Keep> keep = java.util.EnumSet.noneOf(Keep.class);
         private Device device;
 
         /** Only layers matching {@code f}. */
         public Builder layers(LayerFilter f) {
-            if (f == null) {
-                throw new IllegalArgumentException("layer filter is null (use LayerFilter.all())");
-            }
-            this.filter = f;
+            this.filter = LayerFilter.required(f);
             return this;
         }
 
@@ -115,19 +113,21 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
 
         /** Also keep one map set per step (77·h·w·4 bytes per step and image, on the Java heap). */
         public Builder keepPerStep() {
-            this.keepPerStep = true;
-            return this;
+            return keep(Keep.PER_STEP);
         }
 
         /** Also keep every selected call's raw probabilities (large: see {@link AttentionCapture}). */
         public Builder keepRaw() {
-            this.keepRaw = true;
-            return this;
+            return keep(Keep.RAW);
         }
 
         /** Keep every batch row, not only the conditional half (for a bare UNet call without guidance). */
         public Builder allRows() {
-            this.allRows = true;
+            return keep(Keep.ALL_ROWS);
+        }
+
+        private Builder keep(Keep k) {
+            keep.add(k);
             return this;
         }
 

@@ -63,7 +63,7 @@ public final class AttentionReweight implements StepAwareHook {
     }
 
     public AttentionReweight layers(LayerFilter f) {
-        this.filter = f;
+        this.filter = LayerFilter.required(f);
         return this;
     }
 
