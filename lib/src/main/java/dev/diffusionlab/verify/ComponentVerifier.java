@@ -18,7 +18,7 @@ import java.util.function.Function;
  *
  * @param <M> the component's model class
  */
-public abstract class ComponentVerifier<M extends Model> implements CaseVerifier {
+public abstract class ComponentVerifier<M extends Model<?>> implements CaseVerifier {
     /** How a component is read from its folder ({@code fromPretrained}). */
     @FunctionalInterface
     protected interface Loader<M> {
