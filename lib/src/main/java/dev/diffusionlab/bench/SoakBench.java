@@ -8,8 +8,6 @@ import dev.diffusionlab.attention.TokenHeatmaps;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

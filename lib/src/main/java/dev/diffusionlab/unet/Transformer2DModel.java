@@ -1,7 +1,6 @@
 package dev.diffusionlab.unet;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.nn.Attention;
 import dev.diffusionlab.nn.Conv2d;
 import dev.diffusionlab.nn.FeedForward;
