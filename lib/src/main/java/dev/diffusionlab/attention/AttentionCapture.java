@@ -44,8 +44,7 @@ import java.util.TreeMap;
  */
 public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     private final LayerFilter filter;
-    private final int stepFrom;
-    private final int stepTo;
+    private final StepRange steps;
     private final boolean keepPerStep;
     private final boolean keepRaw;
     private final boolean allRows;
@@ -79,11 +78,10 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
 
     private AttentionCapture(Builder b) {
         this.filter = b.filter;
-        this.stepFrom = b.stepFrom;
-        this.stepTo = b.stepTo;
-        this.keepPerStep = b.keepPerStep;
-        this.keepRaw = b.keepRaw;
-        this.allRows = b.allRows;
+        this.steps = b.steps;
+        this.keepPerStep = b.keep.contains(Builder.Keep.PER_STEP);
+        this.keepRaw = b.keep.contains(Builder.Keep.RAW);
+        this.allRows = b.keep.contains(Builder.Keep.ALL_ROWS);
         this.manager = NDManager.newBaseManager(b.device);
     }
 
@@ -94,47 +92,42 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     /** Configures a capture; every option has a default (all layers, all steps, conditional branch, sums only). */
     public static final class Builder {
         private LayerFilter filter = LayerFilter.all();
-        private int stepFrom = 0;
-        private int stepTo = Integer.MAX_VALUE;
-        private boolean keepPerStep;
-        private boolean keepRaw;
-        private boolean allRows;
+        private StepRange steps = StepRange.ALL;
+        /** What a capture keeps beyond the per-level sums of the conditional rows. */
+        private enum Keep { PER_STEP, RAW, ALL_ROWS }
+
+        private final java.util.EnumSet<Keep> keep = java.util.EnumSet.noneOf(Keep.class);
         private Device device;
 
         /** Only layers matching {@code f}. */
         public Builder layers(LayerFilter f) {
-            if (f == null) {
-                throw new IllegalArgumentException("layer filter is null (use LayerFilter.all())");
-            }
-            this.filter = f;
+            this.filter = LayerFilter.required(f);
             return this;
         }
 
         /** Only loop iterations {@code from ≤ i < to} (checked against the schedule when the run starts). */
         public Builder steps(int from, int to) {
-            if (from < 0 || to <= from) {
-                throw new IllegalArgumentException("step range [" + from + ", " + to + ") is empty or negative");
-            }
-            this.stepFrom = from;
-            this.stepTo = to;
+            this.steps = new StepRange(from, to);
             return this;
         }
 
         /** Also keep one map set per step (77·h·w·4 bytes per step and image, on the Java heap). */
         public Builder keepPerStep() {
-            this.keepPerStep = true;
-            return this;
+            return keep(Keep.PER_STEP);
         }
 
         /** Also keep every selected call's raw probabilities (large: see {@link AttentionCapture}). */
         public Builder keepRaw() {
-            this.keepRaw = true;
-            return this;
+            return keep(Keep.RAW);
         }
 
         /** Keep every batch row, not only the conditional half (for a bare UNet call without guidance). */
         public Builder allRows() {
-            this.allRows = true;
+            return keep(Keep.ALL_ROWS);
+        }
+
+        private Builder keep(Keep k) {
+            keep.add(k);
             return this;
         }
 
@@ -208,7 +201,7 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
             throw new IllegalStateException("AttentionCapture is not prepared: use AttentionRun.generate or install(unet)");
         }
         int factor = LayerFilter.factorOf(call.layer(), levels);
-        if (step < stepFrom || step >= stepTo || !filter.matches(call.layer(), factor)) {
+        if (!steps.contains(step) || !filter.matches(call.layer(), factor)) {
             return probs;
         }
         if (latentH < 0 || (factor == 1 && levelSums.isEmpty())) {
@@ -273,10 +266,7 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     public void endStep(int index, int count, double timestep) {
         if (stepCount < 0) {
             stepCount = count;
-            if (stepTo != Integer.MAX_VALUE && stepTo > count) {
-                throw new IllegalArgumentException("step range [" + stepFrom + ", " + stepTo + ") is outside the schedule of "
-                        + count + " denoising iterations (0.." + (count - 1) + ")");
-            }
+            steps.checkWithin(count);
         }
         if (keepPerStep && stepSum != null && stepContrib > 0) {
             perStep.add(new AttentionMaps.StepMaps(index, timestep, stepSum.toFloatArray(), stepContrib));
@@ -294,8 +284,7 @@ public final class AttentionCapture implements StepAwareHook, AutoCloseable {
     /** The aggregated maps so far (a copy on the Java heap). */
     public AttentionMaps maps() {
         if (levelSums.isEmpty()) {
-            throw new IllegalStateException("no cross-attention was captured (filter " + filter + ", steps [" + stepFrom + ", "
-                    + (stepTo == Integer.MAX_VALUE ? "end" : stepTo) + "))");
+            throw new IllegalStateException("no cross-attention was captured (filter " + filter + ", steps " + steps + ")");
         }
         Map<Integer, AttentionMaps.Part> parts = new TreeMap<>();
         for (Map.Entry<Integer, NDArray> e : levelSums.entrySet()) {

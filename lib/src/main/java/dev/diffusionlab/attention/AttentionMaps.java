@@ -13,73 +13,28 @@ import java.util.TreeMap;
  * that token (over the heads, layers and steps that were captured). At every pixel the 77 values sum to 1.
  * Views select resolution levels ({@link #atLevels}) or a step band ({@link #atSteps}, when per-step maps
  * were kept).
+ *
+ * @param batch images in the batch
+ * @param keys number of key positions (77)
+ * @param height latent height of the maps
+ * @param width latent width of the maps
+ * @param vaeScale image pixels per latent pixel (8 for Stable Diffusion)
+ * @param prompts the tokenized prompt of each batch row (may be empty for a bare UNet capture)
+ * @param parts the summed maps per resolution level (downscale factor)
+ * @param steps the per-step maps (empty unless the capture kept them)
+ * @param layers the layers that contributed, in call order
  */
-public final class AttentionMaps {
+public record AttentionMaps(int batch, int keys, int height, int width, int vaeScale, List<TokenizedPrompt> prompts,
+                            Map<Integer, AttentionMaps.Part> parts, List<AttentionMaps.StepMaps> steps, List<String> layers) {
     /** Summed maps (batch × keys × h × w, row-major) and how many head-maps went into them. */
     public record Part(float[] sum, long count) {}
 
     /** The maps of one step (all selected layers), {@link Part}-like. */
     public record StepMaps(int index, double timestep, float[] sum, long count) {}
 
-    private final int batch;
-    private final int keys;
-    private final int height;
-    private final int width;
-    private final int vaeScale;
-    private final List<TokenizedPrompt> prompts;
-    private final Map<Integer, Part> levels;
-    private final List<StepMaps> steps;
-    private final List<String> layers;
-
-    AttentionMaps(int batch, int keys, int height, int width, int vaeScale, List<TokenizedPrompt> prompts,
-                  Map<Integer, Part> levels, List<StepMaps> steps, List<String> layers) {
-        this.batch = batch;
-        this.keys = keys;
-        this.height = height;
-        this.width = width;
-        this.vaeScale = vaeScale;
-        this.prompts = prompts;
-        this.levels = levels;
-        this.steps = steps;
-        this.layers = layers;
-    }
-
-    public int batch() {
-        return batch;
-    }
-
-    /** Number of key positions (77). */
-    public int keys() {
-        return keys;
-    }
-
-    /** Latent height of the maps. */
-    public int height() {
-        return height;
-    }
-
-    public int width() {
-        return width;
-    }
-
-    /** Image pixels per latent pixel (8 for Stable Diffusion). */
-    public int vaeScale() {
-        return vaeScale;
-    }
-
     /** The resolution levels (downscale factors) in this view. */
     public Set<Integer> levels() {
-        return levels.keySet();
-    }
-
-    /** The per-step maps (empty unless the capture kept them). */
-    public List<StepMaps> steps() {
-        return steps;
-    }
-
-    /** The layers that contributed, in call order. */
-    public List<String> layers() {
-        return layers;
+        return parts.keySet();
     }
 
     /** The tokenized prompt of batch row {@code b}. */
@@ -93,7 +48,7 @@ public final class AttentionMaps {
 
     /** The same maps with the tokenized prompts given (for a capture installed on a bare UNet). */
     public AttentionMaps withPrompts(List<TokenizedPrompt> p) {
-        return new AttentionMaps(batch, keys, height, width, vaeScale, List.copyOf(p), levels, steps, layers);
+        return new AttentionMaps(batch, keys, height, width, vaeScale, List.copyOf(p), parts, steps, layers);
     }
 
     /** The mean map of token {@code position} for batch row {@code b}: h·w values, row-major. */
@@ -106,7 +61,7 @@ public final class AttentionMaps {
         float[] out = new float[hw];
         long count = 0;
         int off = (b * keys + position) * hw;
-        for (Part p : levels.values()) {
+        for (Part p : parts.values()) {
             for (int i = 0; i < hw; i++) {
                 out[i] += p.sum()[off + i];
             }
@@ -121,13 +76,13 @@ public final class AttentionMaps {
     /** Only the given resolution levels (downscale factors 1, 2, 4, 8 …). */
     public AttentionMaps atLevels(int... factors) {
         if (factors.length == 0) {
-            throw new IllegalArgumentException("empty layer filter: atLevels() needs at least one level; captured " + levels.keySet());
+            throw new IllegalArgumentException("empty layer filter: atLevels() needs at least one level; captured " + parts.keySet());
         }
         Map<Integer, Part> sel = new TreeMap<>();
         for (int f : factors) {
-            Part p = levels.get(f);
+            Part p = parts.get(f);
             if (p == null) {
-                throw new IllegalArgumentException("resolution level " + f + " was not captured; captured levels: " + levels.keySet());
+                throw new IllegalArgumentException("resolution level " + f + " was not captured; captured levels: " + parts.keySet());
             }
             sel.put(f, p);
         }

@@ -27,8 +27,7 @@ public final class AttentionReweight implements StepAwareHook {
     private final float factor;
     private boolean renormalize = true;
     private LayerFilter filter = LayerFilter.all();
-    private int stepFrom = 0;
-    private int stepTo = Integer.MAX_VALUE;
+    private StepRange steps = StepRange.ALL;
     private boolean guidance = true;
     private int levels = -1;
     private int step;
@@ -64,17 +63,13 @@ public final class AttentionReweight implements StepAwareHook {
     }
 
     public AttentionReweight layers(LayerFilter f) {
-        this.filter = f;
+        this.filter = LayerFilter.required(f);
         return this;
     }
 
     /** Only loop iterations {@code from ≤ i < to}. */
     public AttentionReweight steps(int from, int to) {
-        if (from < 0 || to <= from) {
-            throw new IllegalArgumentException("step range [" + from + ", " + to + ") is empty or negative");
-        }
-        this.stepFrom = from;
-        this.stepTo = to;
+        this.steps = new StepRange(from, to);
         return this;
     }
 
@@ -92,16 +87,15 @@ public final class AttentionReweight implements StepAwareHook {
 
     @Override
     public void endStep(int index, int count, double timestep) {
-        if (index == 0 && stepTo != Integer.MAX_VALUE && stepTo > count) {
-            throw new IllegalArgumentException("step range [" + stepFrom + ", " + stepTo + ") is outside the schedule of "
-                    + count + " denoising iterations");
+        if (index == 0) {
+            steps.checkWithin(count);
         }
         step = index + 1;
     }
 
     @Override
     public NDArray onAttention(AttentionCall call, NDArray probs) {
-        if (!call.cross() || step < stepFrom || step >= stepTo) {
+        if (!call.cross() || !steps.contains(step)) {
             return probs;
         }
         if (levels < 0) {

@@ -27,6 +27,14 @@ public record LayerFilter(List<String> blockNames, Set<Integer> factors) {
         return new LayerFilter(null, null);
     }
 
+    /** {@code f} itself; a null filter is refused (the caller meant {@link #all()}). */
+    static LayerFilter required(LayerFilter f) {
+        if (f == null) {
+            throw new IllegalArgumentException("layer filter is null (use LayerFilter.all())");
+        }
+        return f;
+    }
+
     /** Only layers in these blocks ("down", "mid", "up" or a path prefix like "down_blocks.0"). */
     public LayerFilter blocks(String... names) {
         if (names == null || names.length == 0) {

@@ -32,10 +32,10 @@ public final class AttentionBench {
     private AttentionBench() {}
 
     public static int run(String[] args) {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("usage: ./dlab bench attention [--model DIR | --config sd15|sd21] [--steps 8] [--height H --width W]"
-                    + " [--runs 3]\n  prints median ms without capture, with the default capture (sums per level) and with"
-                    + " keepPerStep, and the overhead in %");
+        if (BenchSupport.help(args, """
+                usage: ./dlab bench attention [--model DIR | --config sd15|sd21] [--steps 8] [--height H --width W] [--runs 3]
+                  prints median ms without capture, with the default capture (sums per level) and with keepPerStep, \
+                and the overhead in %""")) {
             return 0;
         }
         Map<String, String> o = BenchSupport.options(args, "model", "config", "steps", "height", "width", "runs");

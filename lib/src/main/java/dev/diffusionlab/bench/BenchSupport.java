@@ -151,9 +151,23 @@ public final class BenchSupport {
 
     /** Peak resident set size from /proc/self/status (VmHWM), in MiB; -1 where unavailable. */
     public static double peakRssMiB() {
+        return procStatusMiB("VmHWM");
+    }
+
+    /** True (after printing {@code usage}) when the first argument asks for help ({@code --help}, {@code -h}). */
+    static boolean help(String[] args, String usage) {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(usage);
+            return true;
+        }
+        return false;
+    }
+
+    /** One kB figure of /proc/self/status ({@code VmHWM}, {@code VmRSS}...), in MiB; -1 where unavailable. */
+    static double procStatusMiB(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(key + ":")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
                 }
             }

@@ -8,8 +8,6 @@ import dev.diffusionlab.attention.TokenHeatmaps;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,10 +24,10 @@ public final class SoakBench {
     private SoakBench() {}
 
     public static int run(String[] args) {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("usage: ./dlab bench soak [--model DIR] [--generations 100] [--captures 100] [--steps 4] [--every 10]\n"
-                    + "  RSS (VmRSS) and Java heap printed every --every runs; default model: the embedded shapes-world model.\n"
-                    + "  Use DLAB_XMX=256m ./dlab bench soak ... so that heap growth cannot look like a leak.");
+        if (BenchSupport.help(args, """
+                usage: ./dlab bench soak [--model DIR] [--generations 100] [--captures 100] [--steps 4] [--every 10]
+                  RSS (VmRSS) and Java heap printed every --every runs; default model: the embedded shapes-world model.
+                  Use DLAB_XMX=256m ./dlab bench soak ... so that heap growth cannot look like a leak.""")) {
             return 0;
         }
         Map<String, String> o = BenchSupport.options(args, "model", "generations", "captures", "steps", "every");
@@ -109,15 +107,6 @@ public final class SoakBench {
 
     /** Current resident set size (VmRSS), in MiB; -1 where /proc is unavailable. */
     static double rssMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return BenchSupport.procStatusMiB("VmRSS");
     }
 }

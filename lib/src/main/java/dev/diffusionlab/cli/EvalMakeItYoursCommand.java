@@ -14,6 +14,7 @@ import dev.diffusionlab.schedulers.Scheduler;
 import dev.diffusionlab.shapes.MakeItYours;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * {@code ./dlab eval-make-it-yours}: the stage-5 figures on a shapes-world model. Trains a new word for a
@@ -25,69 +26,42 @@ import java.util.Locale;
 public final class EvalMakeItYoursCommand {
     private EvalMakeItYoursCommand() {}
 
-    static final String HELP = String.join("\n",
-            "usage: ./dlab eval-make-it-yours [options]",
-            "  --model DIR        shapes-world diffusers folder (default: the embedded model)",
-            "  --concept PHRASE   the concept the new word learns (default \"green triangle\")",
-            "  --token TEXT       the new word (default <zorp>)",
-            "  --ti-steps N       textual-inversion steps (default 400)",
-            "  --samples N        generations / inpainting runs (default 50)",
-            "  --steps N          denoising steps (default 25)",
-            "  --guidance G       guidance scale of the word's generations (default 7.5)",
-            "  --inpaint-steps N --inpaint-guidance G   the inpainting runs' (default 50 and 3)",
-            "  --skip-ti / --skip-inpaint   run one half only",
-            "  --object-prompt    inpaint with the new object's caption alone as the prompt (default: the whole new caption)",
-            "  --inpaint-model DIR  inpaint with this folder (e.g. from ./dlab train-shapes-inpaint) instead of --model",
-            "  --out DIR          also write ti-grid.png and inpaint-grid.png there");
+    static final String HELP = """
+            usage: ./dlab eval-make-it-yours [options]
+              --model DIR        shapes-world diffusers folder (default: the embedded model)
+              --concept PHRASE   the concept the new word learns (default "green triangle")
+              --token TEXT       the new word (default <zorp>)
+              --ti-steps N       textual-inversion steps (default 400)
+              --samples N        generations / inpainting runs (default 50)
+              --steps N          denoising steps (default 25)
+              --guidance G       guidance scale of the word's generations (default 7.5)
+              --inpaint-steps N --inpaint-guidance G   the inpainting runs' (default 50 and 3)
+              --skip-ti / --skip-inpaint   run one half only
+              --object-prompt    inpaint with the new object's caption alone as the prompt (default: the whole new caption)
+              --inpaint-model DIR  inpaint with this folder (e.g. from ./dlab train-shapes-inpaint) instead of --model
+              --out DIR          also write ti-grid.png and inpaint-grid.png there""";
 
     public static int run(String[] args) {
-        try {
-            return execute(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("eval-make-it-yours: " + e.getMessage());
-            return 2;
-        }
+        return Args.run("eval-make-it-yours", HELP, args, EvalMakeItYoursCommand::execute);
     }
 
     private static int execute(String[] args) {
-        Path model = null;
-        String concept = "green triangle";
-        String token = "<zorp>";
-        int tiSteps = 400;
-        int samples = 50;
-        int steps = 25;
-        double guidance = 7.5;
-        int inpaintSteps = 50;
-        double inpaintGuidance = 3;
-        boolean ti = true;
-        boolean inpaint = true;
-        boolean wholeCaption = true;
-        Path out = null;
-        Path inpaintModel = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--help", "-h" -> {
-                    System.out.println(HELP);
-                    return 0;
-                }
-                case "--model" -> model = Path.of(Args.value(args, i++, a));
-                case "--concept" -> concept = Args.value(args, i++, a);
-                case "--token" -> token = Args.value(args, i++, a);
-                case "--ti-steps" -> tiSteps = Args.parseInt(Args.value(args, i++, a), a);
-                case "--samples" -> samples = Args.parseInt(Args.value(args, i++, a), a);
-                case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
-                case "--guidance" -> guidance = Args.parseDouble(Args.value(args, i++, a), a);
-                case "--inpaint-steps" -> inpaintSteps = Args.parseInt(Args.value(args, i++, a), a);
-                case "--inpaint-guidance" -> inpaintGuidance = Args.parseDouble(Args.value(args, i++, a), a);
-                case "--skip-ti" -> ti = false;
-                case "--skip-inpaint" -> inpaint = false;
-                case "--object-prompt" -> wholeCaption = false;
-                case "--out" -> out = Path.of(Args.value(args, i++, a));
-                case "--inpaint-model" -> inpaintModel = Path.of(Args.value(args, i++, a));
-                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
-            }
-        }
+        Args.Options opts = Args.options(args, Set.of("--model", "--concept", "--token", "--ti-steps", "--samples", "--steps", "--guidance",
+                "--inpaint-steps", "--inpaint-guidance", "--out", "--inpaint-model"), Set.of("--skip-ti", "--skip-inpaint", "--object-prompt"));
+        Path model = opts.path("--model", null);
+        String concept = opts.text("--concept", "green triangle");
+        String token = opts.text("--token", "<zorp>");
+        int tiSteps = opts.integer("--ti-steps", 400);
+        int samples = opts.integer("--samples", 50);
+        int steps = opts.integer("--steps", 25);
+        double guidance = opts.number("--guidance", 7.5);
+        int inpaintSteps = opts.integer("--inpaint-steps", 50);
+        double inpaintGuidance = opts.number("--inpaint-guidance", 3.0);
+        boolean ti = !opts.has("--skip-ti");
+        boolean inpaint = !opts.has("--skip-inpaint");
+        boolean wholeCaption = !opts.has("--object-prompt");
+        Path out = opts.path("--out", null);
+        Path inpaintModel = opts.path("--inpaint-model", null);
         MakeItYours.concept(concept, dev.diffusionlab.shapes.Vocab.Position.CENTER);
         Path dir = model != null ? model : DefaultModel.folder();
         Engines.startAndReport();

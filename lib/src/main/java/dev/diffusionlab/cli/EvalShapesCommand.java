@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Set;
 
 /**
  * {@code ./dlab eval-shapes [--model DIR] [--samples N] ...}: generates captions of the shapes world,
@@ -26,23 +27,23 @@ import java.util.Arrays;
 public final class EvalShapesCommand {
     private EvalShapesCommand() {}
 
-    static final String HELP = String.join("\n",
-            "usage: ./dlab eval-shapes [options]",
-            "",
-            "Caption accuracy (colour, shape, position, size, count) of a shapes-world model at several guidance scales,",
-            "on held-in and held-out captions, and the faithfulness of its cross-attention maps (pointing game, top-k IoU).",
-            "",
-            "  --model DIR        diffusers folder (default: $DLAB_MODEL, else the trained shapes-world model",
-            "                     toy-data/models/shapes-world, or its copy shipped in the library jar)",
-            "  --samples N        captions per split (default 100)",
-            "  --guidance LIST    comma-separated guidance scales (default 1,3,7.5)",
-            "  --steps N          denoising steps (default 25)",
-            "  --seed S           seed of the starting noise (default 0)",
-            "  --levels LIST      score only the attention maps of these resolution levels (1 = latent size, 2 = half, …;",
-            "                     default: every cross-attention layer)",
-            "  --out DIR          where the report goes (default eval-shapes-report): report.html with grid.png (generations",
-            "                     with their verdicts) and accuracy.png (bar chart per attribute), report.txt (the tables",
-            "                     printed here), quality.csv, attention.csv, targets.csv");
+    static final String HELP = """
+            usage: ./dlab eval-shapes [options]
+
+            Caption accuracy (colour, shape, position, size, count) of a shapes-world model at several guidance scales,
+            on held-in and held-out captions, and the faithfulness of its cross-attention maps (pointing game, top-k IoU).
+
+              --model DIR        diffusers folder (default: $DLAB_MODEL, else the trained shapes-world model
+                                 toy-data/models/shapes-world, or its copy shipped in the library jar)
+              --samples N        captions per split (default 100)
+              --guidance LIST    comma-separated guidance scales (default 1,3,7.5)
+              --steps N          denoising steps (default 25)
+              --seed S           seed of the starting noise (default 0)
+              --levels LIST      score only the attention maps of these resolution levels (1 = latent size, 2 = half, …;
+                                 default: every cross-attention layer)
+              --out DIR          where the report goes (default eval-shapes-report): report.html with grid.png (generations
+                                 with their verdicts) and accuracy.png (bar chart per attribute), report.txt (the tables
+                                 printed here), quality.csv, attention.csv, targets.csv""";
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
@@ -50,33 +51,15 @@ public final class EvalShapesCommand {
     }
 
     private static int execute(String[] args) {
-        Path model = null;
-        Path out = Path.of("eval-shapes-report");
+        Args.Options opts = Args.options(args, Set.of("--model", "--out", "--samples", "--steps", "--seed", "--levels", "--guidance"), Set.of());
         ShapesEval.Config d = ShapesEval.Config.defaults(100);
-        int samples = d.samples();
-        double[] guidances = d.guidances();
-        int steps = d.steps();
-        long seed = d.seed();
-        LayerFilter layers = LayerFilter.all();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--model" -> model = Path.of(Args.value(args, i++, a));
-                case "--out" -> out = Path.of(Args.value(args, i++, a));
-                case "--samples" -> samples = Args.parseInt(Args.value(args, i++, a), a);
-                case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
-                case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
-                case "--levels" -> {
-                    String v = Args.value(args, i++, a);
-                    layers = LayerFilter.all().resolutions(Arrays.stream(v.split(",")).mapToInt(s -> Args.parseInt(s, a)).toArray());
-                }
-                case "--guidance" -> {
-                    String v = Args.value(args, i++, a);
-                    guidances = Arrays.stream(v.split(",")).mapToDouble(s -> Args.parseDouble(s, a)).toArray();
-                }
-                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
-            }
-        }
+        Path model = opts.path("--model", null);
+        Path out = opts.path("--out", Path.of("eval-shapes-report"));
+        int samples = opts.integer("--samples", d.samples());
+        double[] guidances = opts.numbers("--guidance", d.guidances());
+        int steps = opts.integer("--steps", d.steps());
+        long seed = opts.longValue("--seed", d.seed());
+        LayerFilter layers = opts.has("--levels") ? LayerFilter.all().resolutions(opts.ints("--levels", null)) : LayerFilter.all();
         ShapesEval.Config config = new ShapesEval.Config(samples, guidances, steps, seed, ShapesWorld.Config.defaults(), layers);
         Path dir = model != null ? model : DefaultModel.folder();
         dev.diffusionlab.core.Outputs.checkDir(out, "--out");

@@ -68,27 +68,14 @@ public final class GenerateCommand {
 
     /** Runs with explicit streams (tests); returns the exit status. */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        for (String a : args) {
-            if (a.equals("--help") || a.equals("-h")) {
-                out.print(USAGE.formatted(String.join(", ", Schedulers.names())));
-                return 0;
-            }
-        }
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println("dlab generate: " + e.getMessage());
-            return 2;
-        }
-        GenerateChecks.Preflight pre;
-        try {
-            // everything that can be refused is refused here, before the engine starts or a weight is loaded
-            pre = GenerateChecks.preflight(o, o.dtype != null ? o.dtype : DataType.FLOAT32, out);
-        } catch (IllegalArgumentException e) {
-            err.println("dlab generate: " + e.getMessage());
-            return 2;
-        }
+        String help = USAGE.formatted(String.join(", ", Schedulers.names())).stripTrailing();
+        return Args.run("generate", help, args, out, err, a -> execute(a, out));
+    }
+
+    private static int execute(String[] args, PrintStream out) {
+        Options o = parse(args);
+        // everything that can be refused is refused here, before the engine starts or a weight is loaded
+        GenerateChecks.Preflight pre = GenerateChecks.preflight(o, o.dtype != null ? o.dtype : DataType.FLOAT32, out);
         Engines.Choice engine = Engines.start();
         DataType dtype = o.dtype != null ? o.dtype : engine.dtype();
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(o.model, engine.device(), dtype);
@@ -189,9 +176,6 @@ public final class GenerateCommand {
             out.printf(Locale.ROOT, "total          %9.1f ms  (generate() wall %.1f ms)%n", t.totalMs(), wallMs);
             out.println("wrote " + o.out + " (" + img.getWidth() + "x" + img.getHeight() + ")");
             return 0;
-        } catch (IllegalArgumentException e) {
-            err.println("dlab generate: " + e.getMessage());
-            return 2;
         }
     }
 

@@ -12,29 +12,20 @@ import java.util.stream.Stream;
 public final class MakeDefaultModelCommand {
     private MakeDefaultModelCommand() {}
 
+    static final String HELP = "usage: ./dlab make-default-model [--out DIR] [--seed S]\n"
+            + "  writes the small random-weight Stable Diffusion-shaped folder (diffusers layout) that tests and\n"
+            + "  benches use (its images are noise; the default model of the notebooks and ./dlab generate is the\n"
+            + "  trained shapes world, " + DefaultModel.SHAPES_RELATIVE + "); default DIR " + DefaultModel.RELATIVE
+            + ", default seed " + DefaultModel.SEED;
+
     public static int run(String[] args) {
-        Path out = null;
-        long seed = DefaultModel.SEED;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--help", "-h" -> {
-                        System.out.println("usage: ./dlab make-default-model [--out DIR] [--seed S]\n"
-                                + "  writes the small random-weight Stable Diffusion-shaped folder (diffusers layout) that tests and\n"
-                                + "  benches use (its images are noise; the default model of the notebooks and ./dlab generate is the\n"
-                                + "  trained shapes world, " + DefaultModel.SHAPES_RELATIVE + "); default DIR " + DefaultModel.RELATIVE
-                                + ", default seed " + DefaultModel.SEED);
-                        return 0;
-                    }
-                    case "--out" -> out = Path.of(Args.value(args, i++, "--out"));
-                    case "--seed" -> seed = Args.parseLong(Args.value(args, i++, "--seed"), "--seed");
-                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' (see --help)");
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.println("dlab make-default-model: " + e.getMessage());
-            return 2;
-        }
+        return Args.run("make-default-model", HELP, args, MakeDefaultModelCommand::execute);
+    }
+
+    private static int execute(String[] args) {
+        Args.Options opts = Args.options(args, java.util.Set.of("--out", "--seed"), java.util.Set.of());
+        Path out = opts.path("--out", null);
+        long seed = opts.longValue("--seed", DefaultModel.SEED);
         if (out == null) {
             out = Paths.home().resolve(DefaultModel.RELATIVE);
         }

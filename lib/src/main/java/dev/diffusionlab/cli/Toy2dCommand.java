@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import dev.diffusionlab.core.Outputs;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import tech.tablesaw.api.Table;
 
 /**
@@ -28,28 +29,27 @@ import tech.tablesaw.api.Table;
 public final class Toy2dCommand {
     private Toy2dCommand() {}
 
-    static final String HELP = String.join("\n",
-            "usage: ./dlab toy2d (--dataset NAME | --data FILE) [options]",
-            "",
-            "Trains the toy 2D diffusion model, samples it, writes the samples and prints the distance to the data.",
-            "",
-            "  --dataset NAME     built-in dataset: " + String.join(", ", Datasets2D.NAMES)
-                    + ", or dino (142 points, read from ../shared/data)",
-            "  --data FILE        CSV or TSV (.tsv) with numeric columns x, y (optional label)",
-            "  --points N         points of a built-in dataset (default 2000)",
-            "  --steps N          training steps (default 4000)",
-            "  --samples M        samples to draw (default 1000)",
-            "  --seed S           seed for data, weights, noise (default 0)",
-            "  --sampler KIND     ddpm (default) or ddim",
-            "  --inference-steps K  sampler steps (default 100 = all timesteps)",
-            "  --label L          guide samples to label L (classifier-free guidance)",
-            "  --guidance W       guidance scale (default 3 with --label)",
-            "  --out FILE         samples CSV (default samples.csv); a PNG scatter of data and samples goes beside it",
-            "                     (samples.png)",
-            "  --save DIR         also save the trained model",
-            "",
-            "Distances are sliced Wasserstein-2 and Chamfer in standardised units (data mean 0, std 1 per axis);",
-            "the Chamfer ratio trained / N(0,I) is at most 0.5 when the samples trace the data's shape.");
+    static final String HELP = """
+            usage: ./dlab toy2d (--dataset NAME | --data FILE) [options]
+
+            Trains the toy 2D diffusion model, samples it, writes the samples and prints the distance to the data.
+
+              --dataset NAME     built-in dataset: %s, or dino (142 points, read from ../shared/data)
+              --data FILE        CSV or TSV (.tsv) with numeric columns x, y (optional label)
+              --points N         points of a built-in dataset (default 2000)
+              --steps N          training steps (default 4000)
+              --samples M        samples to draw (default 1000)
+              --seed S           seed for data, weights, noise (default 0)
+              --sampler KIND     ddpm (default) or ddim
+              --inference-steps K  sampler steps (default 100 = all timesteps)
+              --label L          guide samples to label L (classifier-free guidance)
+              --guidance W       guidance scale (default 3 with --label)
+              --out FILE         samples CSV (default samples.csv); a PNG scatter of data and samples goes beside it
+                                 (samples.png)
+              --save DIR         also save the trained model
+
+            Distances are sliced Wasserstein-2 and Chamfer in standardised units (data mean 0, std 1 per axis);
+            the Chamfer ratio trained / N(0,I) is at most 0.5 when the samples trace the data's shape.""".formatted(String.join(", ", Datasets2D.NAMES));
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
@@ -57,41 +57,20 @@ public final class Toy2dCommand {
     }
 
     private static int execute(String[] args) {
-        String dataset = null;
-        Path file = null;
-        int points = 2000;
-        int steps = 4000;
-        int samples = 1000;
-        long seed = 0;
-        String sampler = "ddpm";
-        int inferenceSteps = -1;
-        String label = null;
-        double guidance = Double.NaN;
-        Path out = Path.of("samples.csv");
-        Path save = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + a + " needs a value (see ./dlab toy2d --help)");
-            }
-            String v = args[++i];
-            switch (a) {
-                case "--dataset": dataset = v; break;
-                case "--data": file = Path.of(v); break;
-                case "--points": points = positive(a, v); break;
-                case "--steps": steps = positive(a, v); break;
-                case "--samples": samples = positive(a, v); break;
-                case "--seed": seed = parseLong(a, v); break;
-                case "--sampler": sampler = v; break;
-                case "--inference-steps": inferenceSteps = positive(a, v); break;
-                case "--label": label = v; break;
-                case "--guidance": guidance = parseDouble(a, v); break;
-                case "--out": out = Path.of(v); break;
-                case "--save": save = Path.of(v); break;
-                default:
-                    throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab toy2d --help)");
-            }
-        }
+        Args.Options opts = Args.options(args, Set.of("--dataset", "--data", "--points", "--steps", "--samples", "--seed", "--sampler",
+                "--inference-steps", "--label", "--guidance", "--out", "--save"), Set.of());
+        String dataset = opts.text("--dataset", null);
+        Path file = opts.path("--data", null);
+        int points = opts.get("--points", v -> positive("--points", v), 2000);
+        int steps = opts.get("--steps", v -> positive("--steps", v), 4000);
+        int samples = opts.get("--samples", v -> positive("--samples", v), 1000);
+        long seed = opts.longValue("--seed", 0);
+        String sampler = opts.text("--sampler", "ddpm");
+        int inferenceSteps = opts.get("--inference-steps", v -> positive("--inference-steps", v), -1);
+        String label = opts.text("--label", null);
+        double guidance = opts.number("--guidance", Double.NaN);
+        Path out = opts.path("--out", Path.of("samples.csv"));
+        Path save = opts.path("--save", null);
         if ((dataset == null) == (file == null)) {
             throw new IllegalArgumentException("give exactly one of --dataset NAME or --data FILE");
         }
@@ -196,21 +175,5 @@ public final class Toy2dCommand {
             throw new IllegalArgumentException(opt + " must be positive, got " + n);
         }
         return n;
-    }
-
-    static long parseLong(String opt, String v) {
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be an integer, got '" + v + "'");
-        }
-    }
-
-    static double parseDouble(String opt, String v) {
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be a number, got '" + v + "'");
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.diffusionlab.cli;
 import dev.diffusionlab.shapes.ShapesTrainer;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * {@code ./dlab train-shapes [--minutes N] [--out DIR] [--seed S] ...}: trains the shapes-world
@@ -12,23 +13,23 @@ import java.util.Locale;
 public final class TrainShapesCommand {
     private TrainShapesCommand() {}
 
-    static final String HELP = String.join("\n",
-            "usage: ./dlab train-shapes [options]",
-            "",
-            "Trains the shapes-world model (AutoencoderKL, then CLIPTextModel + UNet2DConditionModel) with DJL autograd",
-            "and writes a diffusers folder. A rerun with the same --out resumes from <out>-checkpoint.",
-            "",
-            "  --out DIR          output diffusers folder (default shapes-model)",
-            "  --minutes N        wall-clock budget; the VAE gets a quarter (default: none, run all steps)",
-            "  --seed S           seed of weights and data (default 0)",
-            "  --vae-steps N      VAE steps (default 1500)",
-            "  --unet-steps N     text encoder + UNet steps (default 24000)",
-            "  --batch N          images per step (default 16)",
-            "  --checkpoint-every N  steps between checkpoints (default 250)",
-            "  --tiny             tiny architectures (smoke runs)",
-            "  --fp32             write float32 weights (default float16)",
-            "  --quiet            no progress bars",
-            "  --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)");
+    static final String HELP = """
+            usage: ./dlab train-shapes [options]
+
+            Trains the shapes-world model (AutoencoderKL, then CLIPTextModel + UNet2DConditionModel) with DJL autograd
+            and writes a diffusers folder. A rerun with the same --out resumes from <out>-checkpoint.
+
+              --out DIR          output diffusers folder (default shapes-model)
+              --minutes N        wall-clock budget; the VAE gets a quarter (default: none, run all steps)
+              --seed S           seed of weights and data (default 0)
+              --vae-steps N      VAE steps (default 1500)
+              --unet-steps N     text encoder + UNet steps (default 24000)
+              --batch N          images per step (default 16)
+              --checkpoint-every N  steps between checkpoints (default 250)
+              --tiny             tiny architectures (smoke runs)
+              --fp32             write float32 weights (default float16)
+              --quiet            no progress bars
+              --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)""";
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
@@ -37,34 +38,19 @@ public final class TrainShapesCommand {
 
     private static int execute(String[] args) {
         ShapesTrainer.Config c = ShapesTrainer.Config.standard();
-        Path out = Path.of("shapes-model");
-        double minutes = 0;
-        long seed = 0;
-        Integer vaeSteps = null;
-        Integer unetSteps = null;
-        Integer batch = null;
-        int every = c.checkpointEvery();
-        boolean tiny = false;
-        boolean fp16 = true;
-        boolean progress = true;
-        Integer threads = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--out" -> out = Path.of(Args.value(args, i++, a));
-                case "--minutes" -> minutes = Args.parseDouble(Args.value(args, i++, a), a);
-                case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
-                case "--vae-steps" -> vaeSteps = Args.parseInt(Args.value(args, i++, a), a);
-                case "--unet-steps" -> unetSteps = Args.parseInt(Args.value(args, i++, a), a);
-                case "--batch" -> batch = Args.parseInt(Args.value(args, i++, a), a);
-                case "--checkpoint-every" -> every = Args.parseInt(Args.value(args, i++, a), a);
-                case "--tiny" -> tiny = true;
-                case "--fp32" -> fp16 = false;
-                case "--quiet" -> progress = false;
-                case "--threads" -> threads = Args.parseInt(Args.value(args, i++, a), a);
-                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
-            }
-        }
+        Args.Options opts = Args.options(args, Set.of("--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
+                "--checkpoint-every", "--threads"), Set.of("--tiny", "--fp32", "--quiet"));
+        Path out = opts.path("--out", Path.of("shapes-model"));
+        double minutes = opts.number("--minutes", 0.0);
+        long seed = opts.longValue("--seed", 0);
+        Integer vaeSteps = opts.integer("--vae-steps", null);
+        Integer unetSteps = opts.integer("--unet-steps", null);
+        Integer batch = opts.integer("--batch", null);
+        int every = opts.integer("--checkpoint-every", c.checkpointEvery());
+        boolean tiny = opts.has("--tiny");
+        boolean fp16 = !opts.has("--fp32");
+        boolean progress = !opts.has("--quiet");
+        Integer threads = opts.integer("--threads", null);
         if (!(minutes >= 0) || Double.isInfinite(minutes)) {
             throw new IllegalArgumentException("--minutes must be a finite number ≥ 0, got " + minutes);
         }

@@ -18,34 +18,35 @@ import java.util.Optional;
 public final class VerifyCommand {
     private VerifyCommand() {}
 
+    static final String HELP = """
+            usage: ./dlab verify [--allow-unsupported] <model-folder>
+
+            Runs every case of <model-folder>/reference/cases.json through Diffusion Lab and prints
+            max abs error vs the bound atol + rtol*max|expected| per field. Exit status 1 when any case fails
+            or a case kind is not supported (unless --allow-unsupported, for development); 2 for a bad or empty case file.""";
+
     public static int run(String[] args) {
+        return Args.run("verify", HELP, args, VerifyCommand::execute);
+    }
+
+    private static int execute(String[] args) {
         boolean allowUnsupported = false;
         List<String> positional = new java.util.ArrayList<>();
-        boolean help = false;
         for (String a : args) {
-            switch (a) {
-                case "--allow-unsupported" -> allowUnsupported = true;
-                case "--help", "-h" -> help = true;
-                default -> {
-                    if (a.startsWith("--")) {
-                        System.err.println("verify: unknown option '" + a + "' (see ./dlab verify --help)");
-                        return 2;
-                    }
-                    positional.add(a);
-                }
+            if (a.equals("--allow-unsupported")) {
+                allowUnsupported = true;
+            } else if (a.startsWith("--")) {
+                throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab verify --help)");
+            } else {
+                positional.add(a);
             }
         }
-        if (help || positional.size() != 1) {
-            System.out.println("usage: ./dlab verify [--allow-unsupported] <model-folder>\n\n"
-                    + "Runs every case of <model-folder>/reference/cases.json through Diffusion Lab and prints\n"
-                    + "max abs error vs the bound atol + rtol*max|expected| per field. Exit status 1 when any case fails\n"
-                    + "or a case kind is not supported (unless --allow-unsupported, for development); 2 for a bad or empty case file.");
-            return help ? 0 : 2;
+        if (positional.size() != 1) {
+            throw new IllegalArgumentException("give one model folder, got " + positional.size() + " (see ./dlab verify --help)");
         }
         Path folder = Path.of(positional.get(0));
         if (!Files.isDirectory(folder)) {
-            System.err.println("verify: no such folder " + folder);
-            return 2;
+            throw new IllegalArgumentException("no such folder " + folder);
         }
         Engines.startAndReport();
         int passed = 0;
@@ -54,8 +55,7 @@ public final class VerifyCommand {
         List<String> unsupportedKinds = new java.util.ArrayList<>();
         try (ReferenceCases rc = ReferenceCases.open(folder)) {
             if (rc.cases().isEmpty()) {
-                System.err.println("verify: " + folder.resolve("reference/cases.json") + " has no cases: nothing to verify");
-                return 2;
+                throw new IllegalArgumentException(folder.resolve("reference/cases.json") + " has no cases: nothing to verify");
             }
             System.out.printf("%-14s %-44s %12s %12s  %s%n", "case", "field", "max abs err", "bound", "result");
             for (ReferenceCases.Case c : rc.cases()) {
@@ -95,9 +95,11 @@ public final class VerifyCommand {
                     failed++;
                 }
             }
+        } catch (IllegalArgumentException e) {
+            throw e;
         } catch (RuntimeException e) {
-            System.err.println("verify: " + e.getMessage());
-            return 2;
+            // a case file that cannot be read is bad input too: one line, exit 2
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         System.out.println(passed + " passed, " + failed + " failed" + (unsupported > 0 ? " (" + unsupported + " not supported yet)" : ""));
         if (failed > 0) {

@@ -36,8 +36,7 @@ import java.util.function.UnaryOperator;
  * }
  * }</pre>
  */
-public final class CLIPTextModel extends Model {
-    private final CLIPTextConfig config;
+public final class CLIPTextModel extends Model<CLIPTextConfig> {
     private final Embedding tokenEmbedding;
     private final Embedding positionEmbedding;
     private final List<EncoderLayer> layers;
@@ -45,7 +44,7 @@ public final class CLIPTextModel extends Model {
 
     /** Builds the architecture; weights come from {@link #fromPretrained} or {@link #random}. */
     private CLIPTextModel(CLIPTextConfig c) {
-        this.config = c;
+        super(c);
         Container textModel = child("text_model", new Container() {});
         Container embeddings = childOf(textModel, "embeddings", new Container() {});
         tokenEmbedding = childOf(embeddings, "token_embedding", new Embedding(c.vocabSize(), c.hiddenSize()));
@@ -75,9 +74,6 @@ public final class CLIPTextModel extends Model {
         return withRandomWeights(new CLIPTextModel(config), device, dtype, seed);
     }
 
-    public CLIPTextConfig config() {
-        return config;
-    }
 
     @Override
     public String configJson() {

@@ -89,7 +89,17 @@ public final class Outputs {
 
     /** Writes a file through a temporary sibling and a rename; nothing is left behind on failure. */
     public static Path writeFile(Path out, Writer w) {
-        try (Staged s = stageFile(out)) {
+        return write(out, stageFile(out), w);
+    }
+
+    /** Writes a folder through a temporary sibling folder; on failure the temporary folder is removed. */
+    public static Path writeDir(Path dir, Writer w) {
+        return write(dir, stageDir(dir), w);
+    }
+
+    /** Runs the writer on the staged temporary, then commits it; the staging is undone on any failure. */
+    private static Path write(Path out, Staged staged, Writer w) {
+        try (Staged s = staged) {
             try {
                 w.write(s.temp());
             } catch (IOException e) {
@@ -98,19 +108,6 @@ public final class Outputs {
             s.commit();
         }
         return out;
-    }
-
-    /** Writes a folder through a temporary sibling folder; on failure the temporary folder is removed. */
-    public static Path writeDir(Path dir, Writer w) {
-        try (Staged s = stageDir(dir)) {
-            try {
-                w.write(s.temp());
-            } catch (IOException e) {
-                throw new UserInputException("cannot write " + dir + ": " + e.getMessage(), e);
-            }
-            s.commit();
-        }
-        return dir;
     }
 
     /** Writes an image with the format its extension names (png, jpg, jpeg), atomically. */
@@ -136,7 +133,8 @@ public final class Outputs {
         }
     }
 
-    private static BufferedImage toRgb(BufferedImage img) {
+    /** An opaque RGB (TYPE_INT_RGB) copy of a picture. */
+    public static BufferedImage toRgb(BufferedImage img) {
         BufferedImage rgb = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = rgb.createGraphics();
         g.drawImage(img, 0, 0, null);
@@ -232,19 +230,22 @@ public final class Outputs {
 
     /** Deletes a file or folder tree, quietly (best effort: used for clean-up after a failure). */
     public static void deleteTree(Path p) {
+        try {
+            removeTree(p);
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // best effort
+        }
+    }
+
+    /** Deletes a file or folder tree, children first; nothing when it is absent; fails on a file it cannot delete. */
+    public static void removeTree(Path p) throws IOException {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(q -> {
-                try {
-                    Files.deleteIfExists(q);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
         }
     }
 

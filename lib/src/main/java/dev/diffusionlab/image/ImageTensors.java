@@ -25,18 +25,26 @@ public final class ImageTensors {
     /** An RGB picture as a (3, H, W) float32 tensor in [−1, 1]. */
     public static NDArray toTensor(NDManager manager, BufferedImage img) {
         BufferedImage rgb = img.getType() == BufferedImage.TYPE_INT_RGB ? img : Images.toRgb8(img, "image");
-        int w = rgb.getWidth();
-        int h = rgb.getHeight();
-        int[] argb = rgb.getRGB(0, 0, w, h, null, 0, w);
+        return manager.create(planes(rgb, 127.5f, -1f), new Shape(3, rgb.getHeight(), rgb.getWidth()));
+    }
+
+    /**
+     * The R, G and B bytes of a picture as three planes, C·H·W order (3·H·W values), each byte {@code b}
+     * as {@code b / divisor + offset}: (255, 0) gives [0, 1], (127.5, −1) gives [−1, 1].
+     */
+    public static float[] planes(BufferedImage img, float divisor, float offset) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
         float[] v = new float[3 * w * h];
         int plane = w * h;
         for (int i = 0; i < plane; i++) {
             int p = argb[i];
-            v[i] = ((p >> 16) & 0xff) / 127.5f - 1f;
-            v[plane + i] = ((p >> 8) & 0xff) / 127.5f - 1f;
-            v[2 * plane + i] = (p & 0xff) / 127.5f - 1f;
+            v[i] = ((p >> 16) & 0xff) / divisor + offset;
+            v[plane + i] = ((p >> 8) & 0xff) / divisor + offset;
+            v[2 * plane + i] = (p & 0xff) / divisor + offset;
         }
-        return manager.create(v, new Shape(3, h, w));
+        return v;
     }
 
     /** Pictures of one size as an (N, 3, H, W) batch. */

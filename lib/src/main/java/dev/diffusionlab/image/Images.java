@@ -153,7 +153,7 @@ public final class Images {
         while (cur.getWidth() / 2 >= w && cur.getHeight() / 2 >= h) {
             cur = draw(cur, cur.getWidth() / 2, cur.getHeight() / 2, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         }
-        return cur.getWidth() == w && cur.getHeight() == h ? copy(cur)
+        return cur.getWidth() == w && cur.getHeight() == h ? dev.diffusionlab.core.Outputs.toRgb(cur)
                 : draw(cur, w, h, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
     }
 
@@ -174,7 +174,7 @@ public final class Images {
         }
         int x = (img.getWidth() - w) / 2;
         int y = (img.getHeight() - h) / 2;
-        return copy(img.getSubimage(x, y, w, h));
+        return dev.diffusionlab.core.Outputs.toRgb(img.getSubimage(x, y, w, h));
     }
 
     /** Resizes so the shorter side is {@code size}, then centre-crops to size×size. */
@@ -211,14 +211,6 @@ public final class Images {
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, interpolation);
         g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
         g.drawImage(src, 0, 0, w, h, null);
-        g.dispose();
-        return out;
-    }
-
-    private static BufferedImage copy(BufferedImage src) {
-        BufferedImage out = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.drawImage(src, 0, 0, null);
         g.dispose();
         return out;
     }

@@ -20,10 +20,24 @@ import java.util.function.Function;
  * load. Close it to free the weights. Every model is one component folder of a diffusers pipeline
  * ({@code config.json} + {@code <weightsName>.safetensors}): {@link #load} and {@link #save} are the one
  * way in and out of such a folder; subclasses only say how to build themselves from a config.
+ *
+ * @param <C> the typed config the model is built from
  */
-public abstract class Model extends Module implements AutoCloseable {
+public abstract class Model<C> extends Module implements AutoCloseable {
+    /** The architecture this model was built from (its {@code config.json}, typed). */
+    protected final C config;
     private NDManager weights;
     private DataType dtype;
+
+    /** A model of the architecture {@code config}; the subclass constructor builds the modules from it. */
+    protected Model(C config) {
+        this.config = config;
+    }
+
+    /** The config this model was built from. */
+    public C config() {
+        return config;
+    }
 
     /** Call at the end of the subclass constructor: names every module after its diffusers path. */
     protected void finishBuild() {
@@ -42,14 +56,14 @@ public abstract class Model extends Module implements AutoCloseable {
      * Builds a model from {@code dir/config.json} and loads {@code dir/<weightsName>.safetensors} (or the
      * {@code .fp16} variant) into it, strict: the diffusers {@code from_pretrained} of one component.
      */
-    protected static <M extends Model> M load(Path dir, Function<ConfigJson, M> build, Device device, DataType dtype) {
+    protected static <M extends Model<?>> M load(Path dir, Function<ConfigJson, M> build, Device device, DataType dtype) {
         M m = build.apply(ConfigJson.read(dir.resolve("config.json")));
         m.loadWeights(Weights.find(dir, m.weightsName()), device, dtype);
         return m;
     }
 
     /** {@code m} with seeded random weights (see {@link Module#initialize}). */
-    protected static <M extends Model> M withRandomWeights(M m, Device device, DataType dtype, int seed) {
+    protected static <M extends Model<?>> M withRandomWeights(M m, Device device, DataType dtype, int seed) {
         m.randomWeights(device, dtype, seed);
         return m;
     }

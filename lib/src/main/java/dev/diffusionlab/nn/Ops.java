@@ -10,6 +10,20 @@ import java.util.function.UnaryOperator;
 public final class Ops {
     private Ops() {}
 
+    /** The four sizes of an image-like activation (B, C, H, W). */
+    public record Nchw(long batch, long channels, int height, int width) {
+        /** The sizes of {@code x}, which must be 4-D. */
+        public static Nchw of(NDArray x) {
+            Shape s = x.getShape();
+            return new Nchw(s.get(0), s.get(1), (int) s.get(2), (int) s.get(3));
+        }
+
+        /** H·W, the number of spatial positions. */
+        public long positions() {
+            return (long) height * width;
+        }
+    }
+
     /**
      * Runs {@code f} on {@code x} inside a sub-manager of x's manager and keeps only the result:
      * intermediates of a block are freed as soon as the block is done, so a full-size UNet forward

@@ -76,7 +76,7 @@ public final class DiffusersFolder {
     }
 
     /** Writes component {@code name} of {@code out}: {@code config.json} and its weights (fp16 when asked). */
-    public static void writeComponent(Path out, String name, Model model, String configJson, boolean fp16) {
+    public static void writeComponent(Path out, String name, Model<?> model, String configJson, boolean fp16) {
         model.save(out.resolve(name), configJson, fp16);
     }
 

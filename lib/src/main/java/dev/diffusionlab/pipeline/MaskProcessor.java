@@ -102,18 +102,8 @@ public final class MaskProcessor {
 
     /** A picture as (1, 3, H, W) in [0, 1] (bytes / 255, as diffusers' PIL route before its resize). */
     public static NDArray imageTensor(BufferedImage img, NDManager manager) {
-        int w = img.getWidth();
-        int h = img.getHeight();
-        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-        float[] v = new float[3 * w * h];
-        int plane = w * h;
-        for (int i = 0; i < plane; i++) {
-            int p = argb[i];
-            v[i] = ((p >> 16) & 0xff) / 255f;
-            v[plane + i] = ((p >> 8) & 0xff) / 255f;
-            v[2 * plane + i] = (p & 0xff) / 255f;
-        }
-        return manager.create(v, new Shape(1, 3, h, w));
+        float[] v = dev.diffusionlab.image.ImageTensors.planes(img, 255f, 0f);
+        return manager.create(v, new Shape(1, 3, img.getHeight(), img.getWidth()));
     }
 
     /**

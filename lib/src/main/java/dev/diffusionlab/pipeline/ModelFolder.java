@@ -81,11 +81,8 @@ public final class ModelFolder {
 
     /** The class name of a component; the error lists what the folder has. */
     public String componentClass(String name) {
-        String c = classes.get(name);
-        if (c == null) {
-            throw new IllegalArgumentException(root + ": model_index.json has no component '" + name + "' (has " + classes.keySet() + ")");
-        }
-        return c;
+        return java.util.Optional.ofNullable(classes.get(name)).orElseThrow(() -> new IllegalArgumentException(
+                root + ": model_index.json has no component '" + name + "' (has " + classes.keySet() + ")"));
     }
 
     /** The folder of a component, checked to exist with its config file. */

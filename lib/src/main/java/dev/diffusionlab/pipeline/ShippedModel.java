@@ -137,7 +137,7 @@ public final class ShippedModel {
             }
             // another process extracted the same content first (the rename found a non-empty folder): use its copy
         } finally {
-            deleteTree(tmp);
+            dev.diffusionlab.core.Outputs.removeTree(tmp);
         }
         if (!Files.isDirectory(target)) {
             throw new IOException(target + " missing after extraction");
@@ -155,17 +155,6 @@ public final class ShippedModel {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -267,8 +267,7 @@ public final class StableDiffusionInpaintPipeline implements AutoCloseable {
                 double t = timesteps[i];
                 try (NDManager step = work.newSubManager()) {
                     latents.attach(step); // the previous latents are freed with this step
-                    NDArray in = cfg ? latents.concat(latents, 0) : latents; // (B,4,h,w) -> (2B,4,h,w)
-                    NDArray scaled = scheduler.scaleModelInput(in, t);
+                    NDArray scaled = StableDiffusionPipeline.Guided.modelInput(scheduler, latents, t, cfg);
                     if (nine) {
                         // only the latents are scaled; mask and masked-image latents go in as they are
                         scaled = NDArrayConcat.channels(scaled, maskIn, maskedIn); // -> (2B, 9, h, w)
@@ -280,15 +279,8 @@ public final class StableDiffusionInpaintPipeline implements AutoCloseable {
                     if (trace != null && trace.keepSteps) {
                         trace.unetOutputs.add(keep(pred, manager));
                     }
-                    NDArray uncond = null;
-                    NDArray text = pred;
-                    if (cfg) {
-                        NDList halves = pred.split(2, 0); // (2B,4,h,w) -> 2 × (B,4,h,w)
-                        uncond = halves.get(0);
-                        text = halves.get(1);
-                        pred = uncond.add(text.sub(uncond).mul(r.guidanceScale));
-                    }
-                    StepOutput out = scheduler.step(pred, t, latents);
+                    StableDiffusionPipeline.Guided eps = StableDiffusionPipeline.Guided.of(pred, cfg, r.guidanceScale);
+                    StepOutput out = scheduler.step(eps.noise(), t, latents);
                     NDArray next = out.prevSample();
                     if (!nine) {
                         if (trace != null && trace.keepSteps) {
@@ -305,10 +297,7 @@ public final class StableDiffusionInpaintPipeline implements AutoCloseable {
                             trace.initLatentsProper.add(keep(proper, manager));
                         }
                     }
-                    if (r.callback != null && !r.callback.onStep(new StepCallback.Step(i, timesteps.length, t, next, pred,
-                            uncond, text, out.predOriginalSample()))) {
-                        throw new StepCallback.CancelledException(i);
-                    }
+                    eps.report(r, i, timesteps.length, t, next, out);
                     next.attach(work);
                     latents = next;
                 }

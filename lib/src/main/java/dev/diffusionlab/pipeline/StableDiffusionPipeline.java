@@ -364,6 +364,37 @@ public class StableDiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * One step's noise prediction after classifier-free guidance, ε = ε_u + s·(ε_c − ε_u), with its two
+     * branches (without guidance: the UNet output as is, {@code uncond} null).
+     */
+    record Guided(NDArray noise, NDArray uncond, NDArray text) {
+        /** The scheduler-scaled UNet input of a step: the latents, twice with guidance (uncond and cond rows). */
+        static NDArray modelInput(Scheduler scheduler, NDArray latents, double t, boolean cfg) {
+            NDArray in = cfg ? latents.concat(latents, 0) : latents; // (B,4,h,w) -> (2B,4,h,w)
+            return scheduler.scaleModelInput(in, t);
+        }
+
+        /** Guidance on the UNet output: (2B, 4, h, w) rows [uncond; cond] with {@code cfg}, else (B, 4, h, w). */
+        static Guided of(NDArray unetOutput, boolean cfg, double scale) {
+            if (!cfg) {
+                return new Guided(unetOutput, null, unetOutput);
+            }
+            NDList halves = unetOutput.split(2, 0); // (2B,4,h,w) -> 2 × (B,4,h,w)
+            NDArray uncond = halves.get(0);
+            NDArray text = halves.get(1);
+            return new Guided(uncond.add(text.sub(uncond).mul(scale)), uncond, text);
+        }
+
+        /** Hands step {@code i} of {@code n} to the request's callback; a false answer cancels the run. */
+        void report(GenerationRequest r, int i, int n, double t, NDArray next, StepOutput out) {
+            if (r.callback != null && !r.callback.onStep(new StepCallback.Step(i, n, t, next, noise, uncond, text,
+                    out.predOriginalSample()))) {
+                throw new StepCallback.CancelledException(i);
+            }
+        }
+    }
+
+    /**
      * The denoising loop: per timestep, the UNet's noise prediction (on [uncond; cond] with guidance),
      * classifier-free guidance ε = ε_u + s·(ε_c − ε_u), the scheduler step, and the request's callback.
      * Each step's arrays are freed with the step; the returned latents live in {@code work}.
@@ -376,25 +407,13 @@ public class StableDiffusionPipeline implements AutoCloseable {
             double t = timesteps[i];
             try (NDManager step = work.newSubManager()) {
                 latents.attach(step); // the previous latents are freed with this step
-                NDArray in = cfg ? latents.concat(latents, 0) : latents; // (B,4,h,w) -> (2B,4,h,w)
-                NDArray scaled = scheduler.scaleModelInput(in, t);
+                NDArray scaled = Guided.modelInput(scheduler, latents, t, cfg);
                 NDArray tArr = step.create((float) t);
-                NDArray pred = unet.forward(scaled, tArr, embeds);
-                NDArray uncond = null;
-                NDArray text = pred;
-                if (cfg) {
-                    NDList halves = pred.split(2, 0); // (2B,4,h,w) -> 2 × (B,4,h,w)
-                    uncond = halves.get(0);
-                    text = halves.get(1);
-                    pred = uncond.add(text.sub(uncond).mul(r.guidanceScale));
-                }
-                StepOutput out = scheduler.step(pred, t, latents);
+                Guided eps = Guided.of(unet.forward(scaled, tArr, embeds), cfg, r.guidanceScale);
+                StepOutput out = scheduler.step(eps.noise(), t, latents);
                 NDArray next = out.prevSample();
                 FiniteGuard.checkStep(next, i, timesteps.length, t, r.guidanceScale);
-                if (r.callback != null && !r.callback.onStep(new StepCallback.Step(i, timesteps.length, t, next, pred,
-                        uncond, text, out.predOriginalSample()))) {
-                    throw new StepCallback.CancelledException(i);
-                }
+                eps.report(r, i, timesteps.length, t, next, out);
                 next.attach(work);
                 latents = next;
             }

@@ -241,11 +241,8 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** One header entry; the error names the file and the key. */
     public TensorInfo info(String key) {
-        TensorInfo t = tensors.get(key);
-        if (t == null) {
-            throw new SafetensorsException(path + ": no tensor '" + key + "'");
-        }
-        return t;
+        return java.util.Optional.ofNullable(tensors.get(key))
+                .orElseThrow(() -> new SafetensorsException(path + ": no tensor '" + key + "'"));
     }
 
     /** The raw little-endian bytes of a tensor, memory-mapped (read-only). */

@@ -268,6 +268,37 @@ public final class MakeItYours {
     public record InpaintReport(int n, double replaced, double kept, double both, double keptReadRight, double meanAbsDiffOutside,
                                 double maxAbsDiffOutside, double meanAbsDiffKeptObject, double vaeRoundTripKeptObject,
                                 List<InpaintSample> samples) {
+        /** The shares and means over the runs (summed in run order); the max starts at 0. */
+        static InpaintReport of(List<InpaintSample> samples) {
+            int n = samples.size();
+            double max = 0;
+            for (InpaintSample s : samples) {
+                max = Math.max(max, s.maxAbsDiffOutside());
+            }
+            return new InpaintReport(n, share(samples, InpaintSample::replaced), share(samples, InpaintSample::keptUnchanged),
+                    share(samples, s -> s.replaced() && s.keptUnchanged()), share(samples, InpaintReport::keptReadRight),
+                    mean(samples, InpaintSample::meanAbsDiffOutside), max, mean(samples, InpaintSample::meanAbsDiffKeptObject),
+                    mean(samples, InpaintSample::vaeRoundTripKeptObject), List.copyOf(samples));
+        }
+
+        /** The analyser reads the kept (second) object right: colour, shape and position. */
+        private static boolean keptReadRight(InpaintSample s) {
+            ShapesAnalyser.ObjectScore ko = s.score().objects().get(1);
+            return ko.colour() && ko.shape() && ko.position();
+        }
+
+        private static double share(List<InpaintSample> samples, java.util.function.Predicate<InpaintSample> p) {
+            return samples.stream().filter(p).count() / (double) samples.size();
+        }
+
+        private static double mean(List<InpaintSample> samples, java.util.function.ToDoubleFunction<InpaintSample> f) {
+            double sum = 0;
+            for (InpaintSample s : samples) {
+                sum += f.applyAsDouble(s);
+            }
+            return sum / samples.size();
+        }
+
         public String text() {
             return String.format(Locale.ROOT, "masked object replaced as captioned in %.0f %% of %d runs; unmasked object unchanged"
                     + " (mean pixel change within the VAE round trip's + %.0f/255) in %.0f %%; both in %.0f %%;"
@@ -292,14 +323,6 @@ public final class MakeItYours {
                                                    boolean promptWholeCaption, NDManager manager) {
         ShapesAnalyser analyser = new ShapesAnalyser();
         List<InpaintSample> samples = new ArrayList<>();
-        int rep = 0;
-        int kept = 0;
-        int both = 0;
-        double meanSum = 0;
-        double max = 0;
-        int read = 0;
-        double keptSum = 0;
-        double vaeSum = 0;
         for (int i = 0; i < n; i++) {
             Scene s = scene(i);
             try (NDManager m = manager.newSubManager()) {
@@ -312,21 +335,10 @@ public final class MakeItYours {
                 }
                 double keptDiff = diffOutside(s.original().image(), img, notKept)[0];
                 double vaeDiff = diffOutside(s.original().image(), roundTrip(inpaint.pipeline(), s.original().image(), m), notKept)[0];
-                InpaintSample is = new InpaintSample(s, img, analyser.score(img, s.caption()), d[0], d[1], keptDiff, vaeDiff);
-                vaeSum += vaeDiff;
-                ShapesAnalyser.ObjectScore ko = is.score().objects().get(1);
-                read += ko.colour() && ko.shape() && ko.position() ? 1 : 0;
-                keptSum += keptDiff;
-                samples.add(is);
-                rep += is.replaced() ? 1 : 0;
-                kept += is.keptUnchanged() ? 1 : 0;
-                both += is.replaced() && is.keptUnchanged() ? 1 : 0;
-                meanSum += d[0];
-                max = Math.max(max, d[1]);
+                samples.add(new InpaintSample(s, img, analyser.score(img, s.caption()), d[0], d[1], keptDiff, vaeDiff));
             }
         }
-        return new InpaintReport(n, rep / (double) n, kept / (double) n, both / (double) n, read / (double) n, meanSum / n, max,
-                keptSum / n, vaeSum / n, List.copyOf(samples));
+        return InpaintReport.of(samples);
     }
 
     /** The picture after the VAE alone: decode(mean of encode(x)), as the pipeline's images are rounded. */

@@ -12,10 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * The shapes trainer's file side: the checkpoint folder (models, tokenizer, step counts in
@@ -101,14 +99,14 @@ final class ShapesCheckpoint {
               double scaling) {
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
         try {
-            deleteTree(tmp);
+            dev.diffusionlab.core.Outputs.removeTree(tmp);
             writeModels(tmp, vae, te, unet, scaling, false);
             ShapesVocabulary.write(tmp.resolve("tokenizer"), models.maxLength());
             writeLog(tmp.resolve(LOG));
             Files.writeString(tmp.resolve(STATE), String.format(Locale.ROOT,
                     "{\"vae_step\": %d, \"unet_step\": %d, \"vae_finished\": %s, \"scaling_factor\": %s, \"seed\": %d}%n",
                     vaeStep, unetStep, vaeFinished, Double.toString(scaling), seed));
-            deleteTree(dir);
+            dev.diffusionlab.core.Outputs.removeTree(dir);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write the checkpoint: " + e.getMessage(), e);
@@ -132,16 +130,5 @@ final class ShapesCheckpoint {
         DiffusersFolder.writeComponent(target, "vae", vae, models.vaeJson(scaling), fp16);
         DiffusersFolder.writeComponent(target, "unet", unet, models.unetJson(), fp16);
         DiffusersFolder.writeComponent(target, "text_encoder", te, models.textEncoderJson().replace("\"float32\"", fp16 ? "\"float16\"" : "\"float32\""), fp16);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

@@ -203,7 +203,7 @@ public final class ShapesInpaintTrainer {
 
     private static void write(Path base, Path out, UNet2DConditionModel unet, String unetJson) throws IOException {
         Path tmp = out.toAbsolutePath().resolveSibling(out.getFileName() + ".tmp");
-        deleteTree(tmp);
+        dev.diffusionlab.core.Outputs.removeTree(tmp);
         for (String c : List.of("text_encoder", "tokenizer", "vae", "scheduler")) {
             copyTree(base.resolve(c), tmp.resolve(c));
         }
@@ -221,7 +221,7 @@ public final class ShapesInpaintTrainer {
         String index = Files.readString(base.resolve("model_index.json"))
                 .replace("\"StableDiffusionPipeline\"", "\"StableDiffusionInpaintPipeline\"");
         Files.writeString(tmp.resolve("model_index.json"), index);
-        deleteTree(out);
+        dev.diffusionlab.core.Outputs.removeTree(out);
         Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -234,17 +234,6 @@ public final class ShapesInpaintTrainer {
                 } else {
                     Files.copy(p, q, StandardCopyOption.REPLACE_EXISTING);
                 }
-            }
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
             }
         }
     }

@@ -69,13 +69,7 @@ public final class SpaceCharts {
 
     /** Adds a path (rows of {x, y, ...}) as a line with small markers to a scatter chart, e.g. a picture's noising trajectory. */
     public static XYChart addPath(XYChart chart, String name, double[][] xy) {
-        double[] x = new double[xy.length];
-        double[] y = new double[xy.length];
-        for (int i = 0; i < xy.length; i++) {
-            x[i] = xy[i][0];
-            y[i] = xy[i][1];
-        }
-        XYSeries s = chart.addSeries(name, x, y);
+        XYSeries s = dev.diffusionlab.viz.Charts.addPoints(chart, name, xy);
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         s.setMarker(SeriesMarkers.DIAMOND);
         s.setLineColor(java.awt.Color.BLACK);

@@ -37,97 +37,90 @@ public final class Datasets2D {
 
     private Datasets2D() {}
 
+    /** A built-in generator: {@code n} points from {@code seed}. */
+    @FunctionalInterface
+    private interface Generator {
+        Table make(int n, long seed);
+    }
+
+    /** {@link #NAMES} (plus the alias swiss-roll) to their generators. */
+    private static final java.util.Map<String, Generator> BY_NAME = java.util.Map.of("moons", Datasets2D::moons,
+            "swissroll", Datasets2D::swissRoll, "swiss-roll", Datasets2D::swissRoll, "spirals", Datasets2D::spirals,
+            "circle", Datasets2D::circle, "line", Datasets2D::line, "cat", Datasets2D::cat, "clusters", Datasets2D::clusters);
+
     /** A built-in dataset by name (see {@link #NAMES}). */
     public static Table byName(String name, int n, long seed) {
         checkN(n);
-        switch (name.toLowerCase(Locale.ROOT)) {
-            case "moons":
-                return moons(n, seed);
-            case "swissroll":
-            case "swiss-roll":
-                return swissRoll(n, seed);
-            case "spirals":
-                return spirals(n, seed);
-            case "circle":
-                return circle(n, seed);
-            case "line":
-                return line(n, seed);
-            case "cat":
-                return cat(n, seed);
-            case "clusters":
-                return clusters(n, seed);
-            default:
-                throw new IllegalArgumentException("unknown dataset '" + name + "' (known: "
-                        + String.join(", ", NAMES) + ")");
+        Generator g = BY_NAME.get(name.toLowerCase(Locale.ROOT));
+        if (g == null) {
+            throw new IllegalArgumentException("unknown dataset '" + name + "' (known: " + String.join(", ", NAMES) + ")");
         }
+        return g.make(n, seed);
+    }
+
+    /** One point of a generator: point {@code i} drawn from {@code r}, added to {@code b}. */
+    @FunctionalInterface
+    private interface PointRule {
+        void add(int i, Random r, Builder b);
+    }
+
+    /** The loop every generator shares: {@code n} points (checked), one seeded {@link Random}, in order. */
+    private static Table generate(String name, int n, long seed, PointRule rule) {
+        checkN(n);
+        Random r = new Random(seed);
+        Builder b = new Builder(name, n);
+        for (int i = 0; i < n; i++) {
+            rule.add(i, r, b);
+        }
+        return b.table();
     }
 
     /** Two interleaving half circles (as scikit-learn's make_moons), labels upper/lower, noise 0.06. */
     public static Table moons(int n, long seed) {
-        checkN(n);
-        Random r = new Random(seed);
-        Builder b = new Builder("moons", n);
-        for (int i = 0; i < n; i++) {
+        return generate("moons", n, seed, (i, r, b) -> {
             double th = Math.PI * r.nextDouble();
             if (i % 2 == 0) {
                 b.add(Math.cos(th) + 0.06 * r.nextGaussian(), Math.sin(th) + 0.06 * r.nextGaussian(), "upper");
             } else {
                 b.add(1 - Math.cos(th) + 0.06 * r.nextGaussian(), 0.5 - Math.sin(th) + 0.06 * r.nextGaussian(), "lower");
             }
-        }
-        return b.table();
+        });
     }
 
     /** The 2D swiss roll: radius grows with the angle; labels inner/outer half of the roll. */
     public static Table swissRoll(int n, long seed) {
-        checkN(n);
-        Random r = new Random(seed);
-        Builder b = new Builder("swissroll", n);
-        for (int i = 0; i < n; i++) {
+        return generate("swissroll", n, seed, (i, r, b) -> {
             double u = r.nextDouble();
             double t = 1.5 * Math.PI * (1 + 2 * u);
             b.add(t * Math.cos(t) / 10 + 0.03 * r.nextGaussian(), t * Math.sin(t) / 10 + 0.03 * r.nextGaussian(),
                     u < 0.5 ? "inner" : "outer");
-        }
-        return b.table();
+        });
     }
 
     /** Two interleaved spiral arms, labels arm0/arm1. */
     public static Table spirals(int n, long seed) {
-        checkN(n);
-        Random r = new Random(seed);
-        Builder b = new Builder("spirals", n);
-        for (int i = 0; i < n; i++) {
+        return generate("spirals", n, seed, (i, r, b) -> {
             double t = Math.sqrt(r.nextDouble()) * 3 * Math.PI;
             double s = i % 2 == 0 ? 1 : -1;
             b.add(s * t * Math.cos(t) / 3 + 0.05 * r.nextGaussian(), s * t * Math.sin(t) / 3 + 0.05 * r.nextGaussian(),
                     i % 2 == 0 ? "arm0" : "arm1");
-        }
-        return b.table();
+        });
     }
 
     /** The unit circle with noise 0.03, label circle. */
     public static Table circle(int n, long seed) {
-        checkN(n);
-        Random r = new Random(seed);
-        Builder b = new Builder("circle", n);
-        for (int i = 0; i < n; i++) {
+        return generate("circle", n, seed, (i, r, b) -> {
             double th = 2 * Math.PI * r.nextDouble();
             b.add(Math.cos(th) + 0.03 * r.nextGaussian(), Math.sin(th) + 0.03 * r.nextGaussian(), "circle");
-        }
-        return b.table();
+        });
     }
 
     /** The segment from (-1,-0.5) to (1,0.5) with noise 0.02, label line. */
     public static Table line(int n, long seed) {
-        checkN(n);
-        Random r = new Random(seed);
-        Builder b = new Builder("line", n);
-        for (int i = 0; i < n; i++) {
+        return generate("line", n, seed, (i, r, b) -> {
             double u = 2 * r.nextDouble() - 1;
             b.add(u + 0.02 * r.nextGaussian(), 0.5 * u + 0.02 * r.nextGaussian(), "line");
-        }
-        return b.table();
+        });
     }
 
     // The cat's head: outline with two pointed ears, eyes, and whiskers, as polylines.
@@ -142,10 +135,7 @@ public final class Datasets2D {
 
     /** A point outline of a cat's head (the seed's favourite): labels outline, eyes, whiskers. */
     public static Table cat(int n, long seed) {
-        checkN(n);
-        Random r = new Random(seed);
-        Builder b = new Builder("cat", n);
-        for (int i = 0; i < n; i++) {
+        return generate("cat", n, seed, (i, r, b) -> {
             double u = r.nextDouble();
             double[] p;
             String label;
@@ -163,8 +153,7 @@ public final class Datasets2D {
                 label = "whiskers";
             }
             b.add(p[0] + 0.015 * r.nextGaussian(), p[1] + 0.015 * r.nextGaussian(), label);
-        }
-        return b.table();
+        });
     }
 
     /**
@@ -177,18 +166,14 @@ public final class Datasets2D {
 
     /** Like {@link #clusters(int, long)} with your own cluster names (at least one). */
     public static Table clusters(int n, long seed, List<String> names) {
-        checkN(n);
         if (names.isEmpty()) {
             throw new IllegalArgumentException("clusters needs at least one cluster name");
         }
-        Random r = new Random(seed);
-        Builder b = new Builder("clusters", n);
-        for (int i = 0; i < n; i++) {
+        return generate("clusters", n, seed, (i, r, b) -> {
             int k = i % names.size();
             double th = Math.PI / 2 + 2 * Math.PI * k / names.size();
             b.add(3 * Math.cos(th) + 0.35 * r.nextGaussian(), 3 * Math.sin(th) + 0.35 * r.nextGaussian(), names.get(k));
-        }
-        return b.table();
+        });
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.diffusionlab.unet;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.nn.Attention;
 import dev.diffusionlab.nn.Conv2d;
 import dev.diffusionlab.nn.FeedForward;
@@ -40,27 +39,23 @@ public final class Transformer2DModel extends Module {
     /** (B, C, H, W), context (B, 77, crossDim) -> (B, C, H, W). */
     public NDArray forward(NDArray x, NDArray context) {
         return Ops.scoped(x, in -> {
-            Shape s = in.getShape();
-            long b = s.get(0);
-            long c = s.get(1);
-            int hh = (int) s.get(2);
-            int ww = (int) s.get(3);
+            Ops.Nchw s = Ops.Nchw.of(in);
             NDArray h = norm.forward(in);
             if (linear) {
-                h = h.transpose(0, 2, 3, 1).reshape(b, (long) hh * ww, c); // (B, C, H, W) -> (B, HW, C)
+                h = h.transpose(0, 2, 3, 1).reshape(s.batch(), s.positions(), s.channels()); // (B, C, H, W) -> (B, HW, C)
                 h = ((Linear) projIn).forward(h);
             } else {
                 h = ((Conv2d) projIn).forward(h);
-                h = h.transpose(0, 2, 3, 1).reshape(b, (long) hh * ww, inner); // (B, I, H, W) -> (B, HW, I)
+                h = h.transpose(0, 2, 3, 1).reshape(s.batch(), s.positions(), inner); // (B, I, H, W) -> (B, HW, I)
             }
             for (BasicTransformerBlock blk : blocks.items()) {
-                h = blk.forward(h, context, hh, ww);
+                h = blk.forward(h, context, s.height(), s.width());
             }
             if (linear) {
                 h = ((Linear) projOut).forward(h);
-                h = h.reshape(b, hh, ww, c).transpose(0, 3, 1, 2); // (B, HW, C) -> (B, C, H, W)
+                h = h.reshape(s.batch(), s.height(), s.width(), s.channels()).transpose(0, 3, 1, 2); // (B, HW, C) -> (B, C, H, W)
             } else {
-                h = h.reshape(b, hh, ww, inner).transpose(0, 3, 1, 2); // (B, HW, I) -> (B, I, H, W)
+                h = h.reshape(s.batch(), s.height(), s.width(), inner).transpose(0, 3, 1, 2); // (B, HW, I) -> (B, I, H, W)
                 h = ((Conv2d) projOut).forward(h);
             }
             return h.add(in);

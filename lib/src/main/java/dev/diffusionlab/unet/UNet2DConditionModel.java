@@ -40,8 +40,7 @@ import java.util.function.UnaryOperator;
  * }
  * }</pre>
  */
-public final class UNet2DConditionModel extends Model {
-    private final UNetConfig config;
+public final class UNet2DConditionModel extends Model<UNetConfig> {
     private final Conv2d convIn;
     private final Linear timeLinear1;
     private final Linear timeLinear2;
@@ -53,7 +52,7 @@ public final class UNet2DConditionModel extends Model {
     private final UnaryOperator<NDArray> act;
 
     private UNet2DConditionModel(UNetConfig c) {
-        this.config = c;
+        super(c);
         act = Activations.byName(c.actFn(), "act_fn");
         int[] boc = c.blockOutChannels();
         int n = boc.length;
@@ -103,9 +102,6 @@ public final class UNet2DConditionModel extends Model {
         return UNetConfig.from(ConfigJson.parse(json, source));
     }
 
-    public UNetConfig config() {
-        return config;
-    }
 
     @Override
     public String configJson() {

@@ -30,15 +30,14 @@ import java.util.function.UnaryOperator;
  * }
  * }</pre>
  */
-public final class AutoencoderKL extends Model {
-    private final VaeConfig config;
+public final class AutoencoderKL extends Model<VaeConfig> {
     private final Coder encoder;
     private final Coder decoder;
     private final Conv2d quantConv;
     private final Conv2d postQuantConv;
 
     private AutoencoderKL(VaeConfig c) {
-        this.config = c;
+        super(c);
         encoder = child("encoder", new Coder(c, true));
         decoder = child("decoder", new Coder(c, false));
         quantConv = c.useQuantConv() ? child("quant_conv", new Conv2d(2 * c.latentChannels(), 2 * c.latentChannels(), 1, 1, 0)) : null;
@@ -56,9 +55,6 @@ public final class AutoencoderKL extends Model {
         return withRandomWeights(new AutoencoderKL(config), device, dtype, seed);
     }
 
-    public VaeConfig config() {
-        return config;
-    }
 
     /** {@code scaling_factor} from the config. */
     public double scalingFactor() {

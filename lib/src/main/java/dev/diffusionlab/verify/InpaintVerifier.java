@@ -9,7 +9,6 @@ import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.MaskProcessor;
 import dev.diffusionlab.pipeline.StableDiffusionInpaintPipeline;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
-import dev.diffusionlab.schedulers.NoiseSource;
 import dev.diffusionlab.vae.AutoencoderKL;
 import dev.diffusionlab.vae.DiagonalGaussian;
 import dev.diffusionlab.verify.ReferenceCases.Case;
@@ -67,23 +66,14 @@ public final class InpaintVerifier implements CaseVerifier {
                 return out;
             }
             String prompt = p.get("prompt").getAsString();
-            String negative = p.has("negative_prompt") && !p.get("negative_prompt").isJsonNull() ? p.get("negative_prompt").getAsString() : null;
+            String negative = PipelineCaseSupport.negative(p);
             double guidance = p.get("guidance_scale").getAsDouble();
-            List<NDArray> recorded = new ArrayList<>();
-            for (JsonElement n : c.json().getAsJsonArray("noise")) {
-                recorded.add(cases.tensor(n.getAsJsonObject().get("name").getAsString(), m));
+            if (!c.json().has("noise")) {
+                throw new IllegalArgumentException(c.id() + ": an inpainting case needs its recorded 'noise'");
             }
-            GenerationRequest r = GenerationRequest.of(prompt)
-                    .guidance(guidance)
-                    .steps(p.get("num_inference_steps").getAsInt())
-                    .size(p.get("height").getAsInt(), p.get("width").getAsInt())
-                    .scheduler(p.get("scheduler_class").getAsString(), PipelineCaseSupport.overrides(p))
+            GenerationRequest r = PipelineCaseSupport.request(cases, c, m)
                     .initImage(cases.tensor(c.input("image"), m), p.get("strength").getAsDouble())
-                    .mask(cases.tensor(c.input("mask_image"), m))
-                    .noise(NoiseSource.replay(recorded));
-            if (negative != null) {
-                r.negative(negative);
-            }
+                    .mask(cases.tensor(c.input("mask_image"), m));
             List<NDArray> steps = new ArrayList<>();
             r.callback(s -> {
                 NDArray keep = s.latents().toType(DataType.FLOAT32, false).duplicate();

@@ -7,14 +7,11 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
-import dev.diffusionlab.schedulers.NoiseSource;
 import dev.diffusionlab.verify.ReferenceCases.Case;
 import dev.diffusionlab.verify.ReferenceCases.Comparison;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The pipe.* cases: txt2img (default scheduler, negative prompt, guidance 1, DPM++ 2M Karras
@@ -34,34 +31,10 @@ public final class PipelineVerifier implements CaseVerifier {
         List<Comparison> out = new ArrayList<>();
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(modelFolder, m.getDevice(), DataType.FLOAT32)) {
             String prompt = p.get("prompt").getAsString();
-            String negative = p.has("negative_prompt") && !p.get("negative_prompt").isJsonNull()
-                    ? p.get("negative_prompt").getAsString() : null;
+            String negative = PipelineCaseSupport.negative(p);
             double guidance = p.get("guidance_scale").getAsDouble();
-            Integer clipSkip = p.has("clip_skip") && !p.get("clip_skip").isJsonNull() ? p.get("clip_skip").getAsInt() : null;
-            Map<String, Object> overrides = new LinkedHashMap<>();
-            if (p.has("scheduler_from_config_overrides")) {
-                for (Map.Entry<String, JsonElement> e : p.getAsJsonObject("scheduler_from_config_overrides").entrySet()) {
-                    JsonElement v = e.getValue();
-                    overrides.put(e.getKey(), v.getAsJsonPrimitive().isBoolean() ? (Object) v.getAsBoolean()
-                            : v.getAsJsonPrimitive().isNumber() ? (Object) v.getAsNumber() : v.getAsString());
-                }
-            }
-            List<NDArray> recorded = new ArrayList<>();
-            if (c.json().has("noise")) {
-                for (JsonElement n : c.json().getAsJsonArray("noise")) {
-                    recorded.add(cases.tensor(n.getAsJsonObject().get("name").getAsString(), m));
-                }
-            }
-            GenerationRequest r = GenerationRequest.of(prompt)
-                    .guidance(guidance)
-                    .steps(p.get("num_inference_steps").getAsInt())
-                    .size(p.get("height").getAsInt(), p.get("width").getAsInt())
-                    .scheduler(p.get("scheduler_class").getAsString(), overrides)
-                    .clipSkip(clipSkip)
-                    .noise(NoiseSource.replay(recorded));
-            if (negative != null) {
-                r.negative(negative);
-            }
+            Integer clipSkip = PipelineCaseSupport.clipSkip(p);
+            GenerationRequest r = PipelineCaseSupport.request(cases, c, m);
             if (c.kind().equals("pipeline_img2img")) {
                 r.initImage(cases.tensor(c.input("image"), m), p.get("strength").getAsDouble());
             } else {
