@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Executes notebooks headless with the "diffusionlab" kernel; fails on any cell error or timeout.
-#   scripts/run-notebooks.sh                      # every notebooks/*.ipynb
+#   scripts/run-notebooks.sh                      # every notebooks/*.ipynb, then notebooks/solutions/*.ipynb
 #   scripts/run-notebooks.sh notebooks/01-*.ipynb # just these
 # Executed copies go to target/notebooks/. Per-cell timeout: $DLAB_CELL_TIMEOUT seconds (default 600).
 # The freshly built kernelspec is installed into $JUPYTER_DATA_DIR, or into a temporary one when that is
@@ -30,7 +30,8 @@ if [[ $# -gt 0 ]]; then
   NOTEBOOKS=("$@")
 else
   shopt -s nullglob
-  NOTEBOOKS=("$ROOT"/notebooks/*.ipynb)
+  # the solution notebooks prove that the exercise checks accept right answers
+  NOTEBOOKS=("$ROOT"/notebooks/*.ipynb "$ROOT"/notebooks/solutions/*.ipynb)
 fi
 if [[ ${#NOTEBOOKS[@]} -eq 0 ]]; then
   echo "run-notebooks: no notebooks found" >&2

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     /** Every package that holds model or teaching code (not tooling). */
     static final String[] MODEL_PACKAGES = {"dev.diffusionlab.attention..", "dev.diffusionlab.clip..", "dev.diffusionlab.core..",
-        "dev.diffusionlab.image..", "dev.diffusionlab.nn..", "dev.diffusionlab.noise..", "dev.diffusionlab.pipeline..",
+        "dev.diffusionlab.exercises..", "dev.diffusionlab.image..", "dev.diffusionlab.nn..", "dev.diffusionlab.noise..", "dev.diffusionlab.pipeline..",
         "dev.diffusionlab.safetensors..", "dev.diffusionlab.schedulers..", "dev.diffusionlab.shapes..", "dev.diffusionlab.space..",
         "dev.diffusionlab.toy..", "dev.diffusionlab.unet..", "dev.diffusionlab.vae..", "dev.diffusionlab.viz.."};
 
