@@ -12,15 +12,15 @@ import dev.diffusionlab.image.ImageTensors;
 import dev.diffusionlab.nn.Embedding;
 import dev.diffusionlab.nn.Linear;
 import dev.diffusionlab.nn.Module;
-import dev.diffusionlab.shapes.ShapesSample;
-import dev.diffusionlab.shapes.ShapesWorld;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 
 /**
  * A tiny contrastive CLIP for the shapes world, trained in seconds: an image encoder (2×2 average pool, then a
@@ -29,11 +29,12 @@ import java.util.TreeSet;
  * each picture towards its own caption and away from the other captions of the batch, in both directions.
  *
  * <pre>{@code
- * ContrastiveClip clip = ContrastiveClip.create(ContrastiveClip.Config.defaults(), world, weights);
- * List<Float> losses = clip.train(world, manager);
+ * ContrastiveClip clip = ContrastiveClip.create(ContrastiveClip.Config.defaults(), 32, someCaptions, weights);
+ * List<Float> losses = clip.train(step -> new ContrastiveClip.Batch(pictures(step), captions(step)), manager);
  * NDArray sim = clip.similarity(clip.encodeImages(images, m), clip.encodeTexts(captions, m));   // (B, C) cosines
  * }</pre>
- * It is not the text encoder of the diffusion model (that one was trained through the UNet's loss); it shows
+ * The data come from the caller (notebook 03b and the test draw them from the shapes world), so this package
+ * does not depend on {@code shapes}. It is not the text encoder of the diffusion model (that one was trained through the UNet's loss); it shows
  * what the "CLIP" in Stable Diffusion was originally trained to do: match pictures and captions.
  */
 public final class ContrastiveClip extends Module {
@@ -76,16 +77,28 @@ public final class ContrastiveClip extends Module {
         txt2 = child("text_mlp_2", new Linear(config.hidden(), config.embedDim(), true));
     }
 
-    /** A model with the vocabulary of the world's captions, its weights initialised in {@code weights}. */
-    public static ContrastiveClip create(Config config, ShapesWorld world, NDManager weights) {
+    /** Matching pictures and captions: picture i is described by caption i. */
+    public record Batch(List<BufferedImage> images, List<String> captions) {
+        public Batch {
+            if (images.size() != captions.size() || images.isEmpty()) {
+                throw new IllegalArgumentException("a batch needs as many captions as pictures (at least one), got "
+                        + images.size() + " pictures and " + captions.size() + " captions");
+            }
+        }
+    }
+
+    /**
+     * A model for {@code size}×{@code size} pictures whose vocabulary is the words of {@code captions}, its
+     * weights initialised in {@code weights}.
+     */
+    public static ContrastiveClip create(Config config, int size, Collection<String> captions, NDManager weights) {
         TreeSet<String> vocab = new TreeSet<>();
-        for (int i = 0; i < 2000; i++) {
-            for (String w : world.sample(i, ShapesWorld.Split.TRAIN).caption().split(" ")) {
+        for (String c : captions) {
+            for (String w : c.toLowerCase(Locale.ROOT).trim().split("\\s+")) {
                 vocab.add(w);
             }
         }
-        ShapesSample s = world.sample(0, ShapesWorld.Split.TRAIN);
-        ContrastiveClip clip = new ContrastiveClip(config, s.image().getWidth(), List.copyOf(vocab));
+        ContrastiveClip clip = new ContrastiveClip(config, size, List.copyOf(vocab));
         clip.initialize(weights, DataType.FLOAT32, config.seed());
         return clip;
     }
@@ -145,26 +158,20 @@ public final class ContrastiveClip extends Module {
     }
 
     /**
-     * Trains for {@code config.steps()} Adam steps on batches of the world's TRAIN split (each step in its own
-     * sub-manager, so memory stays flat) and returns the loss per step.
+     * Trains for {@code config.steps()} Adam steps, step k on {@code data.apply(k)} (each step in its own
+     * sub-manager, so memory stays flat), and returns the loss per step.
      */
-    public List<Float> train(ShapesWorld world, NDManager base) {
+    public List<Float> train(IntFunction<Batch> data, NDManager base) {
         Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) config.lr())).build();
         List<Float> losses = new ArrayList<>();
         setRequiresGradient(true);
         try {
             for (int step = 0; step < config.steps(); step++) {
                 try (NDManager sm = base.newSubManager()) {
-                    List<BufferedImage> pics = new ArrayList<>();
-                    List<String> caps = new ArrayList<>();
-                    for (int i = 0; i < config.batch(); i++) {
-                        ShapesSample s = world.sample((long) step * config.batch() + i, ShapesWorld.Split.TRAIN);
-                        pics.add(s.image());
-                        caps.add(s.caption());
-                    }
-                    NDArray x = ImageTensors.toBatch(sm, pics);
+                    Batch b = data.apply(step);
+                    NDArray x = ImageTensors.toBatch(sm, b.images());
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray loss = infoNce(encodeImages(x), encodeTexts(caps, sm));
+                        NDArray loss = infoNce(encodeImages(x), encodeTexts(b.captions(), sm));
                         gc.backward(loss);
                         losses.add(loss.getFloat());
                     }

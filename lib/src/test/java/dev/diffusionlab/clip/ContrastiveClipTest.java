@@ -14,11 +14,35 @@ import org.junit.jupiter.api.Test;
 
 /** A short InfoNCE run makes the tiny CLIP pick each picture's own caption far above chance. */
 class ContrastiveClipTest {
+    static ContrastiveClip.Batch batch(ShapesWorld world, int step, int size) {
+        List<BufferedImage> pics = new ArrayList<>();
+        List<String> caps = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            ShapesSample s = world.sample((long) step * size + i, ShapesWorld.Split.TRAIN);
+            pics.add(s.image());
+            caps.add(s.caption());
+        }
+        return new ContrastiveClip.Batch(pics, caps);
+    }
+
+    @Test
+    void aBatchNeedsOneCaptionPerPicture() {
+        BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ContrastiveClip.Batch(List.of(img, img), List.of("a red circle on the left")));
+        assertTrue(e.getMessage().contains("2 pictures and 1 captions"), e.getMessage());
+    }
+
     @Test
     void shortTrainingMatchesPicturesToTheirCaptions() {
         ShapesWorld world = new ShapesWorld(ShapesWorld.Config.defaults());
         try (NDManager m = Engines.newCpuManager()) {
-            ContrastiveClip clip = ContrastiveClip.create(ContrastiveClip.Config.defaults().withSteps(250), world, m);
+            ContrastiveClip.Config config = ContrastiveClip.Config.defaults().withSteps(250);
+            List<String> vocabulary = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                vocabulary.add(world.sample(i, ShapesWorld.Split.TRAIN).caption());
+            }
+            ContrastiveClip clip = ContrastiveClip.create(config, 32, vocabulary, m);
             List<BufferedImage> pics = new ArrayList<>();
             List<String> caps = new ArrayList<>();
             for (int i = 0; i < 32; i++) {   // pictures training never drew
@@ -27,7 +51,7 @@ class ContrastiveClipTest {
                 caps.add(s.caption());
             }
             double before = clip.retrievalAccuracy(pics, caps, m);
-            List<Float> losses = clip.train(world, m);
+            List<Float> losses = clip.train(step -> batch(world, step, config.batch()), m);
             assertEquals(250, losses.size());
             double first = losses.subList(0, 10).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
             double last = losses.subList(240, 250).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
