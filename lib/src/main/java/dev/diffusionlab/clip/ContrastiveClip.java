@@ -1,0 +1,206 @@
+package dev.diffusionlab.clip;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.diffusionlab.image.ImageTensors;
+import dev.diffusionlab.nn.Embedding;
+import dev.diffusionlab.nn.Linear;
+import dev.diffusionlab.nn.Module;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.IntFunction;
+
+/**
+ * A tiny contrastive CLIP for the shapes world, trained in seconds: an image encoder (2×2 average pool, then a
+ * two-layer MLP) and a text encoder (word + position embeddings, concatenated, then a two-layer MLP) map a
+ * picture and a caption to unit vectors in one space; the InfoNCE loss of CLIP (Radford et al., 2021) pulls
+ * each picture towards its own caption and away from the other captions of the batch, in both directions.
+ *
+ * <pre>{@code
+ * ContrastiveClip clip = ContrastiveClip.create(ContrastiveClip.Config.defaults(), 32, someCaptions, weights);
+ * List<Float> losses = clip.train(step -> new ContrastiveClip.Batch(pictures(step), captions(step)), manager);
+ * NDArray sim = clip.similarity(clip.encodeImages(images, m), clip.encodeTexts(captions, m));   // (B, C) cosines
+ * }</pre>
+ * The data come from the caller (notebook 03b and the test draw them from the shapes world), so this package
+ * does not depend on {@code shapes}. It is not the text encoder of the diffusion model (that one was trained through the UNet's loss); it shows
+ * what the "CLIP" in Stable Diffusion was originally trained to do: match pictures and captions.
+ */
+public final class ContrastiveClip extends Module {
+    /**
+     * Sizes and training settings. {@code temperature} divides the cosines before the softmax (CLIP learns it;
+     * fixed here).
+     */
+    public record Config(int embedDim, int hidden, int wordDim, int maxWords, int batch, int steps, double lr, double temperature, int seed) {
+        public static Config defaults() {
+            return new Config(64, 256, 32, 16, 32, 400, 2e-3, 0.1, 0);
+        }
+
+        public Config withSteps(int n) {
+            return new Config(embedDim, hidden, wordDim, maxWords, batch, n, lr, temperature, seed);
+        }
+    }
+
+    private final Config config;
+    private final Map<String, Integer> index = new HashMap<>();
+    private final int pixels;
+    private final Linear img1;
+    private final Linear img2;
+    private final Embedding words;
+    private final Embedding positions;
+    private final Linear txt1;
+    private final Linear txt2;
+
+    /** An untrained model for {@code size}×{@code size} pictures and this vocabulary (id 0 is padding, 1 unknown). */
+    public ContrastiveClip(Config config, int size, List<String> vocabulary) {
+        this.config = config;
+        for (String w : vocabulary) {
+            index.putIfAbsent(w, index.size() + 2);
+        }
+        this.pixels = 3 * (size / 2) * (size / 2);
+        img1 = child("image_mlp_1", new Linear(pixels, config.hidden(), true));
+        img2 = child("image_mlp_2", new Linear(config.hidden(), config.embedDim(), true));
+        words = child("word_embedding", new Embedding(index.size() + 2, config.wordDim()));
+        positions = child("position_embedding", new Embedding(config.maxWords(), config.wordDim()));
+        txt1 = child("text_mlp_1", new Linear(config.maxWords() * config.wordDim(), config.hidden(), true));
+        txt2 = child("text_mlp_2", new Linear(config.hidden(), config.embedDim(), true));
+    }
+
+    /** Matching pictures and captions: picture i is described by caption i. */
+    public record Batch(List<BufferedImage> images, List<String> captions) {
+        public Batch {
+            if (images.size() != captions.size() || images.isEmpty()) {
+                throw new IllegalArgumentException("a batch needs as many captions as pictures (at least one), got "
+                        + images.size() + " pictures and " + captions.size() + " captions");
+            }
+        }
+    }
+
+    /**
+     * A model for {@code size}×{@code size} pictures whose vocabulary is the words of {@code captions}, its
+     * weights initialised in {@code weights}.
+     */
+    public static ContrastiveClip create(Config config, int size, Collection<String> captions, NDManager weights) {
+        TreeSet<String> vocab = new TreeSet<>();
+        for (String c : captions) {
+            for (String w : c.toLowerCase(Locale.ROOT).trim().split("\\s+")) {
+                vocab.add(w);
+            }
+        }
+        ContrastiveClip clip = new ContrastiveClip(config, size, List.copyOf(vocab));
+        clip.initialize(weights, DataType.FLOAT32, config.seed());
+        return clip;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** (B, 3, S, S) pictures in [-1, 1] -> (B, E) unit vectors. */
+    public NDArray encodeImages(NDArray images) {
+        Shape s = images.getShape();
+        long b = s.get(0);
+        NDArray pooled = images.reshape(b, 3, s.get(2) / 2, 2, s.get(3) / 2, 2).mean(new int[] {5}).mean(new int[] {3}); // (B, 3, S, S) -> (B, 3, S/2, S/2)
+        NDArray h = img1.forward(pooled.reshape(b, pixels)).getNDArrayInternal().relu();              // (B, 3·S²/4) -> (B, hidden)
+        return normalize(img2.forward(h));                                                             // (B, hidden) -> (B, E)
+    }
+
+    /** Pictures -> (B, E) unit vectors. */
+    public NDArray encodeImages(List<BufferedImage> images, NDManager m) {
+        return encodeImages(ImageTensors.toBatch(m, images));
+    }
+
+    /** Captions -> (C, E) unit vectors; words beyond {@code maxWords} are dropped, unknown words share one id. */
+    public NDArray encodeTexts(List<String> captions, NDManager m) {
+        int w = config.maxWords();
+        float[] ids = new float[captions.size() * w];
+        for (int i = 0; i < captions.size(); i++) {
+            String[] ws = captions.get(i).toLowerCase(Locale.ROOT).trim().split("\\s+");
+            for (int k = 0; k < Math.min(w, ws.length); k++) {
+                ids[i * w + k] = index.getOrDefault(ws[k], 1);
+            }
+        }
+        NDArray idArr = m.create(ids, new Shape(captions.size(), w));                  // (C, W)
+        NDArray pos = m.arange(0, w).toType(DataType.FLOAT32, false);                   // (W)
+        NDArray e = words.forward(idArr).add(positions.forward(pos).expandDims(0));     // (C, W, d) + (1, W, d)
+        NDArray h = txt1.forward(e.reshape(captions.size(), (long) w * config.wordDim())).getNDArrayInternal().relu(); // (C, W·d) -> (C, hidden)
+        return normalize(txt2.forward(h));                                              // (C, hidden) -> (C, E)
+    }
+
+    /** Cosine similarities of unit vectors: (B, E) × (C, E) -> (B, C). */
+    public NDArray similarity(NDArray imageEmb, NDArray textEmb) {
+        return imageEmb.matMul(textEmb.transpose());
+    }
+
+    /** Probabilities over the captions for each picture: softmax of similarity / temperature, (B, C). */
+    public NDArray captionProbabilities(NDArray imageEmb, NDArray textEmb) {
+        return similarity(imageEmb, textEmb).div(config.temperature()).softmax(1);
+    }
+
+    /** The symmetric InfoNCE loss of a batch of matching (picture i, caption i) pairs. */
+    public NDArray infoNce(NDArray imageEmb, NDArray textEmb) {
+        NDArray logits = similarity(imageEmb, textEmb).div(config.temperature()); // (B, B)
+        NDArray eye = logits.getManager().eye((int) logits.getShape().get(0));
+        NDArray toText = logits.logSoftmax(1).mul(eye).sum(new int[] {1}).mean();  // log p(caption i | picture i)
+        NDArray toImage = logits.logSoftmax(0).mul(eye).sum(new int[] {0}).mean(); // log p(picture i | caption i)
+        return toText.add(toImage).div(-2);
+    }
+
+    /**
+     * Trains for {@code config.steps()} Adam steps, step k on {@code data.apply(k)} (each step in its own
+     * sub-manager, so memory stays flat), and returns the loss per step.
+     */
+    public List<Float> train(IntFunction<Batch> data, NDManager base) {
+        Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) config.lr())).build();
+        List<Float> losses = new ArrayList<>();
+        setRequiresGradient(true);
+        try {
+            for (int step = 0; step < config.steps(); step++) {
+                try (NDManager sm = base.newSubManager()) {
+                    Batch b = data.apply(step);
+                    NDArray x = ImageTensors.toBatch(sm, b.images());
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray loss = infoNce(encodeImages(x), encodeTexts(b.captions(), sm));
+                        gc.backward(loss);
+                        losses.add(loss.getFloat());
+                    }
+                    for (Map.Entry<String, NDArray> e : namedParameters().entrySet()) {
+                        NDArray g = e.getValue().getGradient(); // a new handle on the gradient: attach it to the step
+                        g.attach(sm);
+                        adam.update(e.getKey(), e.getValue(), g);
+                    }
+                }
+            }
+        } finally {
+            setRequiresGradient(false);
+        }
+        return losses;
+    }
+
+    /** Fraction of pictures whose most similar caption, among the given ones, is their own (index i for picture i). */
+    public double retrievalAccuracy(List<BufferedImage> images, List<String> captions, NDManager m) {
+        try (NDManager sm = m.newSubManager()) {
+            float[] best = similarity(encodeImages(images, sm), encodeTexts(captions, sm)).argMax(1).toType(DataType.FLOAT32, false).toFloatArray();
+            int hit = 0;
+            for (int i = 0; i < best.length; i++) {
+                hit += captions.get((int) best[i]).equals(captions.get(i)) ? 1 : 0;
+            }
+            return hit / (double) best.length;
+        }
+    }
+
+    private static NDArray normalize(NDArray x) {
+        return x.div(x.norm(new int[] {1}, true).add(1e-6f)); // (N, E) / (N, 1)
+    }
+}

@@ -1,0 +1,99 @@
+package dev.diffusionlab.shapes;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The analyser's verdict under every generated picture of a notebook, and the notebook's own exam: the
+ * pictures it {@link #label labels} are tallied, and {@link #requireTargets} throws (failing the headless
+ * run) when their colour or place accuracy falls below the model's eval targets
+ * ({@link ShapesEval#COLOUR_TARGET}, {@link ShapesEval#POSITION_TARGET}).
+ *
+ * <pre>{@code
+ * ShapesVerdicts v = new ShapesVerdicts();
+ * String cap = v.label(image, "a red circle on the left");   // "ok", or e.g. "x shp,pos"; counted
+ * String probe = v.peek(image, caption);                        // same verdict, not counted (deliberate failures)
+ * v.requireTargets("03");                                       // last cell of the notebook
+ * }</pre>
+ * A verdict reads: {@code ok} when everything is right, else what is wrong: {@code col} colour, {@code shp}
+ * shape, {@code pos} place, {@code size}, {@code cnt} number of objects.
+ */
+public final class ShapesVerdicts {
+    private final ShapesAnalyser analyser = new ShapesAnalyser();
+    private final List<ShapesAnalyser.Score> counted = new ArrayList<>();
+
+    /** The short verdict of one score: "ok" or "x " followed by what is wrong. */
+    public static String verdict(ShapesAnalyser.Score s) {
+        List<String> wrong = new ArrayList<>();
+        if (!s.colour()) {
+            wrong.add("col");
+        }
+        if (!s.shape()) {
+            wrong.add("shp");
+        }
+        if (!s.position()) {
+            wrong.add("pos");
+        }
+        if (s.objects().stream().anyMatch(o -> Boolean.FALSE.equals(o.size()))) {
+            wrong.add("size");
+        }
+        if (!s.count()) {
+            wrong.add("cnt");
+        }
+        return wrong.isEmpty() ? "ok" : "x " + String.join(",", wrong);
+    }
+
+    /** Scores the picture against its caption, counts it towards the notebook's exam and returns the verdict. */
+    public String label(BufferedImage img, String caption) {
+        ShapesAnalyser.Score s = analyser.score(img, caption);
+        counted.add(s);
+        return verdict(s);
+    }
+
+    /** The verdict without counting it: for pictures that are meant to fail (too few steps, a negative prompt...). */
+    public String peek(BufferedImage img, String caption) {
+        return verdict(analyser.score(img, caption));
+    }
+
+    /** Number of counted pictures. */
+    public int count() {
+        return counted.size();
+    }
+
+    /** Fraction of counted pictures with every colour right. */
+    public double colour() {
+        return counted.stream().filter(ShapesAnalyser.Score::colour).count() / (double) Math.max(1, counted.size());
+    }
+
+    /** Fraction of counted pictures with every place right. */
+    public double position() {
+        return counted.stream().filter(ShapesAnalyser.Score::position).count() / (double) Math.max(1, counted.size());
+    }
+
+    /** Fraction of counted pictures with everything right. */
+    public double all() {
+        return counted.stream().filter(ShapesAnalyser.Score::all).count() / (double) Math.max(1, counted.size());
+    }
+
+    /** One line: n, colour, place and all-right fractions against the targets. */
+    public String summary() {
+        return String.format(Locale.ROOT, "%d counted pictures: colour right %.3f (target %.2f), place right %.3f (target %.2f), all right %.3f",
+                count(), colour(), ShapesEval.COLOUR_TARGET, position(), ShapesEval.POSITION_TARGET, all());
+    }
+
+    /**
+     * Throws an {@link IllegalStateException} naming the notebook and the figures when no picture was counted or
+     * the colour or place accuracy is below the eval targets; returns the summary otherwise.
+     */
+    public String requireTargets(String notebook) {
+        if (counted.isEmpty()) {
+            throw new IllegalStateException("notebook " + notebook + ": no generated picture was checked");
+        }
+        if (colour() < ShapesEval.COLOUR_TARGET || position() < ShapesEval.POSITION_TARGET) {
+            throw new IllegalStateException("notebook " + notebook + " generates below the model's eval targets: " + summary());
+        }
+        return "notebook " + notebook + " meets the eval targets: " + summary();
+    }
+}
