@@ -189,50 +189,28 @@ public final class GenerateCommand {
     }
 
     static Options parse(String[] args) {
-        Path model = null;
-        String prompt = null;
-        String negative = null;
-        int steps = 20;
-        double cfg = 7.5;
-        String scheduler = null;
-        long seed = 0;
-        Integer height = null;
-        Integer width = null;
-        Path init = null;
-        Double strength = null;
-        Integer clipSkip = null;
-        DataType dtype = null;
-        Path out = null;
-        Path attentionMaps = null;
-        Path mask = null;
-        java.util.List<Path> embeddings = new java.util.ArrayList<>();
-        String slicing = null;
-        boolean tiling = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--model" -> model = Path.of(Args.value(args, i++, a));
-                case "--prompt" -> prompt = Args.value(args, i++, a);
-                case "--negative" -> negative = Args.value(args, i++, a);
-                case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
-                case "--cfg" -> cfg = Args.parseDouble(Args.value(args, i++, a), a);
-                case "--scheduler" -> scheduler = Args.value(args, i++, a);
-                case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
-                case "--height" -> height = Args.parseInt(Args.value(args, i++, a), a);
-                case "--width" -> width = Args.parseInt(Args.value(args, i++, a), a);
-                case "--init-image" -> init = Path.of(Args.value(args, i++, a));
-                case "--strength" -> strength = Args.parseDouble(Args.value(args, i++, a), a);
-                case "--clip-skip" -> clipSkip = Args.parseInt(Args.value(args, i++, a), a);
-                case "--dtype" -> dtype = parseDtype(Args.value(args, i++, a));
-                case "--out" -> out = Path.of(Args.value(args, i++, a));
-                case "--attention-maps" -> attentionMaps = Path.of(Args.value(args, i++, a));
-                case "--mask" -> mask = Path.of(Args.value(args, i++, a));
-                case "--embedding" -> embeddings.add(Path.of(Args.value(args, i++, a)));
-                case "--attention-slicing" -> slicing = Args.value(args, i++, a);
-                case "--vae-tiling" -> tiling = true;
-                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab generate --help)");
-            }
-        }
+        Args.Options o = Args.options(args, java.util.Set.of("--model", "--prompt", "--negative", "--steps", "--cfg", "--scheduler", "--seed",
+                "--height", "--width", "--init-image", "--strength", "--clip-skip", "--dtype", "--out", "--attention-maps", "--mask",
+                "--embedding", "--attention-slicing"), java.util.Set.of("--vae-tiling"));
+        Path model = o.path("--model", null);
+        String prompt = o.text("--prompt", null);
+        String negative = o.text("--negative", null);
+        int steps = o.integer("--steps", 20);
+        double cfg = o.number("--cfg", 7.5);
+        String scheduler = o.text("--scheduler", null);
+        long seed = o.longValue("--seed", 0);
+        Integer height = o.integer("--height", null);
+        Integer width = o.integer("--width", null);
+        Path init = o.path("--init-image", null);
+        Double strength = o.number("--strength", null);
+        Integer clipSkip = o.integer("--clip-skip", null);
+        DataType dtype = o.get("--dtype", GenerateCommand::parseDtype, null);
+        Path out = o.path("--out", null);
+        Path attentionMaps = o.path("--attention-maps", null);
+        Path mask = o.path("--mask", null);
+        java.util.List<Path> embeddings = o.all("--embedding").stream().map(Path::of).toList();
+        String slicing = o.text("--attention-slicing", null);
+        boolean tiling = o.has("--vae-tiling");
         if (prompt == null) {
             throw new IllegalArgumentException("--prompt is required");
         }

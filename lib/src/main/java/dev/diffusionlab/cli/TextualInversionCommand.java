@@ -125,36 +125,20 @@ public final class TextualInversionCommand {
     }
 
     static Options parse(String[] args) {
-        Path model = null;
-        String token = null;
-        Path images = null;
-        String shapes = null;
-        int examples = 64;
-        int steps = 400;
-        int batch = 8;
-        double lr = 5e-3;
-        int vectors = 1;
-        String init = null;
-        long seed = 0;
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--model" -> model = Path.of(Args.value(args, i++, a));
-                case "--token" -> token = Args.value(args, i++, a);
-                case "--images" -> images = Path.of(Args.value(args, i++, a));
-                case "--shapes" -> shapes = Args.value(args, i++, a);
-                case "--examples" -> examples = Args.parseInt(Args.value(args, i++, a), a);
-                case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
-                case "--batch" -> batch = Args.parseInt(Args.value(args, i++, a), a);
-                case "--lr" -> lr = Args.parseDouble(Args.value(args, i++, a), a);
-                case "--vectors" -> vectors = Args.parseInt(Args.value(args, i++, a), a);
-                case "--init" -> init = Args.value(args, i++, a);
-                case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
-                case "--out" -> out = Path.of(Args.value(args, i++, a));
-                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab textual-inversion --help)");
-            }
-        }
+        Args.Options o = Args.options(args, java.util.Set.of("--model", "--token", "--images", "--shapes", "--examples", "--steps",
+                "--batch", "--lr", "--vectors", "--init", "--seed", "--out"), java.util.Set.of());
+        Path model = o.path("--model", null);
+        String token = o.text("--token", null);
+        Path images = o.path("--images", null);
+        String shapes = o.text("--shapes", null);
+        int examples = o.integer("--examples", 64);
+        int steps = o.integer("--steps", 400);
+        int batch = o.integer("--batch", 8);
+        double lr = o.number("--lr", 5e-3);
+        int vectors = o.integer("--vectors", 1);
+        String init = o.text("--init", null);
+        long seed = o.longValue("--seed", 0);
+        Path out = o.path("--out", null);
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("--token is required (the new word, e.g. \"<zorp>\")");
         }

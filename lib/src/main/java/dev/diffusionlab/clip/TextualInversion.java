@@ -55,6 +55,8 @@ public final class TextualInversion {
             }
         }
 
+        /** 400 steps of 8 examples at learning rate 5e-3, one vector, mean-of-vocabulary start, seed 0, progress bar;
+         * other settings through the canonical constructor. */
         public static Config defaults() {
             return new Config(400, 8, 5e-3, 1, null, 0, true);
         }
@@ -63,24 +65,8 @@ public final class TextualInversion {
             return new Config(s, batchSize, learningRate, vectors, initializer, seed, progress);
         }
 
-        public Config withBatchSize(int b) {
-            return new Config(steps, b, learningRate, vectors, initializer, seed, progress);
-        }
-
-        public Config withLearningRate(double lr) {
-            return new Config(steps, batchSize, lr, vectors, initializer, seed, progress);
-        }
-
         public Config withVectors(int n) {
             return new Config(steps, batchSize, learningRate, n, initializer, seed, progress);
-        }
-
-        public Config withInitializer(String word) {
-            return new Config(steps, batchSize, learningRate, vectors, word, seed, progress);
-        }
-
-        public Config withSeed(long s) {
-            return new Config(steps, batchSize, learningRate, vectors, initializer, s, progress);
         }
 
         public Config withProgress(boolean p) {

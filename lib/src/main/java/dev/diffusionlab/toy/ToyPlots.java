@@ -154,12 +154,10 @@ public final class ToyPlots {
      * colour gives the strength on a log scale (pale = weak, dark = strong, relative to this panel).
      */
     public static XYChart vectorFieldUnit(VectorField f, Table data, String title) {
-        XYChart c = chart(title, 520, 480);
-        c.getStyler().setLegendVisible(false);
-        float[][] d = Datasets2D.xy(data);
-        double[] box = VectorField.bounds(d, 0.25);
-        points(c, "data", d, DATA_GREY);
-        int grid = (int) Math.round(Math.sqrt(f.points().length));
+        FieldPanel p = fieldPanel(f, data, title);
+        XYChart c = p.chart();
+        double[] box = p.box();
+        int grid = p.grid();
         double cellX = (box[1] - box[0]) / Math.max(grid - 1, 1);
         double cellY = (box[3] - box[2]) / Math.max(grid - 1, 1);
         double[] mag = f.magnitudes();
@@ -187,6 +185,19 @@ public final class ToyPlots {
         }
         frame(c, box);
         return c;
+    }
+
+    /** A field panel: the chart with the data in grey, the plotted box and the lattice's side. */
+    private record FieldPanel(XYChart chart, double[] box, int grid) {}
+
+    private static FieldPanel fieldPanel(VectorField f, Table data, String title) {
+        XYChart c = chart(title, 520, 480);
+        c.getStyler().setLegendVisible(false);
+        float[][] d = Datasets2D.xy(data);
+        double[] box = VectorField.bounds(d, 0.25);
+        points(c, "data", d, DATA_GREY);
+        int grid = (int) Math.round(Math.sqrt(f.points().length));
+        return new FieldPanel(c, box, grid);
     }
 
     private static void arrow(XYChart c, String name, double x0, double y0, double dx, double dy, double sx, double sy, Color col) {
@@ -332,12 +343,10 @@ public final class ToyPlots {
      * the field's magnitude (longest = 0.9 grid cells), so weak regions stay visible.
      */
     public static XYChart vectorField(VectorField f, Table data, String title) {
-        XYChart c = chart(title, 520, 480);
-        c.getStyler().setLegendVisible(false);
-        float[][] d = Datasets2D.xy(data);
-        double[] box = VectorField.bounds(d, 0.25);
-        points(c, "data", d, DATA_GREY);
-        int grid = (int) Math.round(Math.sqrt(f.points().length));
+        FieldPanel p = fieldPanel(f, data, title);
+        XYChart c = p.chart();
+        double[] box = p.box();
+        int grid = p.grid();
         double cell = Math.min(box[1] - box[0], box[3] - box[2]) / Math.max(grid - 1, 1);
         double max = 1e-12;
         for (float[] v : f.directions()) {
@@ -352,23 +361,7 @@ public final class ToyPlots {
                 continue;
             }
             double len = 0.9 * cell * Math.sqrt(mag / max);
-            double ux = vx / mag;
-            double uy = vy / mag;
-            double x0 = f.points()[i][0];
-            double y0 = f.points()[i][1];
-            double x1 = x0 + len * ux;
-            double y1 = y0 + len * uy;
-            double h = 0.35 * len;
-            // head strokes: back along the shaft, rotated +-25 degrees
-            double c25 = Math.cos(Math.toRadians(25));
-            double s25 = Math.sin(Math.toRadians(25));
-            double[] xs = {x0, x1, x1 - h * (ux * c25 - uy * s25), x1, x1 - h * (ux * c25 + uy * s25)};
-            double[] ys = {y0, y1, y1 - h * (uy * c25 + ux * s25), y1, y1 - h * (uy * c25 - ux * s25)};
-            XYSeries s = c.addSeries("a" + i, xs, ys);
-            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-            s.setMarker(SeriesMarkers.NONE);
-            s.setLineColor(arrow);
-            s.setLineStyle(new java.awt.BasicStroke(1.2f));
+            arrow(c, "a" + i, f.points()[i][0], f.points()[i][1], len * vx / mag, len * vy / mag, 1, 1, arrow);
         }
         frame(c, box);
         return c;

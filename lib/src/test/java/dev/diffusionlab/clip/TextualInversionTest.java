@@ -136,8 +136,7 @@ class TextualInversionTest {
             float[] oldRow = sd.textEncoder().addedTokenEmbeddings().get(0).toFloatArray();
             List<TextualInversion.Example> ex = MakeItYours.examples("red circle", "<zorp>", 6, 1);
             assertEquals("a <zorp>", ex.get(0).caption().substring(0, 8));
-            TextualInversion ti = new TextualInversion(TextualInversion.Config.defaults().withSteps(4).withBatchSize(2).withVectors(2)
-                    .withProgress(false).withLearningRate(0.05));
+            TextualInversion ti = new TextualInversion(new TextualInversion.Config(4, 2, 0.05, 2, null, 0, false));
             TextualInversion.Result r = ti.train("<zorp>", ex, sd.tokenizer(), sd.textEncoder(), sd.unet(), sd.vae(), s.betaSchedule(), m);
             assertEquals(List.of("<zorp>", "<zorp>_1"), r.tokens());
             assertEquals(4, r.losses().size());
