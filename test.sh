@@ -31,6 +31,7 @@ step() {
 
 rm -f target/notebooks-run.log
 step "maven: build and JUnit" mvn -B -ntp clean verify
+step "notebooks: committed as source (nbformat 4, no outputs)" /usr/bin/python3 scripts/check-notebooks.py
 step "offline: no network at run time" scripts/check-offline.sh
 if [[ -x scripts/test-kernel.sh ]]; then step "kernel: end to end" scripts/test-kernel.sh; fi
 mkdir -p target
