@@ -8,6 +8,9 @@ import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
 import dev.diffusionlab.shapes.ShapesEval;
+import dev.diffusionlab.shapes.ShapesEvalV2;
+import dev.diffusionlab.shapes.ShapesReportImage;
+import dev.diffusionlab.shapes.ShapesWorldV2;
 import dev.diffusionlab.shapes.ShapesWorld;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,7 +39,12 @@ public final class EvalShapesCommand {
             "  --seed S           seed of the starting noise (default 0)",
             "  --levels LIST      score only the attention maps of these resolution levels (1 = latent size, 2 = half, …;",
             "                     default: every cross-attention layer)",
-            "  --out DIR          also write quality.csv, attention.csv and targets.csv there");
+            "  --out DIR          also write quality.csv, attention.csv and targets.csv there (v2: also report.txt and report.png,",
+            "                     a grid of generations with verdicts and the bar charts)",
+            "  --world v1|v2      the world of the captions (default: v2 when the model makes 64×64 images, else v1).",
+            "                     v2 follows issue 16: held-in, held-out pair and held-out triple splits, DDIM 20 steps,",
+            "                     guidance 7.5 (one value), pointing/IoU for every content word of the 1st/2nd/3rd object,",
+            "                     the issue's targets with pass/fail");
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
@@ -52,13 +60,25 @@ public final class EvalShapesCommand {
         int steps = d.steps();
         long seed = d.seed();
         LayerFilter layers = LayerFilter.all();
+        String worldName = null;
+        boolean stepsSet = false;
+        boolean guidanceSet = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--model" -> model = Path.of(Args.value(args, i++, a));
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
                 case "--samples" -> samples = Args.parseInt(Args.value(args, i++, a), a);
-                case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
+                case "--steps" -> {
+                    steps = Args.parseInt(Args.value(args, i++, a), a);
+                    stepsSet = true;
+                }
+                case "--world" -> {
+                    worldName = Args.value(args, i++, a);
+                    if (!worldName.equals("v1") && !worldName.equals("v2")) {
+                        throw new IllegalArgumentException("--world must be v1 or v2, got '" + worldName + "'");
+                    }
+                }
                 case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
                 case "--levels" -> {
                     String v = Args.value(args, i++, a);
@@ -67,13 +87,23 @@ public final class EvalShapesCommand {
                 case "--guidance" -> {
                     String v = Args.value(args, i++, a);
                     guidances = Arrays.stream(v.split(",")).mapToDouble(s -> Args.parseDouble(s, a)).toArray();
+                    guidanceSet = true;
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
             }
         }
-        ShapesEval.Config config = new ShapesEval.Config(samples, guidances, steps, seed, ShapesWorld.Config.defaults(), layers);
         Path dir = model != null ? model : DefaultModel.folder();
         Engines.startAndReport();
+        if ("v2".equals(worldName) || worldName == null && imageSize(dir) == ShapesWorldV2.Config.defaults().size()) {
+            if (guidanceSet && guidances.length != 1) {
+                throw new IllegalArgumentException("--guidance: the v2 evaluation takes one guidance scale, got " + Arrays.toString(guidances));
+            }
+            ShapesEvalV2.Config d2 = ShapesEvalV2.Config.defaults(samples);
+            ShapesEvalV2.Config c2 = new ShapesEvalV2.Config(samples, guidanceSet ? guidances[0] : d2.guidance(), stepsSet ? steps : d2.steps(),
+                    seed, d2.world(), layers, d2.batch());
+            return evalV2(dir, c2, out);
+        }
+        ShapesEval.Config config = new ShapesEval.Config(samples, guidances, steps, seed, ShapesWorld.Config.defaults(), layers);
         ShapesEval.Report r;
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(dir, Device.cpu(), DataType.FLOAT32);
              NDManager m = Engines.newCpuManager()) {
@@ -94,6 +124,47 @@ public final class EvalShapesCommand {
             } catch (IOException e) {
                 throw new UncheckedIOException(out + ": cannot write the tables: " + e.getMessage(), e);
             }
+        }
+        System.out.print(r.text());
+        return r.failed() == 0 ? 0 : 1;
+    }
+
+    /** The image side a diffusers folder generates (VAE scale × UNet sample size), read from its configs. */
+    private static int imageSize(Path dir) {
+        try {
+            var unet = com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("unet/config.json"))).getAsJsonObject();
+            var vae = com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("vae/config.json"))).getAsJsonObject();
+            int levels = vae.getAsJsonArray("block_out_channels").size();
+            return unet.get("sample_size").getAsInt() << (levels - 1);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(dir + ": cannot read unet/config.json and vae/config.json: " + e.getMessage(), e);
+        }
+    }
+
+    private static int evalV2(Path dir, ShapesEvalV2.Config config, Path out) {
+        ShapesEvalV2.Report r;
+        try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(dir, Device.cpu(), DataType.FLOAT32);
+             NDManager m = Engines.newCpuManager()) {
+            if (sd.vaeScaleFactor() * sd.unet().config().sampleSize() != config.world().size()) {
+                throw new IllegalArgumentException(dir + " makes " + sd.vaeScaleFactor() * sd.unet().config().sampleSize()
+                        + "-pixel images, the v2 shapes world is " + config.world().size() + " pixels: not a v2 shapes-world model");
+            }
+            System.out.println("model " + dir + " (v2 world): " + config.samples() + " captions per split, guidance " + config.guidance()
+                    + ", " + config.steps() + " steps, seed " + config.seed());
+            r = ShapesEvalV2.run(sd, config, m);
+        }
+        if (out != null) {
+            try {
+                Files.createDirectories(out);
+                r.qualityTable().write().csv(out.resolve("quality.csv").toString());
+                r.attentionTable().write().csv(out.resolve("attention.csv").toString());
+                r.targetTable().write().csv(out.resolve("targets.csv").toString());
+                Files.writeString(out.resolve("report.txt"), r.text());
+            } catch (IOException e) {
+                throw new UncheckedIOException(out + ": cannot write the tables: " + e.getMessage(), e);
+            }
+            ShapesReportImage.write(out.resolve("report.png"), r.image());
+            System.out.println("wrote " + out.resolve("report.txt") + " and " + out.resolve("report.png"));
         }
         System.out.print(r.text());
         return r.failed() == 0 ? 0 : 1;

@@ -18,11 +18,14 @@ public final class TrainShapesCommand {
             "Trains the shapes-world model (AutoencoderKL, then CLIPTextModel + UNet2DConditionModel) with DJL autograd",
             "and writes a diffusers folder. A rerun with the same --out resumes from <out>-checkpoint.",
             "",
+            "  --world v1|v2      v1: 32×32, 1–2 objects, the small fast model (default); v2: 64×64, 1–3 anti-aliased objects,",
+            "                     held-out pair + triple, with the v2 recipe (warm-up + cosine LR, EMA weights, curriculum",
+            "                     one → two → three objects, captions in either order; recorded in <out>/recipe.json)",
             "  --out DIR          output diffusers folder (default shapes-model)",
             "  --minutes N        wall-clock budget; the VAE gets a quarter (default: none, run all steps)",
             "  --seed S           seed of weights and data (default 0)",
-            "  --vae-steps N      VAE steps (default 1500)",
-            "  --unet-steps N     text encoder + UNet steps (default 24000)",
+            "  --vae-steps N      VAE steps (default 1500; v2 2000)",
+            "  --unet-steps N     text encoder + UNet steps (default 24000; v2 7000)",
             "  --batch N          images per step (default 16)",
             "  --checkpoint-every N  steps between checkpoints (default 250)",
             "  --tiny             tiny architectures (smoke runs)",
@@ -35,7 +38,17 @@ public final class TrainShapesCommand {
     }
 
     private static int execute(String[] args) {
-        ShapesTrainer.Config c = ShapesTrainer.Config.standard();
+        String worldName = "v1";
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--world")) {
+                worldName = Args.value(args, i, "--world");
+            }
+        }
+        if (!worldName.equals("v1") && !worldName.equals("v2")) {
+            throw new IllegalArgumentException("--world must be v1 or v2, got '" + worldName + "'");
+        }
+        boolean v2 = worldName.equals("v2");
+        ShapesTrainer.Config c = v2 ? ShapesTrainer.Config.v2() : ShapesTrainer.Config.standard();
         Path out = Path.of("shapes-model");
         double minutes = 0;
         long seed = 0;
@@ -49,6 +62,7 @@ public final class TrainShapesCommand {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
+                case "--world" -> i++;
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
                 case "--minutes" -> minutes = Args.parseDouble(Args.value(args, i++, a), a);
                 case "--seed" -> seed = Args.parseLong(Args.value(args, i++, a), a);
@@ -66,13 +80,16 @@ public final class TrainShapesCommand {
             throw new IllegalArgumentException("--minutes must be ≥ 0, got " + minutes);
         }
         if (tiny) {
-            c = ShapesTrainer.Config.tiny(c.vaeSteps(), c.unetSteps());
+            c = v2 ? ShapesTrainer.Config.tinyV2(c.vaeSteps(), c.unetSteps()) : ShapesTrainer.Config.tiny(c.vaeSteps(), c.unetSteps());
         }
         c = c.withSteps(vaeSteps != null ? vaeSteps : c.vaeSteps(), unetSteps != null ? unetSteps : c.unetSteps())
                 .withSeed(seed).withBudget(minutes * 60, every, progress).withFp16(fp16);
         if (batch != null) {
             c = new ShapesTrainer.Config(c.models(), c.world(), c.vaeSteps(), c.unetSteps(), batch, c.vaeLr(), c.unetLr(),
-                    c.klWeight(), c.captionDropout(), c.seed(), c.checkpointEvery(), c.maxSeconds(), c.fp16(), c.progress());
+                    c.klWeight(), c.captionDropout(), c.seed(), c.checkpointEvery(), c.maxSeconds(), c.fp16(), c.progress(), c.recipe());
+        }
+        if (v2) {
+            System.out.println("v2 recipe: " + c.recipe().json(c).replaceAll("\\s+", " ").strip());
         }
         long t0 = System.nanoTime();
         ShapesTrainer.Result r = new ShapesTrainer(c).train(out);

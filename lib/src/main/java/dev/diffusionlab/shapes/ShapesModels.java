@@ -21,10 +21,17 @@ import java.util.stream.Collectors;
  * @param unetChannels UNet block_out_channels, every block with cross-attention
  * @param unetHeads UNet attention_head_dim (legacy meaning: heads per block)
  * @param unetGroups UNet norm_num_groups
+ * @param unetLayersPerBlock UNet layers_per_block (resnet + transformer pairs per down block)
  */
 public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int textHidden, int textLayers, int textHeads,
-                           int maxLength, int[] unetChannels, int[] unetHeads, int unetGroups) {
+                           int maxLength, int[] unetChannels, int[] unetHeads, int unetGroups, int unetLayersPerBlock) {
     public static final String DIFFUSERS_VERSION = "0.30.0";
+
+    /** The v1 layout: one resnet + transformer per block. */
+    public ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int textHidden, int textLayers, int textHeads,
+                        int maxLength, int[] unetChannels, int[] unetHeads, int unetGroups) {
+        this(imageSize, vaeChannels, vaeGroups, textHidden, textLayers, textHeads, maxLength, unetChannels, unetHeads, unetGroups, 1);
+    }
 
     /** The shipped architecture: 32×32 images, 8×8×4 latents. */
     public static ShapesModels standard() {
@@ -34,6 +41,20 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
     /** A very small one for smoke tests. */
     public static ShapesModels tiny() {
         return new ShapesModels(32, new int[] {8, 16, 16}, 4, 16, 1, 2, 32, new int[] {16, 32}, new int[] {2, 4}, 4);
+    }
+
+    /**
+     * The v2 architecture: 64×64 images, 16×16×4 latents; the UNet has cross-attention at 16×16, 8×8 and
+     * 4×4 plus its mid block at 4×4 (three levels, so the bottom sees the whole picture and can learn
+     * positions), two resnet + transformer pairs per block; a 3-layer, 128-wide text encoder.
+     */
+    public static ShapesModels v2() {
+        return new ShapesModels(64, new int[] {32, 64, 64}, 16, 128, 3, 4, 32, new int[] {64, 128, 128}, new int[] {2, 4, 4}, 16, 2);
+    }
+
+    /** The v2 layout made very small, for smoke tests (64×64 images, 16×16 latents). */
+    public static ShapesModels tinyV2() {
+        return new ShapesModels(64, new int[] {8, 16, 16}, 4, 16, 1, 2, 32, new int[] {16, 32, 32}, new int[] {2, 4, 4}, 4, 1);
     }
 
     /** Latent side in pixels. */
@@ -109,7 +130,7 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
                   "flip_sin_to_cos": true,
                   "freq_shift": 0,
                   "in_channels": 4,
-                  "layers_per_block": 1,
+                  "layers_per_block": %d,
                   "mid_block_only_cross_attention": null,
                   "mid_block_scale_factor": 1,
                   "mid_block_type": "UNetMidBlock2DCrossAttn",
@@ -135,7 +156,7 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
                   "upcast_attention": false,
                   "use_linear_projection": false
                 }
-                """, DIFFUSERS_VERSION, list(unetHeads), list(unetChannels), textHidden, repeat("CrossAttnDownBlock2D", n), unetGroups,
+                """, DIFFUSERS_VERSION, list(unetHeads), list(unetChannels), textHidden, repeat("CrossAttnDownBlock2D", n), unetLayersPerBlock, unetGroups,
                 latentSize(), repeat("CrossAttnUpBlock2D", n));
     }
 

@@ -72,18 +72,50 @@ public final class ShapesTrainer {
      * @param maxSeconds wall-clock budget (≤ 0: none); the VAE gets a quarter of it
      * @param fp16 write the final weights as float16
      * @param progress show progress bars
+     * @param recipe the v2 options: v2 world, LR schedule, EMA, curriculum, caption re-ordering ({@link ShapesRecipe#none()} for v1)
      */
     public record Config(ShapesModels models, ShapesWorld.Config world, int vaeSteps, int unetSteps, int batchSize, double vaeLr,
                          double unetLr, double klWeight, double captionDropout, long seed, int checkpointEvery, double maxSeconds,
-                         boolean fp16, boolean progress) {
+                         boolean fp16, boolean progress, ShapesRecipe recipe) {
         public Config {
             if (vaeSteps < 0 || unetSteps < 0 || batchSize < 1) {
                 throw new IllegalArgumentException("steps must be ≥ 0 and batch ≥ 1: vaeSteps " + vaeSteps + ", unetSteps " + unetSteps
                         + ", batchSize " + batchSize);
             }
-            if (world.size() != models.imageSize()) {
-                throw new IllegalArgumentException("world image size " + world.size() + " != model image size " + models.imageSize());
+            recipe = recipe == null ? ShapesRecipe.none() : recipe;
+            int worldSize = recipe.isV2() ? recipe.world().size() : world.size();
+            if (worldSize != models.imageSize()) {
+                throw new IllegalArgumentException("world image size " + worldSize + " != model image size " + models.imageSize());
             }
+        }
+
+        /** The v1 recipe's fields ({@link ShapesRecipe#none()}). */
+        public Config(ShapesModels models, ShapesWorld.Config world, int vaeSteps, int unetSteps, int batchSize, double vaeLr,
+                      double unetLr, double klWeight, double captionDropout, long seed, int checkpointEvery, double maxSeconds,
+                      boolean fp16, boolean progress) {
+            this(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, checkpointEvery,
+                    maxSeconds, fp16, progress, ShapesRecipe.none());
+        }
+
+        /**
+         * The v2 recipe (recorded in recipe.json): {@link ShapesModels#v2()} on {@link ShapesWorldV2}, 2 000 VAE steps, 7 000
+         * UNet + text-encoder steps of batch 16 at 5·10⁻⁴ (warm-up 500, cosine to 10 %), EMA 0.999, curriculum
+         * one → two → three objects, half the captions re-ordered, 10 % empty captions, seed 0, checkpoints every 250 steps.
+         */
+        public static Config v2() {
+            return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 2000, 7000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
+                    true, true, ShapesRecipe.v2());
+        }
+
+        /** A smoke-test v2 recipe: tiny v2 models, few steps, short warm-up, the whole v2 machinery (EMA, curriculum, re-ordering). */
+        public static Config tinyV2(int vaeSteps, int unetSteps) {
+            return new Config(ShapesModels.tinyV2(), ShapesWorld.Config.defaults(), vaeSteps, unetSteps, 8, 3e-3, 2e-3, 1e-3, 0.1, 0, 0,
+                    0, false, false, ShapesRecipe.v2().withWarmup(Math.max(1, unetSteps / 10)).withEma(0.9));
+        }
+
+        public Config withRecipe(ShapesRecipe r) {
+            return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed,
+                    checkpointEvery, maxSeconds, fp16, progress, r);
         }
 
         /** The shipped model's recipe. */
@@ -100,28 +132,28 @@ public final class ShapesTrainer {
 
         public Config withSteps(int vae, int unet) {
             return new Config(models, world, vae, unet, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, checkpointEvery,
-                    maxSeconds, fp16, progress);
+                    maxSeconds, fp16, progress, recipe);
         }
 
         public Config withSeed(long s) {
             return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, s,
-                    checkpointEvery, maxSeconds, fp16, progress);
+                    checkpointEvery, maxSeconds, fp16, progress, recipe);
         }
 
         public Config withBudget(double seconds, int every, boolean showProgress) {
             return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, every,
-                    seconds, fp16, showProgress);
+                    seconds, fp16, showProgress, recipe);
         }
 
         /** Another world (e.g. other held-out pairs); its image size must stay the models'. */
         public Config withWorld(ShapesWorld.Config w) {
             return new Config(models, w, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, checkpointEvery,
-                    maxSeconds, fp16, progress);
+                    maxSeconds, fp16, progress, recipe);
         }
 
         public Config withFp16(boolean f) {
             return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed,
-                    checkpointEvery, maxSeconds, f, progress);
+                    checkpointEvery, maxSeconds, f, progress, recipe);
         }
     }
 
@@ -136,12 +168,20 @@ public final class ShapesTrainer {
     private final List<String> log = new ArrayList<>();
     private final Config config;
     private final ShapesWorld world;
+    /** The v2 world (null for a v1 recipe). */
+    private final ShapesWorldV2 worldV2;
+    /** The learning rate of the current step (read by the optimiser's tracker). */
+    private double lrNow;
+    /** EMA of the UNet and text encoder during the UNet phase (null without EMA). */
+    private EmaWeights emaUnet;
+    private EmaWeights emaTe;
     /** SD 1.x/2.x training schedule (scaled_linear 0.00085 … 0.012, T = 1000) and its q(x_t | x_0). */
     private final ForwardProcess q = new ForwardProcess(NoiseSchedule.of("scaled_linear"));
 
     public ShapesTrainer(Config config) {
         this.config = config;
         this.world = new ShapesWorld(config.world());
+        this.worldV2 = config.recipe().isV2() ? new ShapesWorldV2(config.recipe().world()) : null;
     }
 
     /** The checkpoint folder used for {@code out}: a sibling named {@code <out>-checkpoint}. */
@@ -202,7 +242,7 @@ public final class ShapesTrainer {
 
     private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, Path ckpt,
                          CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok) {
-        Optimizer adam = adam(config.vaeLr());
+        Optimizer adam = adam();
         vae.setRequiresGradient(true);
         ProgressBar bar = config.progress() ? new ProgressBar("VAE", config.vaeSteps()) : null;
         int step = done;
@@ -210,6 +250,7 @@ public final class ShapesTrainer {
             Random rnd = rng(1, step);
             try (NDManager sm = base.newSubManager()) {
                 NDArray x = images(step, rnd, sm).images;
+                lrNow = config.recipe().lr(config.vaeLr(), step, config.vaeSteps());
                 float loss;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     DiagonalGaussian d = vae.encode(x);
@@ -260,16 +301,18 @@ public final class ShapesTrainer {
 
     private int trainUnet(AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, double scaling, int done,
                           int vaeDone, NDManager base, List<Float> losses, long start, double budget, Path ckpt) {
-        Optimizer adam = adam(config.unetLr());
+        Optimizer adam = adam();
         unet.setRequiresGradient(true);
         te.setRequiresGradient(true);
+        startEma(unet, te, ckpt, base);
         int b = config.batchSize();
         ProgressBar bar = config.progress() ? new ProgressBar("UNet + text encoder", config.unetSteps()) : null;
         int step = done;
         while (step < config.unetSteps() && !overBudget(start, budget)) {
             Random rnd = rng(2, step);
             try (NDManager sm = base.newSubManager()) {
-                Batch batch = images(5_000_000L + step, rnd, sm);
+                Batch batch = images(5_000_000L + step, rnd, sm, step);
+                lrNow = config.recipe().lr(config.unetLr(), step, config.unetSteps());
                 NDArray x0;
                 DiagonalGaussian d = vae.encode(batch.images);
                 x0 = Ops.mul(d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)), scaling); // (B, 4, h, w)
@@ -293,6 +336,10 @@ public final class ShapesTrainer {
                     loss = mse.getFloat();
                 }
                 double norm = update(adam, List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
+                if (emaUnet != null) {
+                    emaUnet.update(step);
+                    emaTe.update(step);
+                }
                 record(losses, "unet", step, loss, norm);
             }
             step++;
@@ -328,8 +375,26 @@ public final class ShapesTrainer {
      * ({@code clamp_max_}), which biases every update towards negative gradients. We clip by global
      * norm ourselves, as {@code torch.nn.utils.clip_grad_norm_} does.
      */
-    private static Optimizer adam(double lr) {
-        return Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) lr)).build();
+    private Optimizer adam() {
+        // the rate of the current step (constant for v1, warm-up + cosine for v2), from the global step so a resumed run continues the schedule
+        Tracker schedule = numUpdate -> (float) lrNow;
+        return Optimizer.adam().optLearningRateTracker(schedule).build();
+    }
+
+    /** Starts the weight averages of the UNet phase, from the checkpoint's when resuming. */
+    private void startEma(UNet2DConditionModel unet, CLIPTextModel te, Path ckpt, NDManager base) {
+        if (config.recipe().emaDecay() <= 0) {
+            return;
+        }
+        emaUnet = new EmaWeights(unet, config.recipe().emaDecay(), base);
+        emaTe = new EmaWeights(te, config.recipe().emaDecay(), base);
+        if (Files.isDirectory(ckpt.resolve("unet_ema"))) {
+            try (UNet2DConditionModel u = UNet2DConditionModel.fromPretrained(ckpt.resolve("unet_ema"), Device.cpu(), DataType.FLOAT32);
+                 CLIPTextModel t = CLIPTextModel.fromPretrained(ckpt.resolve("text_encoder_ema"), Device.cpu(), DataType.FLOAT32)) {
+                emaUnet.load(u.namedParameters());
+                emaTe.load(t.namedParameters());
+            }
+        }
     }
 
     /**
@@ -370,14 +435,33 @@ public final class ShapesTrainer {
 
     /** A batch of world images (B, 3, S, S) in [-1, 1] and their captions; sample indices come from the step. */
     private Batch images(long step, Random rnd, NDManager sm) {
+        return images(step, rnd, sm, -1);
+    }
+
+    /** As {@link #images(long, Random, NDManager)}; a v2 recipe draws from the curriculum's world of UNet step {@code unetStep} (-1: the full world). */
+    private Batch images(long step, Random rnd, NDManager sm, int unetStep) {
         List<BufferedImage> pictures = new ArrayList<>();
         List<String> captions = new ArrayList<>();
+        ShapesWorldV2 v2 = worldV2 == null || unetStep < 0 ? worldV2
+                : new ShapesWorldV2(config.recipe().worldAt(unetStep, config.unetSteps()));
         for (int i = 0; i < config.batchSize(); i++) {
-            ShapesSample sample = world.sample(step * config.batchSize() + i, ShapesWorld.Split.TRAIN);
+            ShapesSample sample = v2 != null ? v2Sample(v2, step * config.batchSize() + i, rnd)
+                    : world.sample(step * config.batchSize() + i, ShapesWorld.Split.TRAIN);
             captions.add(sample.caption());
             pictures.add(sample.image());
         }
         return new Batch(ImageTensors.toBatch(sm, pictures), captions);
+    }
+
+    /** A v2 training picture; with the recipe's probability its caption names the objects in a new random order. */
+    private ShapesSample v2Sample(ShapesWorldV2 v2, long index, Random rnd) {
+        ShapesSample s = v2.sample(index, ShapesWorldV2.Split.TRAIN);
+        if (s.objects().size() > 1 && rnd.nextDouble() < config.recipe().reorderProbability()) {
+            List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, s.objects().size()).boxed().toList());
+            java.util.Collections.shuffle(order, rnd);
+            s = ShapesWorldV2.reorder(s, order.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return s;
     }
 
     /** Every random draw of a step comes from (seed, phase, step), so a resumed run sees the same data. */
@@ -444,6 +528,10 @@ public final class ShapesTrainer {
         try {
             deleteTree(tmp);
             writeModels(tmp, vae, te, unet, scaling, false);
+            if (emaUnet != null) {
+                emaUnet.withAverage(() -> DiffusersFolder.writeComponent(tmp, "unet_ema", unet, config.models().unetJson(), false));
+                emaTe.withAverage(() -> DiffusersFolder.writeComponent(tmp, "text_encoder_ema", te, config.models().textEncoderJson(), false));
+            }
             ShapesVocabulary.write(tmp.resolve("tokenizer"), config.models().maxLength());
             writeLog(tmp.resolve(LOG));
             Files.writeString(tmp.resolve(STATE), String.format(Locale.ROOT,
@@ -461,7 +549,15 @@ public final class ShapesTrainer {
             for (String c : List.of("vae", "unet", "text_encoder", "tokenizer", "scheduler")) {
                 deleteTree(out.resolve(c));
             }
-            writeModels(out, vae, te, unet, scaling, config.fp16());
+            if (emaUnet != null) {
+                // the folder ships the averaged UNet and text encoder
+                emaUnet.withAverage(() -> emaTe.withAverage(() -> writeModels(out, vae, te, unet, scaling, config.fp16())));
+            } else {
+                writeModels(out, vae, te, unet, scaling, config.fp16());
+            }
+            if (config.recipe().isV2()) {
+                Files.writeString(out.resolve("recipe.json"), config.recipe().json(config));
+            }
             ShapesVocabulary.write(out.resolve("tokenizer"), config.models().maxLength());
             DiffusersFolder.writeScheduler(out, ShapesModels.schedulerJson());
             DiffusersFolder.writeModelIndex(out, ShapesModels.modelIndexJson());
