@@ -41,7 +41,7 @@ public final class EvalShapesCommand {
             "                     default: every cross-attention layer)",
             "  --out DIR          also write quality.csv, attention.csv and targets.csv there (v2: also report.txt and report.png,",
             "                     a grid of generations with verdicts and the bar charts)",
-            "  --world v1|v2      the world of the captions (default: v2 when the model makes 64×64 images, else v1).",
+            "  --world v1|v2      the world of the captions (default: v2 for a shapes-world model of 64×64 images, else v1).",
             "                     v2 follows issue 16: held-in, held-out pair and held-out triple splits, DDIM 20 steps,",
             "                     guidance 7.5 (one value), pointing/IoU for every content word of the 1st/2nd/3rd object,",
             "                     the issue's targets with pass/fail");
@@ -94,7 +94,12 @@ public final class EvalShapesCommand {
         }
         Path dir = model != null ? model : DefaultModel.folder();
         Engines.startAndReport();
-        if ("v2".equals(worldName) || worldName == null && imageSize(dir) == ShapesWorldV2.Config.defaults().size()) {
+        if ("v2".equals(worldName) || worldName == null && DefaultModel.isShapesWorld(dir)
+                && imageSize(dir) == ShapesWorldV2.Config.defaults().size()) {
+            if (!DefaultModel.isShapesWorld(dir)) {
+                throw new IllegalArgumentException(dir + " is not a shapes-world model (model_index.json has no "
+                        + DefaultModel.SHAPES_MARKER + ")");
+            }
             if (guidanceSet && guidances.length != 1) {
                 throw new IllegalArgumentException("--guidance: the v2 evaluation takes one guidance scale, got " + Arrays.toString(guidances));
             }

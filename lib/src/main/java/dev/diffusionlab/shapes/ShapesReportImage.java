@@ -56,7 +56,7 @@ public final class ShapesReportImage {
         int iw = tiles.get(0).image().getWidth() * scale;
         int ih = tiles.get(0).image().getHeight() * scale;
         int cellW = Math.max(iw, 150) + 8;
-        int textLines = 4;
+        int textLines = 5;
         int lineH = 11;
         int cellH = ih + 16 + textLines * lineH + 8;
         int rows = (tiles.size() + columns - 1) / columns;

@@ -24,10 +24,10 @@ class ShapesTrainerV2Test {
     @Test
     void tinyV2TrainingWritesALoadableFolderWithEmaWeightsAndResumes() throws Exception {
         Path out = dir.resolve("v2");
-        ShapesTrainer.Config c = ShapesTrainer.Config.tinyV2(6, 12);
+        ShapesTrainer.Config c = ShapesTrainer.Config.tinyV2(4, 8);
         ShapesTrainer.Result r = new ShapesTrainer(c).train(out);
-        assertEquals(6, r.vaeStepsDone());
-        assertEquals(12, r.unetStepsDone());
+        assertEquals(4, r.vaeStepsDone());
+        assertEquals(8, r.unetStepsDone());
         assertTrue(r.unetLosses().stream().allMatch(l -> Float.isFinite(l) && l > 0), r.unetLosses().toString());
         System.out.printf("tiny v2 smoke: VAE %.3f s/step, UNet %.3f s/step (batch %d, 64×64)%n", r.vaeSecondsPerStep(),
                 r.unetSecondsPerStep(), c.batchSize());
@@ -54,12 +54,12 @@ class ShapesTrainerV2Test {
             assertEquals(64, img.getWidth());
             assertEquals(List.of(1L, 4L, 16L, 16L), java.util.Arrays.stream(g.latents().getShape().getShape()).boxed().toList());
         }
-        // resume: 4 more UNet steps continue the log and the EMA from the checkpoint
-        ShapesTrainer.Result more = new ShapesTrainer(c.withSteps(6, 16)).train(out);
-        assertEquals(16, more.unetStepsDone());
-        assertEquals(4, more.unetLosses().size());
+        // resume: 2 more UNet steps continue the log and the EMA from the checkpoint
+        ShapesTrainer.Result more = new ShapesTrainer(c.withSteps(4, 10)).train(out);
+        assertEquals(10, more.unetStepsDone());
+        assertEquals(2, more.unetLosses().size());
         List<String> log = Files.readAllLines(out.resolve(ShapesTrainer.LOG));
-        assertEquals(1 + 6 + 16, log.size(), "header + every VAE and UNet step");
+        assertEquals(1 + 4 + 10, log.size(), "header + every VAE and UNet step");
     }
 
     @Test
