@@ -49,7 +49,8 @@ import java.util.stream.Stream;
  * (epsilon prediction on SD's scaled-linear schedule, captions dropped to "" for classifier-free
  * guidance). Adam per phase; a checkpoint folder (the three models + {@code trainer_state.json}) is
  * written every {@code checkpointEvery} steps and a rerun resumes from it (Adam's moments restart,
- * which its bias correction handles). The result is a diffusers folder.
+ * which its bias correction handles). The result is a diffusers folder. A {@link ShapesRecipe} in the config
+ * adds the v2 options (v2 world, warm-up + cosine learning rate, EMA weights, curriculum, re-ordered captions).
  *
  * <pre>{@code
  * ShapesTrainer.Result r = new ShapesTrainer(ShapesTrainer.Config.standard()).train(Path.of("shapes-model"));
