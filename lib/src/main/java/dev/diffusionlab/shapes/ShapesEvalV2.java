@@ -155,7 +155,10 @@ public final class ShapesEvalV2 {
             }
             List<BufferedImage> parts = new ArrayList<>();
             if (!tiles.isEmpty()) {
-                parts.add(ShapesReportImage.grid(tiles, perSplit, 3));
+                // one row per split when a split has fewer generations than perSplit
+                int columns = (int) Math.min(perSplit, Math.max(1, java.util.Arrays.stream(Split.values())
+                        .mapToLong(s -> samples.stream().filter(g -> g.split() == s).count()).max().orElse(1)));
+                parts.add(ShapesReportImage.grid(tiles, columns, 3));
             }
             List<String> attrs = List.of("colour", "shape", "position", "size", "count", "whole");
             Map<String, double[]> bySplit = new LinkedHashMap<>();
