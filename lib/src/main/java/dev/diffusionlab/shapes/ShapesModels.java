@@ -47,7 +47,7 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
      * The v2 architecture: 64×64 images, 16×16×4 latents; the UNet has cross-attention at 16×16, 8×8 and
      * 4×4 plus its mid block at 4×4 (three levels, so the bottom sees the whole picture and can learn
      * positions), 48/96/96 channels with 32-wide heads; a 3-layer, 128-wide text encoder; a VAE of
-     * 16/32/64 channels (16 at 64×64, where its cost is: a 32-wide first level made a VAE step ~4× dearer).
+     * 16/32/64 channels (only 16 at 64×64, where most of its work is).
      * About 5 M parameters: under 12 MB in fp16 (two resnet + transformer pairs per block would double the UNet).
      */
     public static ShapesModels v2() {
