@@ -9,6 +9,7 @@ start=$(date +%s)
 # The tests and quick-mode notebooks use tiny models: one torch thread avoids per-op thread hand-offs
 # that made them 5-8x slower on a busy 2-core machine (classroom runs keep torch's default).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"  # no spin-waiting threads on a shared machine
 scripts/ensure-deps.sh headless || exit 1
 
 fixtures="${DLAB_FIXTURES:-$HERE/../shared/fixtures}"
@@ -33,6 +34,9 @@ rm -f target/notebooks-run.log
 step "maven: build and JUnit" mvn -B -ntp clean verify
 step "notebooks: committed as source (nbformat 4, no outputs)" /usr/bin/python3 scripts/check-notebooks.py
 step "offline: no network at run time" scripts/check-offline.sh
+step "example: the library as a dependency (outside the checkout)" scripts/test-example.sh
+step "setup: natives profile per platform, kernelspec path separator" scripts/test-natives-profiles.sh
+step "setup: ensure-deps without Debian packages" scripts/test-ensure-deps.sh
 if [[ -x scripts/test-kernel.sh ]]; then step "kernel: end to end" scripts/test-kernel.sh; fi
 mkdir -p target
 if [[ -x scripts/run-notebooks.sh ]]; then

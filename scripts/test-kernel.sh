@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the "diffusionlab" Jupyter kernel (run after `mvn -B package` or `mvn -B verify`):
 # installs the built kernelspec into temporary Jupyter dirs (the user's setup is not touched), drives the
-# kernel over ZeroMQ with jupyter_client, checks run-notebooks.sh fails on a failing notebook, and runs
+# kernel over ZeroMQ with jupyter_client (protocol, then robustness on a small-heap copy of the kernel: 100,000
+# printed lines, System.exit, a forged message, heap exhaustion), checks run-notebooks.sh fails on a failing notebook, and runs
 # notebooks/00-getting-started.ipynb checking that it produced image/png and text/html outputs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,8 +31,11 @@ javac -d "$TMP/jar/classes" "$TMP/jar/src/demo/Hello.java"
 jar cf "$TMP/jar/hello.jar" -C "$TMP/jar/classes" .
 
 echo "== protocol checks"
-DLAB_QUICK=1 DLAB_KERNEL_E2E=passed-through DEMO_JAR_DIR="$TMP/jar" "$PY" - <<'PYEOF'
-import base64, json, os, struct, sys, time
+# %maven works offline from the local repository: the resolver jars the kernel build itself downloaded there
+RESOLVER_VERSION="$(sed -n 's:.*<maven.resolver.version>\(.*\)</maven.resolver.version>.*:\1:p' kernel/pom.xml)"
+DLAB_QUICK=1 DLAB_KERNEL_E2E=passed-through DEMO_JAR_DIR="$TMP/jar" DLAB_MAVEN_OFFLINE=1 RESOLVER_VERSION="$RESOLVER_VERSION" \
+  "$PY" - <<'PYEOF'
+import base64, json, os, re, struct, sys, time
 from jupyter_client.manager import KernelManager
 
 failures = []
@@ -155,6 +159,44 @@ try:
     res = of(outs, "execute_result")
     check(res and res[0]["data"]["text/plain"] == "hi from jar", "%jars adds a jar (glob) to the classpath", outs)
 
+    reply, outs = run('String template = """\n%s has %d legs\n""";\nint legs = 17\n    %5;\nString.format(template, "a cat", legs)')
+    res = of(outs, "execute_result")
+    check(reply["status"] == "ok" and res and res[0]["data"]["text/plain"] == "a cat has 2 legs\n",
+          "%-lines in a text block and a continuation line run as Java", outs)
+
+    v = os.environ["RESOLVER_VERSION"]
+    reply, outs = run(f"%maven org.apache.maven.resolver:maven-resolver-util:{v}")
+    text = "".join(s["text"] for s in of(outs, "stream"))
+    check(reply["status"] == "ok" and f"maven-resolver-api:jar:{v}" in text and "added 2 classpath entries" in text,
+          "%maven resolves offline from the local repository, with its dependency", outs)
+    # util (the artifact) used with api (its dependency)
+    reply, outs = run('org.eclipse.aether.util.artifact.ArtifactIdUtils.toId(new org.eclipse.aether.artifact.DefaultArtifact("g:a:1.0"))')
+    res = of(outs, "execute_result")
+    check(res and res[0]["data"]["text/plain"] == "g:a:jar:1.0", "the %maven artifact's classes work in the next cell", outs)
+
+    reply, outs = run("%time int answer = 6 * 7;\nanswer")
+    text = "".join(s["text"] for s in of(outs, "stream"))
+    res = of(outs, "execute_result")
+    check(text.startswith("Wall time: ") and res and res[0]["data"]["text/plain"] == "42", "%time prints a wall time, keeps the declaration", outs)
+    reply, outs = run("%%time\nThread.sleep(50);")
+    text = "".join(s["text"] for s in of(outs, "stream"))
+    check(re.fullmatch(r"Wall time: [0-9.]+ (ms|s)\n", text) is not None, "%%time prints the cell's wall time", text)
+
+    code = "boolean q = dev.diffusionlab.core.Quick.isOn();"
+    kc.inspect(code, code.index("isOn") + 2)
+    rep = kc.get_shell_msg(timeout=60)["content"]
+    doc = rep.get("data", {}).get("text/plain", "")
+    check(rep.get("found") and "isOn()" in doc and "True in quick mode." in doc, "inspection under the cursor shows the javadoc", rep)
+
+    reply, outs = run('var bar = dev.diffusionlab.core.Progress.bar("e2e bar", 3);\n'
+                      'for (int i = 0; i < 3; i++) { Thread.sleep(250); bar.update(i, "step " + i); }')
+    shown, upd = of(outs, "display_data"), of(outs, "update_display_data")
+    html0 = shown[0]["data"].get("text/html", "") if shown else ""
+    check("<progress" in html0 and "e2e bar" in html0 and upd
+          and all(u["transient"]["display_id"] == shown[0]["transient"]["display_id"] for u in upd)
+          and 'value="3"' in upd[-1]["data"]["text/html"] and "3/3" in upd[-1]["data"]["text/plain"],
+          f"progress bar: one display_data, {len(upd)} update_display_data in place, ends at 3/3", outs)
+
     msg_id = kc.complete("Math.ab", 7)
     rep = kc.get_shell_msg(timeout=30)
     check("abs(" in rep["content"]["matches"] and rep["content"]["cursor_start"] == 5, "tab completion", rep["content"])
@@ -166,6 +208,124 @@ if failures:
     print(f"{len(failures)} protocol check(s) failed", file=sys.stderr)
 sys.stdout.flush(); sys.stderr.flush()
 os._exit(1 if failures else 0)  # skip jupyter_client's noisy __del__ at interpreter exit
+PYEOF
+
+echo "== robustness (issue 18): printing floods, System.exit, a forged message, heap exhaustion (kernel with -Xmx512m)"
+mkdir -p "$JUPYTER_DATA_DIR/kernels/diffusionlab-smallheap"
+sed 's/"-Xmx[^"]*"/"-Xmx512m"/' "$JUPYTER_DATA_DIR/kernels/diffusionlab/kernel.json" > "$JUPYTER_DATA_DIR/kernels/diffusionlab-smallheap/kernel.json"
+grep -q '"-Xmx512m"' "$JUPYTER_DATA_DIR/kernels/diffusionlab-smallheap/kernel.json" || { echo "FAIL: no -Xmx in kernel.json" >&2; exit 1; }
+"$PY" - <<'PYEOF'
+import os, queue, sys, time
+from jupyter_client.manager import KernelManager
+
+failures = []
+def check(cond, what, detail=""):
+    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f"\n     {str(detail)[:2000]}"))
+    if not cond:
+        failures.append(what)
+
+km = KernelManager(kernel_name="diffusionlab-smallheap")
+km.start_kernel()
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=120)
+
+def collect(msg_id, timeout=120):
+    outputs, deadline = [], time.time() + timeout
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=max(1, deadline - time.time()))
+        except queue.Empty:
+            raise AssertionError(f"no idle status within {timeout} s (kernel alive: {km.is_alive()})") from None
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        t = msg["msg_type"]
+        if t == "status" and msg["content"]["execution_state"] == "idle":
+            break
+        if t in ("stream", "display_data", "execute_result", "error", "update_display_data"):
+            outputs.append(msg)
+    reply = kc.get_shell_msg(timeout=timeout)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=timeout)
+    return reply["content"], outputs
+
+def run(code, timeout=120):
+    return collect(kc.execute(code), timeout)
+
+def of(outputs, t):
+    return [o["content"] for o in outputs if o["msg_type"] == t]
+
+def value(outs):
+    res = of(outs, "execute_result")
+    return res[0]["data"]["text/plain"] if res else None
+
+try:
+    t0 = time.time()
+    reply, outs = run('for (int i = 0; i < 100_000; i++) System.out.println("line " + i);', timeout=300)
+    streams = [s for s in of(outs, "stream") if s["name"] == "stdout"]
+    text = "".join(s["text"] for s in streams)
+    expected = "".join(f"line {i}\n" for i in range(100_000))
+    check(reply["status"] == "ok" and text == expected,
+          f"100,000 printed lines arrive complete, in order, before idle ({time.time() - t0:.1f} s)",
+          f"{text.count(chr(10))} lines, reply {reply['status']}")
+    check(0 < len(streams) <= 200, f"printing is batched: {len(streams)} stream messages for 100,000 lines", len(streams))
+
+    reply, outs = run('System.out.print("a");\nSystem.err.print("b");\ndisplay("shown");\nSystem.out.print("c");')
+    order = [(o["msg_type"], o["content"].get("text") or o["content"].get("data", {}).get("text/plain")) for o in outs]
+    check(order[:2] in ([("stream", "a"), ("stream", "b")], [("stream", "b"), ("stream", "a")])
+          and order[2] == ("display_data", "shown") and order[3] == ("stream", "c"),
+          "output printed before a display arrives before it", order)
+
+    reply, outs = run('int before = 41;\nSystem.exit(0);\nint after = 1;')
+    tb = "\n".join(of(outs, "error")[0]["traceback"]) if of(outs, "error") else ""
+    check(reply["status"] == "error" and reply["ename"] == "SystemExitRefusedException"
+          and "System.exit(0) is not allowed in a notebook cell" in reply["evalue"] and "line 2" in tb,
+          "System.exit(0) gets an error reply naming the cell line", (reply, tb))
+    reply, outs = run("before + 1")
+    check(km.is_alive() and value(outs) == "42", "after System.exit the kernel answers, state kept", outs)
+
+    # a forged execute_request: right format, wrong HMAC signature
+    forged = kc.session.msg("execute_request", {"code": 'System.setProperty("dlab.forged", "ran");', "silent": False,
+                                                 "store_history": True, "user_expressions": {}, "allow_stdin": False,
+                                                 "stop_on_error": True})
+    frames = kc.session.serialize(forged)
+    i = frames.index(b"<IDS|MSG>")
+    frames[i + 1] = b"0" * len(frames[i + 1])
+    kc.shell_channel.socket.send_multipart(frames)
+    time.sleep(0.5)
+    reply, outs = run('System.getProperty("dlab.forged", "not run")', timeout=30)
+    check(value(outs) == "not run", "after a forged message the next execute_request is answered; the forged code did not run", outs)
+    check(km.is_alive(), "kernel alive after the forged message")
+
+    run("List<long[]> hog = new ArrayList<>();")
+    t0 = time.time()
+    reply, outs = run("while (true) hog.add(new long[128 * 1024]);  // 1 MB each, all kept", timeout=300)
+    check(reply["status"] == "error" and reply["ename"] == "CellOutOfMemoryException"
+          and "set large variables to null" in reply["evalue"],
+          f"a heap-filling cell gets an out-of-memory error reply ({time.time() - t0:.1f} s)", reply)
+    print("     " + reply.get("evalue", "").split("\n")[0])
+    reply, outs = run("1 + 1")
+    check(km.is_alive() and value(outs) == "2", "the next cell runs: 1 + 1 = 2", (reply, outs))
+    reply, outs = run("hog.size() > 100")
+    check(value(outs) == "true", "the filled list is still there", outs)
+    reply, outs = run("hog = null;\nnew long[(int) (Runtime.getRuntime().maxMemory() / 8 / 2)].length > 0")
+    check(value(outs) == "true", "after hog = null half the heap can be allocated again", (reply, outs))
+
+    run("List<Object> small = new LinkedList<>();")
+    t0 = time.time()
+    reply, outs = run('while (true) small.add(new StringBuilder("x" + small.size()));  // many small objects', timeout=300)
+    check(reply["status"] == "error" and reply["ename"] == "CellOutOfMemoryException",
+          f"a heap filled with small objects gets an out-of-memory error reply too ({time.time() - t0:.1f} s)", reply)
+    reply, outs = run("small = null;\n1 + 1")
+    check(km.is_alive() and value(outs) == "2", "and the next cell runs", (reply, outs))
+finally:
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+if failures:
+    print(f"{len(failures)} robustness check(s) failed", file=sys.stderr)
+sys.stdout.flush(); sys.stderr.flush()
+os._exit(1 if failures else 0)
 PYEOF
 
 echo "== run-notebooks.sh must fail on a failing notebook"

@@ -28,7 +28,7 @@ final class CellClassLoader extends URLClassLoader {
     }
 
     void declare(String className, byte[] bytecode) {
-        declared.put(className, bytecode);
+        declared.put(className, ExitGuard.rewrite(bytecode)); // System.exit in a cell must not end the kernel
     }
 
     void addPaths(List<Path> paths) {

@@ -1,5 +1,6 @@
 package dev.diffusionlab.kernel;
 
+import org.dflib.jjava.jupyter.channels.ShellReplyEnvironment;
 import org.dflib.jjava.jupyter.kernel.BaseKernel;
 import org.dflib.jjava.jupyter.kernel.JupyterIO;
 import org.dflib.jjava.jupyter.kernel.LanguageInfo;
@@ -10,6 +11,11 @@ import org.dflib.jjava.jupyter.kernel.display.Renderer;
 import org.dflib.jjava.jupyter.kernel.magic.MagicsRegistry;
 import org.dflib.jjava.jupyter.kernel.util.StringStyler;
 import org.dflib.jjava.jupyter.kernel.util.TextColor;
+import org.dflib.jjava.jupyter.messages.Message;
+import org.dflib.jjava.jupyter.messages.publish.PublishError;
+import org.dflib.jjava.jupyter.messages.reply.ErrorReply;
+import org.dflib.jjava.jupyter.messages.reply.ExecuteReply;
+import org.dflib.jjava.jupyter.messages.request.ExecuteRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,6 +35,8 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
     private final LineMagics magics;
     // ids handed out by display(...) during the running cell: a cell ending in display(x) shows no id as its value
     private final Set<String> displayedThisCell = ConcurrentHashMap.newKeySet();
+    // the cell's System.out/err, batched into few stream messages
+    private final CellOutput output;
 
     public DiffusionLabKernel(JShellEngine engine) {
         super("diffusionlab", version(),
@@ -39,6 +47,7 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
                 new StringStyler.Builder().addPrimaryStyle(TextColor.BOLD_RESET_FG).addSecondaryStyle(TextColor.BOLD_RED_FG)
                         .addHighlightStyle(TextColor.BOLD_RESET_FG).build());
         this.engine = engine;
+        this.output = new CellOutput(io.out, io.err);
         this.magics = new LineMagics(engine, this::installNotebookExtensions);
     }
 
@@ -57,6 +66,7 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
     @Override
     public void onShutdown(boolean restarting) {
         Notebook.uninstall();
+        output.close();
         super.onShutdown(restarting);
         engine.close();
     }
@@ -69,8 +79,8 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
     @Override
     public Object evalRaw(String code) {
         displayedThisCell.clear();
-        String java = magics.apply(code);
-        JShellEngine.Result r = engine.eval(java, io.out, io.err);
+        LineMagics.Cell cell = magics.parse(code);
+        JShellEngine.Result r = evalBatched(cell);
         if (!r.hasValue() || r.value() == null) {
             return null;
         }
@@ -84,21 +94,64 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
         return r.value();
     }
 
+    /** Runs the cell with batched output (all of it sent before this returns), heap exhaustion as an error. */
+    private JShellEngine.Result evalBatched(LineMagics.Cell cell) {
+        MemoryGuard.cellStarting();
+        long t0 = System.nanoTime();
+        try {
+            return engine.eval(cell.java(), output.out, output.err, cell.hooks());
+        } catch (OutOfMemoryError e) { // in JShell's own work on this thread (compiling, reporting)
+            MemoryGuard.releaseReserve();
+            throw new CellOutOfMemoryException("the kernel ran out of memory while running the cell (" + e + ")");
+        } finally {
+            if (cell.timeWholeCell()) {
+                output.out.println(LineMagics.formatWallTime(System.nanoTime() - t0));
+            }
+            output.flush();
+        }
+    }
+
+    /**
+     * BaseKernel answers exceptions only; an {@link Error} that escapes it (an OutOfMemoryError while the
+     * error is formatted or the result rendered) still gets an error reply here, before the deferred
+     * {@code idle}, and the shell thread goes on.
+     */
+    @Override
+    protected void handleExecuteRequest(ShellReplyEnvironment env, Message<ExecuteRequest> request) {
+        try {
+            super.handleExecuteRequest(env, request);
+        } catch (Error e) {
+            if (e instanceof OutOfMemoryError) {
+                MemoryGuard.releaseReserve();
+            }
+            Exception reported = e instanceof OutOfMemoryError
+                    ? new CellOutOfMemoryException("the kernel ran out of memory while answering the cell (" + e + ")")
+                    : new IllegalStateException("the kernel failed while answering the cell: " + e, e);
+            ErrorReply reply = ErrorReply.of(reported);
+            reply.setExecutionCount(executionCount.get() - 1);
+            try {
+                env.publish(PublishError.of(reported, this::formatError));
+            } finally {
+                env.defer().replyError(ExecuteReply.MESSAGE_TYPE.error(), reply);
+            }
+        }
+    }
+
     @Override
     public DisplayData inspect(String code, int at, boolean extraDetail) {
-        String doc = engine.documentation(code, at);
+        String doc = engine.documentation(LineMagics.maskMagics(code), at);
         return doc.isEmpty() ? null : new DisplayData(doc);
     }
 
     @Override
     public ReplacementOptions complete(String code, int at) {
-        JShellEngine.Completion c = engine.complete(code, at);
+        JShellEngine.Completion c = engine.complete(LineMagics.maskMagics(code), at);
         return new ReplacementOptions(c.matches(), c.start(), c.end());
     }
 
     @Override
     public String isComplete(String code) {
-        String r = engine.isComplete(code);
+        String r = engine.isComplete(LineMagics.maskMagics(code));
         return switch (r) {
             case "complete" -> IS_COMPLETE_YES;
             case "invalid" -> IS_COMPLETE_BAD;
@@ -115,7 +168,7 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
     public List<String> formatError(Throwable e) {
         List<String> lines = new ArrayList<>();
         if (e instanceof CompilationException || e instanceof EvaluationInterruptedException
-                || e instanceof LineMagics.MagicException) {
+                || e instanceof LineMagics.MagicException || e instanceof CellOutOfMemoryException) {
             for (String l : String.valueOf(e.getMessage()).split("\n")) {
                 lines.add(errorStyler.primary(l));
             }
@@ -133,6 +186,7 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
 
     @Override
     public String display(Object value, String... mimeTypes) {
+        output.flush(); // text printed before the display shows above it
         DisplayData data = render(value, mimeTypes);
         String id = UUID.randomUUID().toString();
         data.setDisplayId(id);
@@ -143,6 +197,7 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
 
     @Override
     public void updateDisplay(String id, Object value, String... mimeTypes) {
+        output.flush();
         io.display.updateDisplay(id, render(value, mimeTypes));
     }
 

@@ -25,6 +25,8 @@ final class InProcessExecutionControl extends DirectExecutionControl {
     // compiles) must still stop the rest of the cell.
     private volatile boolean cellActive;
     private volatile boolean cellInterrupted;
+    // Why MemoryGuard stopped the current cell (null: not stopped for memory)
+    private volatile String memoryStop;
 
     // Outcome of the last invoke(), read by the engine right after JShell.eval returns (same thread).
     private Object lastValue;
@@ -70,6 +72,9 @@ final class InProcessExecutionControl extends DirectExecutionControl {
             } catch (Throwable e) {
                 failure[0] = e;
             }
+            if (failure[0] instanceof OutOfMemoryError) {
+                MemoryGuard.releaseReserve(); // room for JShell and the kernel to report it
+            }
         }, "dlab-cell");
         // Libraries that use the context loader (DJL engine discovery, ServiceLoader.load) must see the notebook classpath.
         t.setContextClassLoader(delegate.loader());
@@ -86,6 +91,10 @@ final class InProcessExecutionControl extends DirectExecutionControl {
             running = null;
         }
         lastStopped = stopRequested;
+        if (lastStopped && failure[0] == null) {
+            // the stop landed after the snippet's own outcome (e.g. inside the catch above): still a stopped cell
+            failure[0] = new ThreadDeath();
+        }
         if (failure[0] != null) {
             lastFailure = failure[0];
             throw new InvocationTargetException(failure[0]);
@@ -140,8 +149,40 @@ final class InProcessExecutionControl extends DirectExecutionControl {
         killer.start();
     }
 
+    /**
+     * Stops the running cell at once, without the grace period of {@link #stop()}: the heap is nearly full
+     * and every further allocation makes it worse. {@code why} becomes the cell's error message.
+     */
+    @SuppressWarnings({"deprecation", "removal"})
+    void stopForMemory(String why) {
+        if (!cellActive) {
+            return;
+        }
+        memoryStop = why;
+        cellInterrupted = true;
+        Thread t = running;
+        if (t == null) {
+            return;
+        }
+        stopRequested = true;
+        t.interrupt();
+        try {
+            t.stop();
+        } catch (UnsupportedOperationException e) {
+            // JDK 20+: only the interrupt (and the OutOfMemoryError itself) can end the cell
+        }
+    }
+
+    /** The error for a stopped cell: out of memory when {@link #stopForMemory} stopped it, else interrupted. */
+    RuntimeException stopError(int cellNo) {
+        String why = memoryStop;
+        return why != null ? new CellOutOfMemoryException(cellNo, why)
+                : new EvaluationInterruptedException("cell " + cellNo + " interrupted (stopped at user's request)");
+    }
+
     /** A cell starts: earlier interrupts are forgotten. */
     void beginCell() {
+        memoryStop = null;
         cellInterrupted = false;
         cellActive = true;
     }

@@ -49,6 +49,15 @@ public final class JShellEngine implements AutoCloseable {
         static final Result NONE = new Result(null, false);
     }
 
+    /**
+     * What to do at cell lines (0-based) while a cell runs: {@code before} actions (magics) run in line order,
+     * each before the first snippet that starts after its line (the rest after the last snippet); snippets
+     * that start on a {@code timed} line print their wall time ({@code %time}).
+     */
+    public record Hooks(java.util.NavigableMap<Integer, Runnable> before, Set<Integer> timedLines) {
+        public static final Hooks NONE = new Hooks(java.util.Collections.emptyNavigableMap(), Set.of());
+    }
+
     /** Completion candidates replacing {@code code[start, end)}. */
     public record Completion(List<String> matches, int start, int end) {}
 
@@ -63,6 +72,7 @@ public final class JShellEngine implements AutoCloseable {
     private final Map<Throwable, JShellException> translated = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     private final List<Path> classpath = new ArrayList<>();
     private int cells;
+    private Inspection inspection; // created on the first inspection
 
     /** Starts JShell with {@code classpath} (already resolved, see {@link Classpaths#resolve}) visible to cells. */
     public JShellEngine(List<Path> classpath) {
@@ -108,6 +118,11 @@ public final class JShellEngine implements AutoCloseable {
 
     /** Evaluates a cell, with System.out/err sent to the given streams while it runs (null: leave as is). */
     public synchronized Result eval(String cell, PrintStream out, PrintStream err) {
+        return eval(cell, out, err, Hooks.NONE);
+    }
+
+    /** {@link #eval(String, PrintStream, PrintStream)} running magics and timings at the cell lines {@code hooks} name. */
+    public synchronized Result eval(String cell, PrintStream out, PrintStream err, Hooks hooks) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         if (out != null) {
@@ -117,7 +132,7 @@ public final class JShellEngine implements AutoCloseable {
             System.setErr(err);
         }
         try {
-            return eval(cell);
+            return eval(cell, hooks);
         } finally {
             System.out.flush();
             System.err.flush();
@@ -128,25 +143,36 @@ public final class JShellEngine implements AutoCloseable {
 
     /** Evaluates a cell: all its snippets in order; the result is the last snippet's expression value. */
     public synchronized Result eval(String cell) {
+        return eval(cell, Hooks.NONE);
+    }
+
+    /** {@link #eval(String)} running magics and timings at the cell lines {@code hooks} name. */
+    public synchronized Result eval(String cell, Hooks hooks) {
         int cellNo = ++cells;
         control.beginCell();
         try {
-            return evalCell(cell, cellNo);
+            return evalCell(cell, cellNo, new java.util.TreeMap<>(hooks.before()), hooks.timedLines());
         } finally {
             control.endCell();
         }
     }
 
-    private Result evalCell(String cell, int cellNo) {
+    private Result evalCell(String cell, int cellNo, java.util.NavigableMap<Integer, Runnable> before, Set<Integer> timed) {
         Result result = Result.NONE;
         String remaining = cell;
         int consumedBefore = 0;
+        int timedLine = -1; // the %time line whose snippets are being timed
+        long timedNanos = 0;
         while (true) {
             if (control.cellInterrupted()) {
-                throw new EvaluationInterruptedException("cell " + cellNo + " interrupted (stopped at user's request)");
+                throw control.stopError(cellNo);
             }
             SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
             if (info.completeness() == SourceCodeAnalysis.Completeness.EMPTY) {
+                printTime(timedLine, timedNanos);
+                while (!before.isEmpty()) {
+                    before.pollFirstEntry().getValue().run();
+                }
                 return result;
             }
             if (!info.completeness().isComplete()) {
@@ -158,9 +184,29 @@ public final class JShellEngine implements AutoCloseable {
             int start = consumedBefore + sourceOffset(remaining, source);
             // cell line of the source's line 0 (JShell may keep leading blank lines in the snippet source)
             int firstLine = lineOf(cell, start) - lineOf(source, source.length() - source.stripLeading().length());
+            int startLine = lineOf(cell, start); // start is the source's first non-blank character
+            if (startLine != timedLine) {
+                printTime(timedLine, timedNanos);
+                timedLine = timed.contains(startLine) ? startLine : -1;
+                timedNanos = 0;
+            }
+            while (!before.isEmpty() && before.firstKey() < startLine) {
+                before.pollFirstEntry().getValue().run();
+                if (control.cellInterrupted()) {
+                    throw new EvaluationInterruptedException("cell " + cellNo + " interrupted (stopped at user's request)");
+                }
+            }
+            long t0 = System.nanoTime();
             result = evalSnippet(source, cellNo, firstLine);
+            timedNanos += System.nanoTime() - t0;
             consumedBefore += remaining.length() - info.remaining().length();
             remaining = info.remaining();
+        }
+    }
+
+    private static void printTime(int line, long nanos) {
+        if (line >= 0) {
+            System.out.println(LineMagics.formatWallTime(nanos));
         }
     }
 
@@ -185,13 +231,17 @@ public final class JShellEngine implements AutoCloseable {
             JShellException ex = ev.exception();
             if (ex != null) {
                 if (control.lastStopped()) {
-                    throw new EvaluationInterruptedException("cell " + cellNo + " interrupted (stopped at user's request)");
+                    throw control.stopError(cellNo);
                 }
                 if (ex instanceof UnresolvedReferenceException ure) {
                     throw new CompilationException("cell line " + (firstLine + 1) + ": " + describe(ure.getSnippet())
                             + " cannot be invoked until " + unresolved(ure.getSnippet()) + " is declared");
                 }
                 Throwable user = control.lastFailure();
+                if (user instanceof OutOfMemoryError oom) {
+                    throw new CellOutOfMemoryException(cellNo, "it ran out of memory (" + oom + ", heap limit "
+                            + (Runtime.getRuntime().maxMemory() >> 20) + " MB)");
+                }
                 if (user != null) {
                     translated.put(user, ex);
                     // The Jupyter reply lists the thrown object's frames: keep only the user's (as JShell names them).
@@ -301,6 +351,11 @@ public final class JShellEngine implements AutoCloseable {
         shell.stop();
     }
 
+    /** Stops the running cell at once with a {@link CellOutOfMemoryException} saying {@code why} (see {@link MemoryGuard}). */
+    public void stopForMemory(String why) {
+        control.stopForMemory(why);
+    }
+
     /** Whether a cell is executing now. */
     public boolean isRunning() {
         return control.isRunning();
@@ -317,12 +372,16 @@ public final class JShellEngine implements AutoCloseable {
         return new Completion(matches, start + anchor[0], cursor);
     }
 
-    /** Signatures (and Javadoc when available) of what is under the cursor; empty string if nothing. */
+    /**
+     * Signatures and javadoc of what is under the cursor: the identifier the cursor is on or just after (a method,
+     * constructor, class, field or variable), else the call whose arguments the cursor is in; empty if nothing.
+     */
     public synchronized String documentation(String code, int cursor) {
         int start = snippetStart(code, cursor);
-        return analysis.documentation(code.substring(start), cursor - start, true).stream()
-                .map(d -> d.javadoc() == null ? d.signature() : d.signature() + "\n" + d.javadoc())
-                .collect(Collectors.joining("\n\n"));
+        if (inspection == null) {
+            inspection = new Inspection(analysis, control.loader(), new Javadocs(control.loader(), Javadocs.configuredSources()));
+        }
+        return inspection.documentation(code.substring(start), Math.max(0, cursor - start));
     }
 
     /** Jupyter's is_complete: "complete", "invalid", or the indent to continue an incomplete cell with. */

@@ -28,10 +28,15 @@ public final class KernelMain {
         KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(connectionFile));
         JupyterConnection connection = new JupyterConnection(props);
 
-        DiffusionLabKernel kernel = new DiffusionLabKernel(new JShellEngine(configuredClasspath()));
+        JShellEngine engine = new JShellEngine(configuredClasspath());
+        DiffusionLabKernel kernel = new DiffusionLabKernel(engine);
         kernel.onStartup();
         kernel.becomeHandlerForConnection(connection);
+        // robustness (issue 18): heap exhaustion -> error reply; bad messages dropped; IOPub never drops
+        MemoryGuard.install(engine::isRunning, engine::stopForMemory);
+        ChannelGuard.beforeConnect(connection);
         connection.connect();
+        ChannelGuard.afterConnect(connection);
         connection.waitUntilClose();
         System.exit(0);
     }

@@ -12,7 +12,7 @@ import java.util.Locale;
  * Prompt-to-prompt style attention re-weighting: during generation, the cross-attention that every image
  * patch gives to one word's tokens is multiplied by {@code factor} (in the conditional branch only), and,
  * by default, each row renormalised to sum to 1 (prompt-to-prompt itself does not renormalise; turn it off
- * with {@link #renormalize(boolean)} for that behaviour). Factor > 1 strengthens the word, < 1 weakens it,
+ * with {@link #renormalize(boolean)} for that behaviour). Factor {@literal >} 1 strengthens the word, {@literal <} 1 weakens it,
  * 0 removes it.
  *
  * <pre>{@code

@@ -26,6 +26,16 @@ public final class AttentionRun {
 
     public static StableDiffusionPipeline.Result generate(StableDiffusionPipeline pipeline, GenerationRequest request,
                                                           NDManager manager, StepAwareHook... hooks) {
+        return generate(pipeline, request, () -> pipeline.generate(request, manager), hooks);
+    }
+
+    /**
+     * The same around another runner of {@code request} on {@code pipeline}'s components (e.g.
+     * {@code () -> inpaint.generate(request, m)} with {@link dev.diffusionlab.pipeline.StableDiffusionInpaintPipeline}).
+     */
+    public static StableDiffusionPipeline.Result generate(StableDiffusionPipeline pipeline, GenerationRequest request,
+                                                          java.util.function.Supplier<StableDiffusionPipeline.Result> runner,
+                                                          StepAwareHook... hooks) {
         if (hooks.length == 0) {
             throw new IllegalArgumentException("AttentionRun.generate needs at least one hook");
         }
@@ -36,7 +46,7 @@ public final class AttentionRun {
         int lw = request.requestedWidth() != null ? request.requestedWidth() / factor : -1;
         List<TokenizedPrompt> prompts = new ArrayList<>();
         for (String p : request.promptList()) {
-            TokenizedPrompt tp = pipeline.tokenizer().inspect(p);
+            TokenizedPrompt tp = pipeline.tokenizer().inspect(pipeline.tokenizer().maybeConvertPrompt(p));
             for (int i = 0; i < request.imagesPerPromptCount(); i++) {
                 prompts.add(tp);
             }
@@ -63,7 +73,7 @@ public final class AttentionRun {
             return p;
         });
         try {
-            return pipeline.generate(request, manager);
+            return runner.get();
         } finally {
             unet.setAttentionHook(null);
             request.callback(own);

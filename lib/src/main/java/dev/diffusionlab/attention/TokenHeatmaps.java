@@ -37,7 +37,7 @@ public final class TokenHeatmaps {
     /**
      * One heat map at image resolution.
      *
-     * @param label the word or token text ("<bos>", "<eos>", "<pad>" for special positions)
+     * @param label the word or token text ({@code "<bos>"}, {@code "<eos>"}, {@code "<pad>"} for special positions)
      * @param wordIndex the prompt word index, -1 for special tokens
      * @param positions the token positions merged into this map
      * @param raw mean attention probability per pixel (image size, row-major)

@@ -7,15 +7,18 @@ import ai.djl.ndarray.types.DataType;
 import dev.diffusionlab.core.Args;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.nn.Model;
+import dev.diffusionlab.nn.Profiler;
 import dev.diffusionlab.nn.ConfigJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.IntConsumer;
@@ -24,11 +27,15 @@ import java.util.function.IntConsumer;
 public final class BenchSupport {
     private BenchSupport() {}
 
-    /** Parses {@code --key value} pairs; the error names the bad argument. */
+    /** Parses {@code --key value} pairs ({@code --profile} takes no value); the error names the bad argument. */
     public static Map<String, String> options(String[] args, String... allowed) {
         Map<String, String> out = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--profile") && Arrays.asList(allowed).contains("profile")) {
+                out.put("profile", "true");
+                continue;
+            }
             if (!a.startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("bad argument '" + a + "' (expected --option value)");
             }
@@ -51,13 +58,19 @@ public final class BenchSupport {
      * The options every network bench shares: {@code --config} (default sd15), {@code --height}/{@code --width}
      * (default 512), {@code --batch}, {@code --runs}, {@code --dtype} (default fp32).
      */
-    public record NetOptions(String spec, boolean sized, int height, int width, int batch, int runs, DataType dtype) {
-        /** Parses {@code args}; {@code sized} false leaves out --height/--width (text encoder). */
-        public static NetOptions parse(String[] args, boolean sized, int defaultBatch, int defaultRuns) {
-            Map<String, String> o = sized ? options(args, "config", "height", "width", "dtype", "batch", "runs")
-                    : options(args, "config", "dtype", "batch", "runs");
+    public record NetOptions(String spec, boolean sized, int height, int width, int batch, int runs, DataType dtype,
+                             Map<String, String> options) {
+        /**
+         * Parses {@code args}; {@code sized} false leaves out --height/--width (text encoder). Every network bench
+         * also takes {@link #MEASURE_OPTIONS}; {@code own} names further options of one bench (kept in {@link #options()}).
+         */
+        public static NetOptions parse(String[] args, boolean sized, int defaultBatch, int defaultRuns, String... own) {
+            List<String> allowed = new ArrayList<>(sized ? List.of("config", "height", "width", "dtype", "batch", "runs")
+                    : List.of("config", "dtype", "batch", "runs"));
+            allowed.addAll(List.of(own));
+            Map<String, String> o = BenchSupport.options(args, withMeasureOptions(allowed.toArray(String[]::new)));
             return new NetOptions(o.getOrDefault("config", "sd15"), sized, intOption(o, "height", 512), intOption(o, "width", 512),
-                    intOption(o, "batch", defaultBatch), intOption(o, "runs", defaultRuns), BenchSupport.dtype(o.getOrDefault("dtype", "fp32")));
+                    intOption(o, "batch", defaultBatch), intOption(o, "runs", defaultRuns), BenchSupport.dtype(o.getOrDefault("dtype", "fp32")), o);
         }
 
         /** The component's config of {@link #spec()} ({@link #config(String, String)}). */
@@ -84,13 +97,8 @@ public final class BenchSupport {
         try (M model = build.apply(ch.device(), o.dtype())) {
             System.out.printf(Locale.ROOT, "%s %s: %.1f M parameters, built in %.1f s; %s, batch %d, %s%n", what, o.spec(),
                     model.numParameters() / 1e6, (System.nanoTime() - t0) / 1e9, input, o.batch(), o.dtype());
-            double ms = medianMs(o.runs(), i -> {
-                try (NDManager m = NDManager.newBaseManager(ch.device())) {
-                    forward.call(model, m).toType(DataType.FLOAT32, false).sum().getFloat();
-                }
-            });
-            report(what + " " + o.spec() + " " + (o.sized() ? o.height() + "x" + o.width() + " " : "") + "batch " + o.batch() + " " + o.dtype(),
-                    ms, o.runs());
+            String label = what + " " + o.spec() + " " + (o.sized() ? o.height() + "x" + o.width() + " " : "") + "batch " + o.batch() + " " + o.dtype();
+            measure(label, o.options(), o.runs(), ch.device(), m -> forward.call(model, m).toType(DataType.FLOAT32, false).sum().getFloat());
         }
         return 0;
     }
@@ -153,6 +161,68 @@ public final class BenchSupport {
             return -1;
         }
         return -1;
+    }
+
+    /** The options every network bench takes besides its own: {@code --profile}, {@code --contention N}. */
+    public static final String[] MEASURE_OPTIONS = {"profile", "contention"};
+
+    /** Appends {@link #MEASURE_OPTIONS} to a bench's own option names. */
+    public static String[] withMeasureOptions(String... own) {
+        String[] all = Arrays.copyOf(own, own.length + MEASURE_OPTIONS.length);
+        System.arraycopy(MEASURE_OPTIONS, 0, all, own.length, MEASURE_OPTIONS.length);
+        return all;
+    }
+
+    /** One forward of a bench, its inputs made in {@code m} (closed after the call). */
+    public interface Call {
+        void run(ai.djl.ndarray.NDManager m);
+    }
+
+    /**
+     * Times {@code forward} (one warm-up, {@code runs} timed calls, median) and prints the result line;
+     * with {@code --contention N} times it again while N busy-loop processes that this bench starts
+     * and stops compete for the cores, and with {@code --profile} prints a {@link Profiler} table of
+     * one more forward.
+     */
+    public static void measure(String what, Map<String, String> o, int runs, ai.djl.Device device, Call forward) {
+        System.out.println("threads: " + dev.diffusionlab.core.Engines.threadReport());
+        IntConsumer call = i -> {
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(device)) {
+                forward.run(m);
+            }
+        };
+        double quiet = medianMs(runs, call);
+        report(what, quiet, runs);
+        int busy = intOption(o, "contention", 0);
+        if (busy < 0) {
+            throw new IllegalArgumentException("--contention must be ≥ 0, got " + busy);
+        }
+        if (busy > 0) {
+            java.util.List<Process> ps = new java.util.ArrayList<>();
+            try {
+                for (int k = 0; k < busy; k++) {
+                    ps.add(new ProcessBuilder("sh", "-c", "while :; do :; done").redirectErrorStream(true).start());
+                }
+                double loaded = medianMs(runs, call);
+                System.out.printf(Locale.ROOT, "%s under contention (%d busy-loop process%s running): median %.1f ms per forward over %d runs;"
+                        + " %.2fx the quiet median%n", what, busy, busy == 1 ? "" : "es", loaded, runs, loaded / quiet);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("--contention: cannot start a busy-loop process: " + e.getMessage(), e);
+            } finally {
+                ps.forEach(Process::destroyForcibly);
+            }
+        }
+        if (o.containsKey("profile")) {
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(device)) {
+                Profiler p = Profiler.start(m);
+                long t0 = System.nanoTime();
+                try {
+                    forward.run(m);
+                } finally {
+                    System.out.print(p.stop(System.nanoTime() - t0).format(what));
+                }
+            }
+        }
     }
 
     /** The common result line. */

@@ -9,19 +9,21 @@ import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
 import dev.diffusionlab.shapes.ShapesEval;
 import dev.diffusionlab.shapes.ShapesEvalV2;
-import dev.diffusionlab.shapes.ShapesReportImage;
+import dev.diffusionlab.shapes.ShapesReport;
 import dev.diffusionlab.shapes.ShapesWorldV2;
 import dev.diffusionlab.shapes.ShapesWorld;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
  * {@code ./dlab eval-shapes [--model DIR] [--samples N] ...}: generates captions of the shapes world,
- * reads the images back and scores the attention maps; prints the accuracy and faithfulness tables and
- * ends with the line "N passed, M failed" over the targets (exit status 1 when one failed).
+ * reads the images back and scores the attention maps; writes a report (HTML page with a grid of generations and
+ * their verdicts and a bar chart of the accuracy per attribute, plus the tables as text and CSV), prints the
+ * accuracy and faithfulness tables and ends with the line "N passed, M failed" over the targets (exit status 1
+ * when one failed). {@code --world v2} (the default for a 64-pixel shapes-world model) runs {@link ShapesEvalV2}
+ * and writes its tables, report.txt and report.png instead.
  */
 public final class EvalShapesCommand {
     private EvalShapesCommand() {}
@@ -32,15 +34,18 @@ public final class EvalShapesCommand {
             "Caption accuracy (colour, shape, position, size, count) of a shapes-world model at several guidance scales,",
             "on held-in and held-out captions, and the faithfulness of its cross-attention maps (pointing game, top-k IoU).",
             "",
-            "  --model DIR        diffusers folder (default: the embedded default model)",
+            "  --model DIR        diffusers folder (default: $DLAB_MODEL, else the trained shapes-world model",
+            "                     toy-data/models/shapes-world, or its copy shipped in the library jar)",
             "  --samples N        captions per split (default 100)",
             "  --guidance LIST    comma-separated guidance scales (default 1,3,7.5)",
             "  --steps N          denoising steps (default 25)",
             "  --seed S           seed of the starting noise (default 0)",
             "  --levels LIST      score only the attention maps of these resolution levels (1 = latent size, 2 = half, …;",
             "                     default: every cross-attention layer)",
-            "  --out DIR          also write quality.csv, attention.csv and targets.csv there (v2: also report.txt and report.png,",
-            "                     a grid of generations with verdicts and the bar charts)",
+            "  --out DIR          where the report goes (default eval-shapes-report): report.html with grid.png (generations",
+            "                     with their verdicts) and accuracy.png (bar chart per attribute), report.txt (the tables",
+            "                     printed here), quality.csv, attention.csv, targets.csv (v2: report.txt and report.png,",
+            "                     a grid of generations with verdicts and the bar charts, with the same CSV tables)",
             "  --world v1|v2      the world of the captions (default: v2 for a shapes-world model of 64×64 images, else v1).",
             "                     v2 follows issue 16: held-in, held-out pair and held-out triple splits, DDIM 20 steps,",
             "                     guidance 7.5 (one value), pointing/IoU for every content word of the 1st/2nd/3rd object,",
@@ -53,7 +58,7 @@ public final class EvalShapesCommand {
 
     private static int execute(String[] args) {
         Path model = null;
-        Path out = null;
+        Path out = Path.of("eval-shapes-report");
         ShapesEval.Config d = ShapesEval.Config.defaults(100);
         int samples = d.samples();
         double[] guidances = d.guidances();
@@ -93,6 +98,7 @@ public final class EvalShapesCommand {
             }
         }
         Path dir = model != null ? model : DefaultModel.folder();
+        dev.diffusionlab.core.Outputs.checkDir(out, "--out");
         Engines.startAndReport();
         if ("v2".equals(worldName) || worldName == null && DefaultModel.isShapesWorld(dir)
                 && imageSize(dir) == ShapesWorldV2.Config.defaults().size()) {
@@ -120,16 +126,16 @@ public final class EvalShapesCommand {
                     + ", " + steps + " steps, seed " + seed);
             r = ShapesEval.run(sd, config, m);
         }
-        if (out != null) {
-            try {
-                Files.createDirectories(out);
-                r.qualityTable().write().csv(out.resolve("quality.csv").toString());
-                r.attentionTable().write().csv(out.resolve("attention.csv").toString());
-                r.targetTable().write().csv(out.resolve("targets.csv").toString());
-            } catch (IOException e) {
-                throw new UncheckedIOException(out + ": cannot write the tables: " + e.getMessage(), e);
-            }
-        }
+        String title = "model " + dir + ", " + samples + " captions per split, guidance " + Arrays.toString(guidances)
+                + ", " + steps + " steps, seed " + seed;
+        dev.diffusionlab.core.Outputs.writeDir(out, tmp -> {
+            r.qualityTable().write().csv(tmp.resolve("quality.csv").toString());
+            r.attentionTable().write().csv(tmp.resolve("attention.csv").toString());
+            r.targetTable().write().csv(tmp.resolve("targets.csv").toString());
+            ShapesReport.write(r, tmp, title);
+        });
+        System.out.println("wrote " + out.resolve("report.html") + " (grid.png: generations with verdicts, accuracy.png: per attribute),"
+                + " report.txt and the tables as CSV");
         System.out.print(r.text());
         return r.failed() == 0 ? 0 : 1;
     }
@@ -158,19 +164,15 @@ public final class EvalShapesCommand {
                     + ", " + config.steps() + " steps, seed " + config.seed());
             r = ShapesEvalV2.run(sd, config, m);
         }
-        if (out != null) {
-            try {
-                Files.createDirectories(out);
-                r.qualityTable().write().csv(out.resolve("quality.csv").toString());
-                r.attentionTable().write().csv(out.resolve("attention.csv").toString());
-                r.targetTable().write().csv(out.resolve("targets.csv").toString());
-                Files.writeString(out.resolve("report.txt"), r.text());
-            } catch (IOException e) {
-                throw new UncheckedIOException(out + ": cannot write the tables: " + e.getMessage(), e);
-            }
-            ShapesReportImage.write(out.resolve("report.png"), r.image());
-            System.out.println("wrote " + out.resolve("report.txt") + " and " + out.resolve("report.png"));
-        }
+        dev.diffusionlab.core.Outputs.writeDir(out, tmp -> {
+            r.qualityTable().write().csv(tmp.resolve("quality.csv").toString());
+            r.attentionTable().write().csv(tmp.resolve("attention.csv").toString());
+            r.targetTable().write().csv(tmp.resolve("targets.csv").toString());
+            Files.writeString(tmp.resolve("report.txt"), r.text());
+            dev.diffusionlab.core.Outputs.encodeImage(r.image(), tmp.resolve("report.png"), "png");
+        });
+        System.out.println("wrote " + out.resolve("report.txt") + " and " + out.resolve("report.png") + " (generations with verdicts,"
+                + " bar charts) and the tables as CSV");
         System.out.print(r.text());
         return r.failed() == 0 ? 0 : 1;
     }

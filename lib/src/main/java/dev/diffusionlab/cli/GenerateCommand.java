@@ -7,6 +7,7 @@ import dev.diffusionlab.attention.AttentionMaps;
 import dev.diffusionlab.attention.AttentionMapsWriter;
 import dev.diffusionlab.attention.AttentionRun;
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.core.Outputs;
 import dev.diffusionlab.image.Images;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.GenerationRequest;
@@ -16,11 +17,14 @@ import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code ./dlab generate}: one image from a prompt (or an init image), written as PNG, with the time per
- * stage. Bad input gets one error line and exit status 2.
+ * {@code ./dlab generate}: one image from a prompt (or an init image), written as PNG or JPEG (from the
+ * extension), with the time per stage. Bad input gets one error line and exit status 2, before the engine
+ * starts when it can be known then (see {@link GenerateChecks}); outputs are written under temporary names
+ * and renamed at the end, so a failure leaves no partial picture or maps folder.
  *
  * <pre>{@code ./dlab generate --prompt "a red circle above a blue square" --steps 20 --seed 1 --out out.png}</pre>
  */
@@ -39,18 +43,24 @@ public final class GenerateCommand {
               --scheduler NAME     one of: %s (default: the folder's)
               --seed S             seed of every random draw (default 0)
               --height H --width W image size, multiples of 8 (default: the UNet's sample_size x 8)
-              --init-image F       img2img: start from this image (resized to H x W when given)
-              --strength X         img2img noise strength in (0, 1] (default 0.8)
+              --init-image F       img2img: start from this image (resized to H x W when given; above 4 megapixels
+                                   without them, resized to the model's native size with a notice)
+              --strength X         img2img noise strength in (0, 1] (default 0.8; 1.0 with --mask)
+              --mask M             inpainting: repaint where this black-and-white picture (the init image's size) is
+                                   white, keep the rest (a 9-channel inpainting UNet, or blending for ordinary models)
+              --embedding FILE     load a textual-inversion embedding (safetensors {token: (n, hidden)}); repeatable
               --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
               --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
               --attention-maps DIR write per-word cross-attention overlays, grid.png, stats.json and stats.csv
-              --out FILE           the PNG to write
+              --attention-slicing auto|max|N  attention over batch×heads in slices (less memory, same image)
+              --vae-tiling         decode (and encode) large images in overlapping blended tiles of the VAE's sample_size
+              --out FILE           the image to write: .png, .jpg or .jpeg (checked before any compute)
             """;
 
     /** Parsed options. */
     record Options(Path model, String prompt, String negative, int steps, double cfg, String scheduler, long seed,
                    Integer height, Integer width, Path initImage, Double strength, Integer clipSkip, DataType dtype, Path out,
-                   Path attentionMaps) {}
+                   Path attentionMaps, Path mask, java.util.List<Path> embeddings, String attentionSlicing, boolean vaeTiling) {}
 
     public static int run(String[] args) {
         return run(args, System.out, System.err);
@@ -71,10 +81,28 @@ public final class GenerateCommand {
             err.println("dlab generate: " + e.getMessage());
             return 2;
         }
+        GenerateChecks.Preflight pre;
+        try {
+            // everything that can be refused is refused here, before the engine starts or a weight is loaded
+            pre = GenerateChecks.preflight(o, o.dtype != null ? o.dtype : DataType.FLOAT32, out);
+        } catch (IllegalArgumentException e) {
+            err.println("dlab generate: " + e.getMessage());
+            return 2;
+        }
         Engines.Choice engine = Engines.start();
         DataType dtype = o.dtype != null ? o.dtype : engine.dtype();
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(o.model, engine.device(), dtype);
              NDManager m = Engines.newManager()) {
+            for (Path e : o.embeddings) {
+                out.println("textual inversion: " + e + " -> " + dev.diffusionlab.clip.TextualInversionFile.load(e, null, sd.tokenizer(),
+                        sd.textEncoder()));
+            }
+            if (o.attentionSlicing != null) {
+                sd.enableAttentionSlicing(o.attentionSlicing);
+            }
+            if (o.vaeTiling) {
+                sd.enableVaeTiling();
+            }
             GenerationRequest r = GenerationRequest.of(o.prompt).steps(o.steps).guidance(o.cfg).seed(o.seed)
                     .scheduler(o.scheduler).clipSkip(o.clipSkip).progress(true);
             if (o.negative != null) {
@@ -84,11 +112,27 @@ public final class GenerateCommand {
                 BufferedImage init = Images.load(o.initImage);
                 if (o.height != null) {
                     init = Images.fit(init, o.width, o.height);
+                } else if (pre.initResize() != null) {
+                    init = Images.fit(init, pre.initResize()[1], pre.initResize()[0]);
                 } else if (init.getWidth() % 8 != 0 || init.getHeight() % 8 != 0) {
                     throw new IllegalArgumentException("--init-image " + o.initImage + " is " + init.getWidth() + "x"
                             + init.getHeight() + ", not a multiple of 8: give --height and --width to resize it");
                 }
-                r.initImage(init, o.strength != null ? o.strength : 0.8);
+                r.initImage(init, o.strength != null ? o.strength : o.mask != null ? 1.0 : 0.8);
+                if (o.mask != null) {
+                    BufferedImage mask = Images.load(o.mask);
+                    if (o.height != null) {
+                        mask = Images.fit(mask, o.width, o.height);
+                    }
+                    if (mask.getWidth() != init.getWidth() || mask.getHeight() != init.getHeight()) {
+                        throw new IllegalArgumentException("--mask " + o.mask + " is " + mask.getWidth() + "x" + mask.getHeight()
+                                + " but --init-image is " + init.getWidth() + "x" + init.getHeight() + ": they must be the same size");
+                    }
+                    try (NDManager tmp = m.newSubManager()) {
+                        dev.diffusionlab.pipeline.MaskProcessor.maskTensor(mask, tmp, "--mask " + o.mask); // one channel, checked now
+                    }
+                    r.mask(mask);
+                }
             } else if (o.height != null) {
                 r.size(o.height, o.width);
             }
@@ -97,21 +141,47 @@ public final class GenerateCommand {
             long t0 = System.nanoTime();
             StableDiffusionPipeline.Result res;
             double wallMs;
+            BufferedImage img;
             try (AttentionCapture capture = o.attentionMaps != null ? AttentionCapture.builder().build() : null) {
-                res = capture != null ? AttentionRun.generate(sd, r, m, capture) : sd.generate(r, m);
+                if (o.mask != null) {
+                    var inpaint = dev.diffusionlab.pipeline.StableDiffusionInpaintPipeline.of(sd);
+                    res = capture != null ? AttentionRun.generate(sd, r, () -> inpaint.generate(r, m), capture) : inpaint.generate(r, m);
+                } else {
+                    res = capture != null ? AttentionRun.generate(sd, r, m, capture) : sd.generate(r, m);
+                }
                 wallMs = (System.nanoTime() - t0) / 1e6;
-                if (capture != null) {
-                    AttentionMaps maps = capture.maps();
-                    for (int b = 0; b < res.images().size(); b++) {
-                        Path dir = res.images().size() == 1 ? o.attentionMaps : o.attentionMaps.resolve("image-" + b);
-                        out.println("attention maps: " + AttentionMapsWriter.write(dir, maps, b, res.images().get(b)).size()
-                                + " files in " + dir);
+                img = res.images().get(0);
+                // the maps folder and the image are staged under temporary names and renamed at the end:
+                // a failure leaves neither behind
+                try (Outputs.Staged image = Outputs.stageFile(o.out);
+                     Outputs.Staged mapsDir = capture != null ? Outputs.stageDir(o.attentionMaps) : null) {
+                    Outputs.encodeImage(img, image.temp(), Outputs.extension(o.out));
+                    List<String> mapLines = new java.util.ArrayList<>();
+                    if (capture != null) {
+                        AttentionMaps maps = capture.maps();
+                        for (int b = 0; b < res.images().size(); b++) {
+                            Path dir = res.images().size() == 1 ? mapsDir.temp() : mapsDir.temp().resolve("image-" + b);
+                            Path shown = res.images().size() == 1 ? o.attentionMaps : o.attentionMaps.resolve("image-" + b);
+                            mapLines.add("attention maps: " + AttentionMapsWriter.write(dir, maps, b, res.images().get(b)).size()
+                                    + " files in " + shown);
+                        }
                     }
+                    image.commit();
+                    if (mapsDir != null) {
+                        mapsDir.commit();
+                    }
+                    mapLines.forEach(out::println);
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("cannot write " + o.out + ": " + e.getMessage(), e);
                 }
             }
-            BufferedImage img = res.images().get(0);
-            Images.savePng(img, o.out);
             StableDiffusionPipeline.Timings t = sd.lastTimings();
+            if (o.mask != null || t == null) {
+                out.printf(Locale.ROOT, "inpainting     %9.1f ms wall (%s)%n", wallMs,
+                        sd.unet().config().inChannels() == 4 ? "4-channel UNet: masked blending" : "inpainting UNet");
+                out.println("wrote " + o.out + " (" + img.getWidth() + "x" + img.getHeight() + ")");
+                return 0;
+            }
             out.printf(Locale.ROOT, "text encoder   %9.1f ms%n", t.textEncodeMs());
             out.printf(Locale.ROOT, "UNet per step  %9.1f ms  (%d steps, %s guidance)%n", t.unetStepMs(), t.steps(),
                     o.cfg > 1 ? "2 branches:" : "1 branch: no", o.cfg);
@@ -150,6 +220,10 @@ public final class GenerateCommand {
         DataType dtype = null;
         Path out = null;
         Path attentionMaps = null;
+        Path mask = null;
+        java.util.List<Path> embeddings = new java.util.ArrayList<>();
+        String slicing = null;
+        boolean tiling = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -168,6 +242,10 @@ public final class GenerateCommand {
                 case "--dtype" -> dtype = parseDtype(Args.value(args, i++, a));
                 case "--out" -> out = Path.of(Args.value(args, i++, a));
                 case "--attention-maps" -> attentionMaps = Path.of(Args.value(args, i++, a));
+                case "--mask" -> mask = Path.of(Args.value(args, i++, a));
+                case "--embedding" -> embeddings.add(Path.of(Args.value(args, i++, a)));
+                case "--attention-slicing" -> slicing = Args.value(args, i++, a);
+                case "--vae-tiling" -> tiling = true;
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see ./dlab generate --help)");
             }
         }
@@ -186,6 +264,9 @@ public final class GenerateCommand {
         if (height != null && (height <= 0 || width <= 0 || height % 8 != 0 || width % 8 != 0)) {
             throw new IllegalArgumentException("--height and --width must be positive multiples of 8, got " + height + "x" + width);
         }
+        if (!Double.isFinite(cfg) || Math.abs(cfg) > 100) {
+            throw new IllegalArgumentException("--cfg = " + cfg + ": expected a finite guidance scale in [-100, 100] (typical: 1..20)");
+        }
         if (strength != null && init == null) {
             throw new IllegalArgumentException("--strength needs --init-image");
         }
@@ -194,6 +275,17 @@ public final class GenerateCommand {
         }
         if (init != null && !Files.isRegularFile(init)) {
             throw new IllegalArgumentException("--init-image " + init + ": no such file");
+        }
+        if (mask != null && init == null) {
+            throw new IllegalArgumentException("--mask needs --init-image (the picture to inpaint)");
+        }
+        if (mask != null && !Files.isRegularFile(mask)) {
+            throw new IllegalArgumentException("--mask " + mask + ": no such file");
+        }
+        for (Path e : embeddings) {
+            if (!Files.isRegularFile(e)) {
+                throw new IllegalArgumentException("--embedding " + e + ": no such file");
+            }
         }
         if (clipSkip != null && clipSkip < 0) {
             throw new IllegalArgumentException("--clip-skip must be >= 0, got " + clipSkip);
@@ -204,7 +296,11 @@ public final class GenerateCommand {
         if (model == null) {
             model = DefaultModel.folder();
         }
-        return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out, attentionMaps);
+        if (slicing != null && !slicing.matches("auto|max|off|[0-9]+")) {
+            throw new IllegalArgumentException("--attention-slicing must be auto, max, off or a slice size, got '" + slicing + "'");
+        }
+        return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out, attentionMaps, mask,
+                java.util.List.copyOf(embeddings), slicing, tiling);
     }
 
     private static DataType parseDtype(String s) {

@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-/** {@code ./dlab make-default-model [--out DIR] [--seed S]}: writes the embedded random-weight SD folder. */
+/** {@code ./dlab make-default-model [--out DIR] [--seed S]}: writes the random-weight SD-shaped test folder. */
 public final class MakeDefaultModelCommand {
     private MakeDefaultModelCommand() {}
 
@@ -20,8 +20,9 @@ public final class MakeDefaultModelCommand {
                 switch (args[i]) {
                     case "--help", "-h" -> {
                         System.out.println("usage: ./dlab make-default-model [--out DIR] [--seed S]\n"
-                                + "  writes the small random-weight Stable Diffusion folder (diffusers layout) that the notebooks\n"
-                                + "  and ./dlab generate use without real weights; default DIR " + DefaultModel.RELATIVE
+                                + "  writes the small random-weight Stable Diffusion-shaped folder (diffusers layout) that tests and\n"
+                                + "  benches use (its images are noise; the default model of the notebooks and ./dlab generate is the\n"
+                                + "  trained shapes world, " + DefaultModel.SHAPES_RELATIVE + "); default DIR " + DefaultModel.RELATIVE
                                 + ", default seed " + DefaultModel.SEED);
                         return 0;
                     }
@@ -37,7 +38,10 @@ public final class MakeDefaultModelCommand {
         if (out == null) {
             out = Paths.home().resolve(DefaultModel.RELATIVE);
         }
-        DefaultModel.create(out, seed);
+        dev.diffusionlab.core.Outputs.checkDir(out, "--out");
+        long s0 = seed;
+        // written to a temporary sibling folder, then moved into place: an interrupted run leaves no half model
+        dev.diffusionlab.core.Outputs.writeDir(out, tmp -> DefaultModel.create(tmp, s0));
         long bytes;
         try (Stream<Path> s = Files.walk(out)) {
             bytes = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();

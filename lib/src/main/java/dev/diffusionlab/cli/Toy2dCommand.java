@@ -1,9 +1,11 @@
 package dev.diffusionlab.cli;
 
 import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.image.Images;
 import dev.diffusionlab.toy.Datasets2D;
 import dev.diffusionlab.toy.PointMetrics;
 import dev.diffusionlab.toy.ToyModel;
+import dev.diffusionlab.toy.ToyPlots;
 import dev.diffusionlab.toy.ToySampler;
 import dev.diffusionlab.toy.ToyTrainer;
 import dev.diffusionlab.toy.Trajectories;
@@ -12,12 +14,15 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.diffusionlab.core.Outputs;
+import java.util.List;
 import java.util.Locale;
 import tech.tablesaw.api.Table;
 
 /**
  * {@code ./dlab toy2d (--dataset NAME | --data FILE) --steps N --samples M --seed S --out samples.csv}:
- * trains the toy model, writes samples as CSV (header x,y, the data's own coordinates) and prints
+ * trains the toy model, writes samples as CSV (header x,y, the data's own coordinates) with a PNG scatter of the
+ * data and the samples beside it, and prints
  * the sliced Wasserstein distance to the data against the untrained baseline.
  */
 public final class Toy2dCommand {
@@ -38,7 +43,8 @@ public final class Toy2dCommand {
             "  --inference-steps K  sampler steps (default 100 = all timesteps)",
             "  --label L          guide samples to label L (classifier-free guidance)",
             "  --guidance W       guidance scale (default 3 with --label)",
-            "  --out FILE         samples CSV (default samples.csv)",
+            "  --out FILE         samples CSV (default samples.csv); a PNG scatter of data and samples goes beside it",
+            "                     (samples.png)",
             "  --save DIR         also save the trained model",
             "",
             "Distances are sliced Wasserstein-2 in standardised units (data mean 0, std 1 per axis).");
@@ -87,6 +93,19 @@ public final class Toy2dCommand {
         if ((dataset == null) == (file == null)) {
             throw new IllegalArgumentException("give exactly one of --dataset NAME or --data FILE");
         }
+        // refuse before training: an unwritable --out would otherwise be found after all the compute
+        Outputs.checkFile(out, "--out", List.of("csv"));
+        if (save != null) {
+            Outputs.checkDir(save, "--save");
+        }
+        for (Object[] o : new Object[][] {{"--steps", steps, MAX_STEPS}, {"--samples", samples, MAX_POINTS}, {"--points", points, MAX_POINTS}}) {
+            if ((int) o[1] > (int) o[2]) {
+                throw new IllegalArgumentException(o[0] + " = " + o[1] + ": expected an integer in [1, " + o[2] + "]");
+            }
+        }
+        if (!Double.isFinite(guidance) && !Double.isNaN(guidance)) {
+            throw new IllegalArgumentException("--guidance = " + guidance + ": expected a finite number");
+        }
         ToySampler.Kind kind = ToySampler.Kind.parse(sampler);
         if (Double.isNaN(guidance)) {
             guidance = label == null ? 0 : 3;
@@ -114,34 +133,46 @@ public final class Toy2dCommand {
             double untrained = PointMetrics.slicedWasserstein(tb.end(), x);
             double noise = PointMetrics.slicedWasserstein(ToySampler.noise(samples, seed + 1000), x);
             writeCsv(out, tr.samples());
+            Path png = pngBeside(out);
+            Images.savePng(ToyPlots.image(ToyPlots.dataAndSamples(String.format(Locale.ROOT, "%s: %d samples after %d training steps",
+                    dataset != null ? dataset : file.getFileName(), samples, steps), data, tr.samples())), png);
             System.out.printf(Locale.ROOT, "%ntrained in %.1f s (%.0f steps/s), final loss %.4f%n", r.seconds(), r.stepsPerSecond(),
                     r.loss().doubleColumn("ema").get(r.loss().rowCount() - 1));
             System.out.printf(Locale.ROOT, "sliced Wasserstein to the data: trained %.4f | untrained baseline %.4f | N(0,I) noise %.4f%n",
                     trained, untrained, noise);
-            System.out.printf(Locale.ROOT, "wrote %d samples to %s%n", samples, out);
+            System.out.printf(Locale.ROOT, "wrote %d samples to %s and the scatter plot to %s%n", samples, out, png);
             if (save != null) {
-                model.save(save);
+                Outputs.writeDir(save, model::save);
                 System.out.println("saved model to " + save);
             }
         }
         return 0;
     }
 
+    /** {@code samples.csv} -> {@code samples.png} in the same folder (any other name: {@code name.png}). */
+    static Path pngBeside(Path csv) {
+        String name = csv.getFileName().toString();
+        String stem = name.toLowerCase(Locale.ROOT).endsWith(".csv") ? name.substring(0, name.length() - 4) : name;
+        return csv.resolveSibling(stem + ".png");
+    }
+
     static void writeCsv(Path out, float[][] pts) {
-        try {
-            if (out.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(out.toAbsolutePath().getParent());
-            }
-            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8))) {
+        Outputs.writeFile(out, tmp -> {
+            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
                 w.println("x,y");
                 for (float[] p : pts) {
                     w.println(p[0] + "," + p[1]);
                 }
+                if (w.checkError()) {
+                    throw new IOException("write failed");
+                }
             }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write " + out + ": " + e.getMessage(), e);
-        }
+        });
     }
+
+    /** Training steps and point counts above these are refused (Ctrl-C was the only way to stop them). */
+    static final int MAX_STEPS = 1_000_000;
+    static final int MAX_POINTS = 1_000_000;
 
     static int positive(String opt, String v) {
         int n;

@@ -30,7 +30,8 @@ public final class TrainShapesCommand {
             "  --checkpoint-every N  steps between checkpoints (default 250)",
             "  --tiny             tiny architectures (smoke runs)",
             "  --fp32             write float32 weights (default float16)",
-            "  --quiet            no progress bars");
+            "  --quiet            no progress bars",
+            "  --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)");
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
@@ -59,6 +60,7 @@ public final class TrainShapesCommand {
         boolean tiny = false;
         boolean fp16 = true;
         boolean progress = true;
+        Integer threads = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -73,12 +75,21 @@ public final class TrainShapesCommand {
                 case "--tiny" -> tiny = true;
                 case "--fp32" -> fp16 = false;
                 case "--quiet" -> progress = false;
+                case "--threads" -> threads = Args.parseInt(Args.value(args, i++, a), a);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
             }
         }
-        if (minutes < 0) {
-            throw new IllegalArgumentException("--minutes must be ≥ 0, got " + minutes);
+        if (!(minutes >= 0) || Double.isInfinite(minutes)) {
+            throw new IllegalArgumentException("--minutes must be a finite number ≥ 0, got " + minutes);
         }
+        for (Object[] o : new Object[][] {{"--vae-steps", vaeSteps, 0}, {"--unet-steps", unetSteps, 0}, {"--batch", batch, 1},
+                {"--checkpoint-every", every, 1}}) {
+            if (o[1] != null && (int) o[1] < (int) o[2]) {
+                throw new IllegalArgumentException(o[0] + " = " + o[1] + ": expected an integer >= " + o[2]);
+            }
+        }
+        // refuse an unwritable --out before hours of training, not at the first checkpoint
+        dev.diffusionlab.core.Outputs.checkDir(out, "--out");
         if (tiny) {
             c = v2 ? ShapesTrainer.Config.tinyV2(c.vaeSteps(), c.unetSteps()) : ShapesTrainer.Config.tiny(c.vaeSteps(), c.unetSteps());
         }
@@ -92,11 +103,20 @@ public final class TrainShapesCommand {
             System.out.println("v2 recipe: " + c.recipe().json(c).replaceAll("\\s+", " ").strip());
         }
         long t0 = System.nanoTime();
-        ShapesTrainer.Result r = new ShapesTrainer(c).train(out);
+        ShapesTrainer trainer = new ShapesTrainer(c);
+        if (threads != null) {
+            trainer.threads(threads);
+        }
+        ShapesTrainer.Result r = trainer.train(out);
         System.out.printf(Locale.ROOT, "VAE: %d/%d steps, %.3f s/step, last mse %s%n", r.vaeStepsDone(), c.vaeSteps(),
                 r.vaeSecondsPerStep(), last(r.vaeLosses()));
         System.out.printf(Locale.ROOT, "UNet + text encoder: %d/%d steps, %.3f s/step, last loss %s%n", r.unetStepsDone(), c.unetSteps(),
                 r.unetSecondsPerStep(), last(r.unetLosses()));
+        System.out.println(trainer.timingSummary());
+        if (r.unetSecondsPerStep() > 0) {
+            System.out.printf(Locale.ROOT, "steps/s: VAE %.2f, UNet + text encoder %.2f%n", r.vaeSecondsPerStep() > 0 ? 1 / r.vaeSecondsPerStep() : 0,
+                    1 / r.unetSecondsPerStep());
+        }
         System.out.printf(Locale.ROOT, "scaling_factor %.5f; wrote %s (checkpoint %s) in %.1f s%n", r.scalingFactor(), out,
                 ShapesTrainer.checkpointFor(out), (System.nanoTime() - t0) / 1e9);
         return 0;

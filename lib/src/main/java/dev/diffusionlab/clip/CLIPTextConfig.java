@@ -1,5 +1,6 @@
 package dev.diffusionlab.clip;
 
+import dev.diffusionlab.core.Checks;
 import dev.diffusionlab.nn.Activations;
 import dev.diffusionlab.nn.ConfigJson;
 import java.nio.file.Path;
@@ -28,10 +29,23 @@ public record CLIPTextConfig(int vocabSize, int hiddenSize, int intermediateSize
                 c.getInt("intermediate_size", 2048), c.getInt("num_hidden_layers", 12),
                 c.getInt("num_attention_heads", 8), c.getInt("max_position_embeddings", 77), act,
                 (float) c.getDouble("layer_norm_eps", 1e-5), c.getInt("eos_token_id", 2));
+        cfg.checkSizes(c.source());
         if (cfg.hiddenSize % cfg.numAttentionHeads != 0) {
             throw c.unsupported("num_attention_heads", cfg.numAttentionHeads, "a divisor of hidden_size " + cfg.hiddenSize);
         }
         return cfg;
+    }
+
+    /** Sizes must be positive (and bounded) before anything divides by them or allocates with them. */
+    void checkSizes(String src) {
+        Checks.inRange(src, "vocab_size", vocabSize, 1, 1 << 22);
+        Checks.inRange(src, "hidden_size", hiddenSize, 1, 1 << 16);
+        Checks.inRange(src, "intermediate_size", intermediateSize, 1, 1 << 18);
+        Checks.inRange(src, "num_hidden_layers", numHiddenLayers, 1, 1000);
+        Checks.inRange(src, "num_attention_heads", numAttentionHeads, 1, 1 << 12);
+        Checks.inRange(src, "max_position_embeddings", maxPositionEmbeddings, 1, 1 << 16);
+        Checks.finitePositive(src, "layer_norm_eps", layerNormEps);
+        Checks.inRange(src, "eos_token_id", eosTokenId, 0, vocabSize - 1);
     }
 
     /** The JSON written next to saved weights. */

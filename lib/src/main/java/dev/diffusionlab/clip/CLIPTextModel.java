@@ -89,6 +89,43 @@ public final class CLIPTextModel extends Model {
         return "model";
     }
 
+    /** Rows appended to the token embedding (textual inversion), or null; owned by the model. */
+    private NDArray addedTokenEmbeddings;
+
+    /**
+     * Appends rows to the token embedding matrix (transformers' {@code resize_token_embeddings} followed by
+     * writing the new rows): ids {@link #tokenEmbeddingRows()}, ... read them. {@code rows} (k, hidden) is
+     * copied in the model's dtype; the original matrix is not touched.
+     */
+    public void addTokenEmbeddings(NDArray rows) {
+        Shape s = rows.getShape();
+        if (s.dimension() != 2 || s.get(1) != config.hiddenSize()) {
+            throw new IllegalArgumentException("token embedding rows must be (k, " + config.hiddenSize()
+                    + ") for this text encoder (hidden size " + config.hiddenSize() + "), got " + s);
+        }
+        NDArray copy = Ops.copy(rows, dtype());
+        copy.attach(weightsManager());
+        if (addedTokenEmbeddings == null) {
+            addedTokenEmbeddings = copy;
+        } else {
+            NDArray joined = addedTokenEmbeddings.concat(copy, 0); // (k1, D) + (k2, D) -> (k1 + k2, D)
+            joined.attach(weightsManager());
+            addedTokenEmbeddings.close();
+            copy.close();
+            addedTokenEmbeddings = joined;
+        }
+    }
+
+    /** The rows added by {@link #addTokenEmbeddings} (k, hidden), or null; a live view for training, do not close. */
+    public NDArray addedTokenEmbeddings() {
+        return addedTokenEmbeddings;
+    }
+
+    /** Rows of the token embedding matrix: the configured vocabulary plus added rows. */
+    public int tokenEmbeddingRows() {
+        return config.vocabSize() + (addedTokenEmbeddings == null ? 0 : (int) addedTokenEmbeddings.getShape().get(0));
+    }
+
     /**
      * The encoder's outputs.
      *
@@ -118,7 +155,8 @@ public final class CLIPTextModel extends Model {
         long len = s.get(1);
         NDArray ids = Ops.to(inputIds, DataType.INT64);
         NDArray pos = inputIds.getManager().arange(0, (int) len, 1, DataType.INT64).reshape(1, len); // (L) -> (1, L)
-        NDArray h = tokenEmbedding.forward(ids).add(positionEmbedding.forward(pos)); // (B, L, D)
+        NDArray tok = addedTokenEmbeddings == null ? tokenEmbedding.forward(ids) : tokenEmbedding.forward(ids, addedTokenEmbeddings);
+        NDArray h = tok.add(positionEmbedding.forward(pos)); // (B, L, D)
         List<NDArray> hidden = new ArrayList<>();
         hidden.add(h);
         for (EncoderLayer layer : layers) {

@@ -57,6 +57,8 @@ public final class CLIPTokenizer {
     private final int padId;
     private final int unkId;
     private final int modelMaxLength;
+    /** Tokens added after loading (textual inversion), in id order; ids follow the vocabulary's. */
+    private final java.util.LinkedHashMap<String, Integer> added = new java.util.LinkedHashMap<>();
     private static final char[] BYTE_TO_CHAR = bytesToUnicode();
     private static final Map<Character, Integer> CHAR_TO_BYTE = invert(BYTE_TO_CHAR);
 
@@ -103,8 +105,10 @@ public final class CLIPTokenizer {
         try {
             JsonObject o = JsonParser.parseString(Files.readString(vocabFile)).getAsJsonObject();
             for (Map.Entry<String, JsonElement> e : o.entrySet()) {
-                vocab.put(e.getKey(), e.getValue().getAsInt());
+                vocab.put(e.getKey(), VocabChecks.id(vocabFile, e.getKey(), e.getValue(), o.size()));
             }
+        } catch (dev.diffusionlab.core.UserInputException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException(vocabFile + ": cannot read the vocabulary: " + e.getMessage(), e);
         }
@@ -246,6 +250,10 @@ public final class CLIPTokenizer {
     public String decode(int[] ids, boolean skipSpecialTokens) {
         StringBuilder sb = new StringBuilder();
         for (int id : ids) {
+            if (id >= decoder.length && id < decoder.length + added.size()) {
+                sb.append(addedToken(id)).append(WORD_END); // added tokens read as whole words
+                continue;
+            }
             if (id < 0 || id >= decoder.length || decoder[id] == null) {
                 throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (0.." + (decoder.length - 1) + ")");
             }
@@ -259,6 +267,9 @@ public final class CLIPTokenizer {
 
     /** The token string of an id (byte-level alphabet, e.g. {@code "cat</w>"}). */
     public String idToToken(int id) {
+        if (id >= decoder.length && id < decoder.length + added.size()) {
+            return addedToken(id);
+        }
         if (id < 0 || id >= decoder.length || decoder[id] == null) {
             throw new IllegalArgumentException("token id " + id + " is not in the vocabulary");
         }
@@ -289,6 +300,86 @@ public final class CLIPTokenizer {
         return encoder.size();
     }
 
+    // ---------------------------------------------------------------- added tokens (textual inversion)
+
+    /**
+     * Adds tokens as transformers' {@code add_tokens} does for textual inversion: they take the next free
+     * ids in order ({@link #size()}, ...), are matched in raw text before any cleanup (exact, case-sensitive,
+     * longest first) and are never split. Nothing is added when one token is empty, repeated or already known.
+     *
+     * @return the new ids, in order
+     */
+    public int[] addTokens(List<String> tokens) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String t : tokens) {
+            if (t == null || t.isBlank()) {
+                throw new IllegalArgumentException("cannot add an empty token");
+            }
+            if (hasToken(t) || !seen.add(t)) {
+                throw new IllegalArgumentException("token '" + t + "' already exists in the tokenizer (id " + tokenId(t)
+                        + "); choose another placeholder");
+            }
+        }
+        int[] ids = new int[tokens.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = size();
+            added.put(tokens.get(i), ids[i]);
+        }
+        return ids;
+    }
+
+    /** True when {@code token} is a vocabulary entry or an added token (the exact string). */
+    public boolean hasToken(String token) {
+        return encoder.containsKey(token) || added.containsKey(token);
+    }
+
+    /** The id of a vocabulary entry or added token, or -1 (in-batch duplicates also give -1). */
+    public int tokenId(String token) {
+        Integer id = added.get(token);
+        if (id == null) {
+            id = encoder.get(token);
+        }
+        return id == null ? -1 : id;
+    }
+
+    /** Added tokens → ids, in the order they were added. */
+    public Map<String, Integer> addedTokens() {
+        return java.util.Collections.unmodifiableMap(added);
+    }
+
+    /** transformers' {@code len(tokenizer)}: vocabulary rows plus added tokens (the embedding rows needed). */
+    public int size() {
+        return decoder.length + added.size();
+    }
+
+    /**
+     * diffusers' {@code maybe_convert_prompt}: every added token {@code <t>} of the prompt that has
+     * {@code <t>_1} (a multi-vector embedding) is replaced, at each occurrence of its text, by
+     * {@code "<t> <t>_1 … <t>_(n−1)"}. Prompts without such tokens come back unchanged.
+     */
+    public String maybeConvertPrompt(String prompt) {
+        if (added.isEmpty() || prompt == null) {
+            return prompt;
+        }
+        java.util.Set<String> present = new java.util.LinkedHashSet<>(tokenize(prompt));
+        for (String t : added.keySet()) {
+            if (!present.contains(t)) {
+                continue;
+            }
+            StringBuilder replacement = new StringBuilder(t);
+            for (int i = 1; added.containsKey(t + "_" + i); i++) {
+                replacement.append(' ').append(t).append('_').append(i);
+            }
+            prompt = prompt.replace(t, replacement.toString());
+        }
+        return prompt;
+    }
+
+    private String addedToken(int id) {
+        int k = id - decoder.length;
+        return new ArrayList<>(added.keySet()).get(k);
+    }
+
     // ---------------------------------------------------------------- implementation
 
     private record Piece(String token, int id, int word) {}
@@ -304,7 +395,7 @@ public final class CLIPTokenizer {
         List<Piece> out = new ArrayList<>();
         for (int w = 0; w < cleaned.words.size(); w++) {
             String word = cleaned.words.get(w);
-            Integer special = cleaned.specialWords.contains(w) ? encoder.get(word) : null;
+            Integer special = cleaned.specialWords.contains(w) ? (added.containsKey(word) ? added.get(word) : encoder.get(word)) : null;
             if (special != null) {
                 out.add(new Piece(word, special, w));
                 continue;
@@ -329,7 +420,8 @@ public final class CLIPTokenizer {
     private Cleaned clean(String text) {
         List<String> words = new ArrayList<>();
         java.util.Set<Integer> specialWords = new java.util.HashSet<>();
-        List<String> specials = java.util.stream.Stream.of(bosToken, eosToken, unkToken, padToken).distinct()
+        List<String> specials = java.util.stream.Stream.concat(java.util.stream.Stream.of(bosToken, eosToken, unkToken, padToken),
+                        added.keySet().stream()).distinct()
                 .sorted((a, b) -> b.length() - a.length()).toList();
         int segStart = 0;
         int i = 0;

@@ -19,7 +19,7 @@ public class Args {
     /**
      * Runs a command the same way for every command: {@code --help}/{@code -h} anywhere prints {@code help}
      * (exit 0; with {@code help} null the body prints its own); a bad argument (IllegalArgumentException)
-     * prints "{@code command}: message" to stderr (exit 2).
+     * prints "dlab {@code command}: message" as one line to stderr (exit 2), with the stack trace when {@link #debug()}.
      */
     public static int run(String command, String help, String[] args, Body body) {
         if (help != null && Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
@@ -29,9 +29,18 @@ public class Args {
         try {
             return body.execute(args);
         } catch (IllegalArgumentException e) {
-            System.err.println(command + ": " + e.getMessage());
+            System.err.println("dlab " + command + ": " + e.getMessage().replaceAll("\\s*[\\r\\n]+\\s*", " ").strip());
+            if (debug()) {
+                e.printStackTrace();
+            }
             return 2;
         }
+    }
+
+    /** True under {@code ./dlab --debug ...} (system property {@code dlab.debug}) or {@code DLAB_DEBUG=1}: failures also print their stack trace. */
+    public static boolean debug() {
+        String env = System.getenv("DLAB_DEBUG");
+        return Boolean.getBoolean("dlab.debug") || (env != null && !env.isEmpty() && !env.equals("0"));
     }
 
     /** The value after option {@code args[i]}. */

@@ -71,6 +71,75 @@ public final class Engines {
         // The CPU build logs a CUDA-driver warning at start; users see our one status line instead.
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.pytorch.jni.LibUtils", "error");
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+        configureThreads();
+    }
+
+    /** Environment variable overriding the intra-op thread count (default: OMP_NUM_THREADS, else the cores). */
+    public static final String THREADS_ENV = "DLAB_THREADS";
+    /** Environment variable overriding the inter-op thread count (default 1: our graphs are sequential). */
+    public static final String INTEROP_THREADS_ENV = "DLAB_INTEROP_THREADS";
+
+    /**
+     * Thread settings that hold up on a busy laptop. libtorch's OpenMP threads spin-wait between ops by
+     * default; when another process competes for the cores every op then waits for a descheduled
+     * spinner (a 5-9x slowdown measured on 2 cores). A passive wait policy must be in the process
+     * environment before libtorch (and its libgomp) loads: {@code ./dlab}, the kernelspec and the tests
+     * export it, and this sets it through libc's {@code setenv} for any other launcher (a value already
+     * present wins, an empty one keeps libgomp's default). The intra-op count is explicit: {@code -Dai.djl.pytorch.num_threads}, else
+     * {@value #THREADS_ENV}, else {@code OMP_NUM_THREADS}, else the available cores.
+     */
+    static void configureThreads() {
+        if (System.getenv("OMP_WAIT_POLICY") == null) {
+            try {
+                com.sun.jna.Function.getFunction("c", "setenv").invokeInt(new Object[] {"OMP_WAIT_POLICY", "PASSIVE", 0});
+            } catch (RuntimeException | LinkageError e) {
+                // not on glibc: keep torch's default policy (./dlab and the kernelspec still set it)
+            }
+        }
+        setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threadCount(System.getenv(THREADS_ENV), System.getenv("OMP_NUM_THREADS"),
+                Runtime.getRuntime().availableProcessors())));
+        setIfAbsent("ai.djl.pytorch.num_interop_threads", Integer.toString(threadCount(System.getenv(INTEROP_THREADS_ENV), null, 1)));
+    }
+
+    /** The first of {@code override}, {@code omp} that is a positive integer, else {@code fallback}; a bad override is an error. */
+    static int threadCount(String override, String omp, int fallback) {
+        if (override != null && !override.isBlank()) {
+            try {
+                int n = Integer.parseInt(override.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(THREADS_ENV + "/" + INTEROP_THREADS_ENV + " must be a positive integer, got '" + override + "'");
+        }
+        if (omp != null) {
+            try {
+                int n = Integer.parseInt(omp.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // OpenMP ignores a malformed value too
+            }
+        }
+        return Math.max(1, fallback);
+    }
+
+    /** The thread settings in effect, e.g. "2 intra-op threads, 1 inter-op, OMP_WAIT_POLICY=PASSIVE". */
+    public static String threadReport() {
+        start();
+        String policy = null;
+        try {
+            com.sun.jna.Pointer p = (com.sun.jna.Pointer) com.sun.jna.Function.getFunction("c", "getenv")
+                    .invoke(com.sun.jna.Pointer.class, new Object[] {"OMP_WAIT_POLICY"});
+            policy = p == null ? null : p.getString(0);
+        } catch (RuntimeException | LinkageError e) {
+            policy = System.getenv("OMP_WAIT_POLICY");
+        }
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads() + " intra-op threads, " + ai.djl.pytorch.jni.JniUtils.getNumInteropThreads()
+                + " inter-op, OMP_WAIT_POLICY=" + (policy == null || policy.isEmpty() ? "(default: spin, then sleep)" : policy);
     }
 
     private static void setIfAbsent(String key, String value) {

@@ -31,6 +31,9 @@ public final class Attention extends Module {
     private final boolean upcastSoftmax;
     private final boolean causal;
     private AttentionHook hook;
+    private int sliceSize;
+    /** Largest score tensor computed at once when no slicing is set (512 MiB). */
+    public static final long SCORE_BUDGET_BYTES = 512L << 20;
 
     /**
      * @param crossDim key/value input size ({@code queryDim} for self-attention)
@@ -60,6 +63,24 @@ public final class Attention extends Module {
             ModuleList<Linear> toOut = child("to_out", new ModuleList<>());
             this.out = toOut.add(new Linear(inner, queryDim, true));
         }
+    }
+
+    /**
+     * Attention slicing (diffusers' {@code set_attention_slice}): computes the (batch·heads) axis in
+     * slices of {@code size}, so only size×N×M scores exist at once; 0 turns it off (then score
+     * tensors over {@link #SCORE_BUDGET_BYTES} are still split). Same numbers; a running
+     * {@link AttentionHook} sees the whole probabilities, so hooks turn slicing off.
+     */
+    public void setSliceSize(int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("attention slice size must be ≥ 0, got " + size);
+        }
+        this.sliceSize = size;
+    }
+
+    /** The slice size (0: no slicing). */
+    public int sliceSize() {
+        return sliceSize;
     }
 
     /** Sets (or clears with null) the hook of this attention. */
@@ -93,6 +114,10 @@ public final class Attention extends Module {
     }
 
     private NDArray attend(NDArray x, NDArray context, int qh, int qw) {
+        return Profiler.time(Profiler.Kind.ATTENTION, () -> attendCore(x, context, qh, qw));
+    }
+
+    private NDArray attendCore(NDArray x, NDArray context, int qh, int qw) {
         Shape xs = x.getShape();
         long b = xs.get(0);
         long n = xs.get(1);
@@ -103,7 +128,10 @@ public final class Attention extends Module {
         }
         long m = ctx.getShape().get(1);
         DataType dt = x.getDataType();
-        NDArray query = toHeads(q.forward(x), b, n);
+        NDArray qp = q.forward(x); // (B, N, H·d)
+        // the softmax scale goes on q, not on the (BH, N, M) scores: N·M/(N·d) times fewer multiplies, no score-sized copy
+        qp = Ops.inferenceOnly(qp) ? qp.muli(scalar(qp)) : Ops.mul(qp, scale);
+        NDArray query = toHeads(qp, b, n);
         NDArray key = toHeads(k.forward(ctx), b, m);
         NDArray value = toHeads(v.forward(ctx), b, m);
         boolean reduced = Ops.isReduced(dt);
@@ -111,20 +139,65 @@ public final class Attention extends Module {
             query = query.toType(DataType.FLOAT32, false);
             key = key.toType(DataType.FLOAT32, false);
         }
-        NDArray scores = Ops.mul(query.batchMatMul(key.transpose(0, 2, 1)), scale); // (BH, N, d)·(BH, d, M) -> (BH, N, M)
+        NDArray keyT = key.transpose(0, 2, 1); // (BH, M, d) -> (BH, d, M)
+        long bh = b * heads;
+        int slice = (int) bh;
+        if (hook == null && sliceSize > 0) {
+            slice = (int) Math.min(bh, sliceSize);
+        } else if (hook == null) {
+            // no slicing asked: still cap one score tensor at SCORE_BUDGET_BYTES (same numbers, half the peak memory
+            // of a 512² batch-2 UNet's 16×4096×4096 self-attention, no measurable cost: each slice's matmul is large)
+            long perMatrix = n * m * (upcastSoftmax || !reduced ? 4L : 2L);
+            slice = (int) Math.max(1, Math.min(bh, SCORE_BUDGET_BYTES / Math.max(1, perMatrix)));
+        }
+        NDArray o;
+        if (slice == bh) {
+            o = weighted(query, keyT, value, x, (int) n, dt, reduced, context != null, b, qh, qw, (int) m);
+        } else {
+            // diffusers' SlicedAttnProcessor: the (B·H) axis in slices, so only slice×N×M scores exist at a time
+            ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+            for (long i = 0; i < bh; i += slice) {
+                String r = i + ":" + Math.min(bh, i + slice);
+                parts.add(weighted(query.get(r), keyT.get(r), value.get(r), x, (int) n, dt, reduced, false, b, qh, qw, (int) m));
+            }
+            o = ai.djl.ndarray.NDArrays.concat(parts, 0);
+        }
+        o = o.reshape(b, heads, n, dimHead).transpose(0, 2, 1, 3).reshape(b, n, (long) heads * dimHead); // (BH, N, d) -> (B, N, H·d)
+        return out.forward(o);
+    }
+
+    /** softmax(q·kᵀ [+ mask])·v for (S, N, d), (S, d, M), (S, M, d) -> (S, N, d); frees the scores as soon as they are used. */
+    private NDArray weighted(NDArray query, NDArray keyT, NDArray value, NDArray x, int n, DataType dt, boolean reduced, boolean cross,
+                             long b, int qh, int qw, int m) {
+        NDArray scores = query.batchMatMul(keyT); // (S, N, d)·(S, d, M) -> (S, N, M)
         if (causal) {
-            scores = scores.add(causalMask(x, (int) n, scores.getDataType()));
+            NDArray mask = causalMask(x, n, scores.getDataType());
+            if (Ops.inferenceOnly(scores)) {
+                scores.addi(mask);
+            } else {
+                scores = scores.add(mask);
+            }
         }
         if (upcastSoftmax && reduced) {
             scores = scores.toType(DataType.FLOAT32, false);
         }
         NDArray probs = Ops.to(scores.softmax(-1), dt);
-        if (hook != null) {
-            probs = hook.onAttention(new AttentionCall(path(), context != null, heads, (int) b, qh, qw, (int) m), probs);
+        if (Ops.inferenceOnly(scores)) {
+            scores.close(); // the largest buffer of the block: free it now, not at the end of the scope
         }
-        NDArray o = probs.batchMatMul(value); // (BH, N, M)·(BH, M, d) -> (BH, N, d)
-        o = o.reshape(b, heads, n, dimHead).transpose(0, 2, 1, 3).reshape(b, n, (long) heads * dimHead); // (BH, N, d) -> (B, N, H·d)
-        return out.forward(o);
+        if (hook != null) {
+            probs = hook.onAttention(new AttentionCall(path(), cross, heads, (int) b, qh, qw, m), probs);
+        }
+        NDArray o = probs.batchMatMul(value); // (S, N, M)·(S, M, d) -> (S, N, d)
+        if (hook == null && Ops.inferenceOnly(probs)) {
+            probs.close();
+        }
+        return o;
+    }
+
+    private NDArray scalar(NDArray like) {
+        // fp32 like the double torch would use for a Python scale (fp16 math reads a 0-dim fp32 operand in fp32)
+        return like.getManager().full(new Shape(), scale, like.getDataType() == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32);
     }
 
     private NDArray toHeads(NDArray t, long b, long len) {

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** A config.json with typed getters whose errors name the file, the field and the value. */
 public final class ConfigJson {
@@ -18,6 +20,22 @@ public final class ConfigJson {
     public ConfigJson(JsonObject json, String source) {
         this.json = json;
         this.source = source;
+    }
+
+    /**
+     * An ordered config map from key, value pairs (values may be null, lists, numbers, strings, booleans): how
+     * configs are written in this project, serialised by {@code DiffusersFolder.toJson} (or turned into a
+     * JsonObject), and read back through this class into the typed config records.
+     */
+    public static Map<String, Object> map(Object... keyValues) {
+        if (keyValues.length % 2 != 0) {
+            throw new IllegalArgumentException("config map needs key, value pairs; got " + keyValues.length + " items");
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
     }
 
     /** Reads and parses a JSON file; the error names the file. */

@@ -25,6 +25,7 @@ public final class Conv2d extends Module {
 
     /** (B, in, H, W) -> (B, out, H', W'). */
     public NDArray forward(NDArray x) {
-        return x.getNDArrayInternal().convolution(x, weight.get(), bias.get(), stride, padding, DILATION, 1).singletonOrThrow();
+        return Profiler.time(Profiler.Kind.CONV,
+                () -> x.getNDArrayInternal().convolution(x, weight.get(), bias.get(), stride, padding, DILATION, 1).singletonOrThrow());
     }
 }

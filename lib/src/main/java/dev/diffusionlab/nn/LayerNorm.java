@@ -19,6 +19,7 @@ public final class LayerNorm extends Module {
 
     /** (..., dim) -> same shape. */
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalized, weight.get(), bias.get(), eps).singletonOrThrow();
+        return Profiler.time(Profiler.Kind.LAYER_NORM,
+                () -> ai.djl.nn.norm.LayerNorm.layerNorm(x, normalized, weight.get(), bias.get(), eps).singletonOrThrow());
     }
 }

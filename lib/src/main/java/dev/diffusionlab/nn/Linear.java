@@ -19,6 +19,7 @@ public final class Linear extends Module {
 
     /** (..., in) -> (..., out). */
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.core.Linear.linear(x, weight.get(), bias == null ? null : bias.get()).singletonOrThrow();
+        return Profiler.time(Profiler.Kind.LINEAR,
+                () -> ai.djl.nn.core.Linear.linear(x, weight.get(), bias == null ? null : bias.get()).singletonOrThrow());
     }
 }

@@ -203,6 +203,9 @@ public abstract class Module {
             throw new SafetensorsException(file.path() + ": state dict does not match " + getClass().getSimpleName()
                     + ": " + String.join("; ", problems));
         }
+        if (dtype.isFloating()) {
+            dev.diffusionlab.safetensors.HeaderChecks.requireFloat(file, slots.keySet());
+        }
         for (Map.Entry<String, Param> e : slots.entrySet()) {
             set(e.getValue(), file.load(e.getKey(), weights, dtype), dtype);
         }

@@ -18,6 +18,7 @@ public final class Ops {
     public static NDArray scoped(NDArray x, UnaryOperator<NDArray> f) {
         NDManager parent = x.getManager();
         try (NDManager sub = parent.newSubManager()) {
+            Profiler.onNewManager(sub);
             x.tempAttach(sub);
             NDArray out = f.apply(x);
             out.attach(parent);
@@ -86,5 +87,68 @@ public final class Ops {
     /** {@code x} converted to {@code t} (the same array when it already is). */
     public static NDArray to(NDArray x, DataType t) {
         return x.getDataType() == t ? x : x.toType(t, false);
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, NDArray[]> UNIT = new java.util.concurrent.ConcurrentHashMap<>();
+    private static volatile NDManager unitManager;
+
+    /**
+     * fp32 ones and zeros of length {@code n} (an identity affine for a fused layer norm used as a
+     * group norm), made once per length and device and kept for the life of the process. Torch-owned
+     * memory, never trained.
+     */
+    static NDArray[] unitAffine(long n, ai.djl.Device device) {
+        return UNIT.computeIfAbsent(n + "@" + device, k -> {
+            NDManager m = unitManager;
+            if (m == null) {
+                synchronized (Ops.class) {
+                    if (unitManager == null) {
+                        unitManager = NDManager.newBaseManager(device);
+                    }
+                    m = unitManager;
+                }
+            }
+            return new NDArray[] {m.ones(new Shape(n), DataType.FLOAT32, device), m.zeros(new Shape(n), DataType.FLOAT32, device)};
+        });
+    }
+
+    /**
+     * True when none of {@code arrays} takes part in autograd, so an op may overwrite its own fresh
+     * result in place (a training forward keeps the out-of-place op autograd needs).
+     */
+    public static boolean inferenceOnly(NDArray... arrays) {
+        if (recording()) {
+            return false;
+        }
+        for (NDArray a : arrays) {
+            // asks torch each time: DJL's hasGradient() caches its first answer per array object, which can
+            // be stale for activations that join the autograd graph later (textual inversion's frozen UNet)
+            boolean grad = a instanceof ai.djl.pytorch.engine.PtNDArray pt ? ai.djl.pytorch.jni.JniUtils.requiresGrad(pt) : a.hasGradient();
+            if (grad) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean COLLECTING = collectingFlag();
+
+    /**
+     * True while a DJL GradientCollector is open (autograd records): activations of a frozen network can then
+     * still carry gradients to a trainable input (textual inversion), so fused inference-only kernels must not be used.
+     */
+    static boolean recording() {
+        return COLLECTING != null && COLLECTING.get();
+    }
+
+    private static java.util.concurrent.atomic.AtomicBoolean collectingFlag() {
+        // DJL 0.36 keeps this state in a private static of PtGradientCollector and has no public accessor
+        try {
+            java.lang.reflect.Field f = ai.djl.pytorch.engine.PtGradientCollector.class.getDeclaredField("isCollecting");
+            f.setAccessible(true);
+            return (java.util.concurrent.atomic.AtomicBoolean) f.get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
     }
 }

@@ -40,7 +40,8 @@ public final class ResnetBlock2D extends Module {
             }
             h = conv2.forward(act.apply(norm2.forward(h)));
             NDArray skip = convShortcut != null ? convShortcut.forward(in) : in;
-            NDArray o = skip.add(h);
+            NDArray hh = h;
+            NDArray o = Profiler.time(Profiler.Kind.ELEMENTWISE, () -> skip.add(hh));
             return outputScaleFactor == 1f ? o : Ops.div(o, outputScaleFactor);
         });
     }

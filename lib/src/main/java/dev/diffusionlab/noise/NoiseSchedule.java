@@ -262,7 +262,7 @@ public final class NoiseSchedule {
     }
 
     /**
-     * Checks that t is a valid training timestep (0 ≤ t < T) and returns it.
+     * Checks that t is a valid training timestep ({@code 0 ≤ t < T}) and returns it.
      *
      * @throws IllegalArgumentException naming t and the valid range
      */

@@ -9,13 +9,14 @@ import dev.diffusionlab.clip.BpeTrainer;
 import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.core.Paths;
+import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.unet.UNet2DConditionModel;
+import dev.diffusionlab.unet.UNetConfig;
 import dev.diffusionlab.vae.AutoencoderKL;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -45,6 +46,8 @@ public final class DefaultModel {
     public static final String RELATIVE = "toy-data/models/sd-tiny-random";
     /** The committed trained shapes-world folder (the default), relative to the repository root. */
     public static final String SHAPES_RELATIVE = "toy-data/models/shapes-world";
+    /** The shapes-world folder's name in toy-data/models and in the jar ({@link ShippedModel}). */
+    public static final String SHAPES_NAME = "shapes-world";
     /** model_index.json key marking a shapes-world model (diffusers ignores keys starting with "_"). */
     public static final String SHAPES_MARKER = "_dlab_shapes_world";
     /** model_index.json key marking our random folders (diffusers ignores keys starting with "_"). */
@@ -57,7 +60,11 @@ public final class DefaultModel {
 
     private DefaultModel() {}
 
-    /** {@code $DLAB_MODEL}, else {@code -Ddlab.model}, else the embedded trained shapes-world folder. */
+    /**
+     * {@code $DLAB_MODEL}, else {@code -Ddlab.model}, else the embedded trained shapes-world folder: the checkout's
+     * {@code toy-data/models/shapes-world} when there is one, else the copy shipped in the library jar (extracted
+     * once to a cache folder by {@link ShippedModel}), so it works from any directory without {@code DLAB_HOME}.
+     */
     public static Path folder() {
         String p = System.getenv("DLAB_MODEL");
         if (p == null || p.isBlank()) {
@@ -66,7 +73,17 @@ public final class DefaultModel {
         if (p != null && !p.isBlank()) {
             return Path.of(p).toAbsolutePath().normalize();
         }
-        return Paths.home().resolve(SHAPES_RELATIVE);
+        try {
+            Path inCheckout = Paths.home().resolve(SHAPES_RELATIVE);
+            if (Files.isDirectory(inCheckout) || !ShippedModel.available(SHAPES_NAME)) {
+                return inCheckout;
+            }
+        } catch (IllegalStateException noCheckout) {
+            if (!ShippedModel.available(SHAPES_NAME)) {
+                throw noCheckout;
+            }
+        }
+        return ShippedModel.folder(SHAPES_NAME);
     }
 
     /** The embedded random-weight SD-shaped folder (tests, benches). */
@@ -133,77 +150,18 @@ public final class DefaultModel {
 
     /** SD 1.5's block pattern at two levels: CrossAttnDown + Down / Up + CrossAttnUp, channels (32, 64), 8 heads. */
     private static Map<String, Object> unetConfig() {
-        Map<String, Object> m = new LinkedHashMap<>(); // every init argument written out, as diffusers saves it
-        m.put("_class_name", "UNet2DConditionModel");
-        m.put("_diffusers_version", "0.30.3");
-        m.put("act_fn", "silu");
-        m.put("addition_embed_type", null);
-        m.put("addition_embed_type_num_heads", 64);
-        m.put("addition_time_embed_dim", null);
-        m.put("attention_head_dim", 8);
-        m.put("attention_type", "default");
-        m.put("block_out_channels", List.of(32, 64));
-        m.put("center_input_sample", false);
-        m.put("class_embed_type", null);
-        m.put("class_embeddings_concat", false);
-        m.put("conv_in_kernel", 3);
-        m.put("conv_out_kernel", 3);
-        m.put("cross_attention_dim", HIDDEN);
-        m.put("cross_attention_norm", null);
-        m.put("down_block_types", List.of("CrossAttnDownBlock2D", "DownBlock2D"));
-        m.put("downsample_padding", 1);
-        m.put("dropout", 0.0);
-        m.put("dual_cross_attention", false);
-        m.put("encoder_hid_dim", null);
-        m.put("encoder_hid_dim_type", null);
-        m.put("flip_sin_to_cos", true);
-        m.put("freq_shift", 0);
-        m.put("in_channels", 4);
-        m.put("layers_per_block", 1);
-        m.put("mid_block_only_cross_attention", null);
-        m.put("mid_block_scale_factor", 1);
-        m.put("mid_block_type", "UNetMidBlock2DCrossAttn");
-        m.put("norm_eps", 1e-05);
-        m.put("norm_num_groups", 32);
-        m.put("num_attention_heads", null);
-        m.put("num_class_embeds", null);
-        m.put("only_cross_attention", false);
-        m.put("out_channels", 4);
-        m.put("projection_class_embeddings_input_dim", null);
-        m.put("resnet_out_scale_factor", 1.0);
-        m.put("resnet_skip_time_act", false);
-        m.put("resnet_time_scale_shift", "default");
-        m.put("reverse_transformer_layers_per_block", null);
-        m.put("sample_size", 8);
-        m.put("time_cond_proj_dim", null);
-        m.put("time_embedding_act_fn", null);
-        m.put("time_embedding_dim", null);
-        m.put("time_embedding_type", "positional");
-        m.put("timestep_post_act", null);
-        m.put("transformer_layers_per_block", 1);
-        m.put("up_block_types", List.of("UpBlock2D", "CrossAttnUpBlock2D"));
-        m.put("upcast_attention", false);
-        m.put("use_linear_projection", false);
-        return m;
+        return UNetConfig.diffusersConfig("0.30.3", 8, List.of(32, 64), HIDDEN, List.of("CrossAttnDownBlock2D", "DownBlock2D"), 32, 8,
+                List.of("UpBlock2D", "CrossAttnUpBlock2D"));
     }
 
     /** Four levels (downscale 8, as SD), 32 channels each, 4 latent channels, SD's scaling factor. */
     private static Map<String, Object> vaeConfig() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("_class_name", "AutoencoderKL");
-        m.put("_diffusers_version", "0.30.3");
-        m.put("act_fn", "silu");
-        m.put("block_out_channels", List.of(32, 32, 32, 32));
-        m.put("down_block_types", List.of("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"));
-        m.put("in_channels", 3);
-        m.put("latent_channels", 4);
-        m.put("layers_per_block", 1);
-        m.put("norm_num_groups", 32);
-        m.put("out_channels", 3);
-        m.put("sample_size", 64);
-        m.put("scaling_factor", 0.18215);
-        m.put("up_block_types", List.of("UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"));
-        return m;
+        return ConfigJson.map("_class_name", "AutoencoderKL", "_diffusers_version", "0.30.3", "act_fn", "silu",
+                "block_out_channels", List.of(32, 32, 32, 32),
+                "down_block_types", List.of("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"),
+                "in_channels", 3, "latent_channels", 4, "layers_per_block", 1, "norm_num_groups", 32, "out_channels", 3,
+                "sample_size", 64, "scaling_factor", 0.18215,
+                "up_block_types", List.of("UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"));
     }
 
     /** SD 1.5's scheduler_config.json (runwayml/stable-diffusion-v1-5). */

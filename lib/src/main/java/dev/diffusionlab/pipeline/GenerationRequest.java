@@ -30,6 +30,8 @@ public final class GenerationRequest {
     BufferedImage initImage;
     NDArray initImageTensor;
     double strength = 0.8;
+    BufferedImage maskImage;
+    NDArray maskTensor;
     StepCallback callback;
     boolean progress;
     boolean decode = true;
@@ -123,6 +125,27 @@ public final class GenerationRequest {
     /** img2img from a tensor (1, 3, H, W) in [0, 1]. */
     public GenerationRequest initImage(NDArray image01, double strength) {
         this.initImageTensor = image01;
+        this.strength = strength;
+        return this;
+    }
+
+    /**
+     * Inpainting ({@link StableDiffusionInpaintPipeline}): white (1) = repaint, black (0) = keep; used with
+     * {@link #initImage} and its strength (diffusers' inpainting default is 1.0: the masked area starts from pure noise).
+     */
+    public GenerationRequest mask(BufferedImage mask) {
+        this.maskImage = mask;
+        return this;
+    }
+
+    /** Inpainting mask as a tensor (1, 1, H, W) in [0, 1], 1 = repaint. */
+    public GenerationRequest mask(NDArray mask01) {
+        this.maskTensor = mask01;
+        return this;
+    }
+
+    /** The denoising strength in (0, 1] of img2img and inpainting. */
+    public GenerationRequest strength(double strength) {
         this.strength = strength;
         return this;
     }

@@ -39,6 +39,7 @@ public final class ModelFolder {
         ConfigJson c = ConfigJson.read(idx);
         Map<String, String> classes = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : c.json().entrySet()) {
+            checkPair(idx, e.getKey(), e.getValue());
             if (e.getValue().isJsonArray()) {
                 JsonArray a = e.getValue().getAsJsonArray();
                 if (a.size() == 2 && !a.get(1).isJsonNull()) {
@@ -47,6 +48,26 @@ public final class ModelFolder {
             }
         }
         return new ModelFolder(root, classes);
+    }
+
+    /**
+     * A component entry must be {@code [library, class]} (strings, or nulls for an absent component); keys
+     * starting with "_" and plain flags such as {@code requires_safety_checker: true} are not components.
+     */
+    private static void checkPair(Path idx, String key, JsonElement v) {
+        if (key.startsWith("_") || (v.isJsonPrimitive() && !PIPELINE_COMPONENTS.contains(key)) || v.isJsonNull()) {
+            return;
+        }
+        boolean ok = v.isJsonArray() && v.getAsJsonArray().size() == 2;
+        if (ok) {
+            for (JsonElement x : v.getAsJsonArray()) {
+                ok &= x.isJsonNull() || (x.isJsonPrimitive() && x.getAsJsonPrimitive().isString());
+            }
+        }
+        if (!ok) {
+            throw dev.diffusionlab.core.UserInputException.of(idx.toString(), "component '" + key + "'", v,
+                    "a [library, class] pair of strings, e.g. [\"diffusers\", \"UNet2DConditionModel\"]");
+        }
     }
 
     public Path root() {

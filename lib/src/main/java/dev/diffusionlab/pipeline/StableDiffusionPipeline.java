@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
 import dev.diffusionlab.clip.TokenizedPrompt;
-import ai.djl.training.util.ProgressBar;
 import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.image.ImageTensors;
 import dev.diffusionlab.schedulers.NoiseSource;
@@ -74,6 +73,8 @@ public class StableDiffusionPipeline implements AutoCloseable {
             te = CLIPTextModel.fromPretrained(f.textEncoder(), device, dtype);
             unet = UNet2DConditionModel.fromPretrained(f.unet(), device, dtype);
             AutoencoderKL vae = AutoencoderKL.fromPretrained(f.vae(), device, dtype);
+            RequestChecks.tokenizerFitsEmbedding(tok, te.config(), f.tokenizer());
+            RequestChecks.componentsFit(te.config(), unet.config(), vae.config(), dir);
             return new StableDiffusionPipeline(f, tok, te, unet, vae, dtype);
         } catch (RuntimeException e) {
             if (te != null) {
@@ -119,6 +120,33 @@ public class StableDiffusionPipeline implements AutoCloseable {
         return vae;
     }
 
+    /**
+     * diffusers' {@code enable_attention_slicing}: the UNet's attention runs over the batch×heads axis in
+     * slices ("auto": half the heads, "max": one, or a number), cutting the 512² score memory; same images.
+     */
+    public StableDiffusionPipeline enableAttentionSlicing(String sliceSize) {
+        unet.setAttentionSlicing(sliceSize == null ? "auto" : sliceSize);
+        return this;
+    }
+
+    /** diffusers' {@code disable_attention_slicing}. */
+    public StableDiffusionPipeline disableAttentionSlicing() {
+        unet.setAttentionSlicing("off");
+        return this;
+    }
+
+    /** diffusers' {@code enable_vae_tiling}: images larger than the VAE's sample_size are decoded/encoded in blended tiles. */
+    public StableDiffusionPipeline enableVaeTiling() {
+        vae.enableTiling();
+        return this;
+    }
+
+    /** diffusers' {@code disable_vae_tiling}. */
+    public StableDiffusionPipeline disableVaeTiling() {
+        vae.disableTiling();
+        return this;
+    }
+
     /** The VAE's spatial downscale factor, 2^(levels−1) (8 for Stable Diffusion). */
     public int vaeScaleFactor() {
         return 1 << (vae.config().blockOutChannels().length - 1);
@@ -162,11 +190,15 @@ public class StableDiffusionPipeline implements AutoCloseable {
      */
     public NDArray encodePrompt(List<String> prompts, List<String> negatives, boolean guidance, Integer clipSkip,
                                 NDManager manager, List<TokenizedPrompt> inspected) {
+        // textual inversion: multi-vector tokens expand to "<t> <t>_1 ..." as diffusers' maybe_convert_prompt
+        prompts = prompts.stream().map(tokenizer::maybeConvertPrompt).toList();
+        negatives = negatives == null ? null : negatives.stream().map(tokenizer::maybeConvertPrompt).toList();
         for (String p : prompts) {
             TokenizedPrompt tp = tokenizer.inspect(p);
             if (tp.truncated()) {
                 LOG.warn(truncationWarning(tp));
             }
+            vocabularyWarnings(tp).forEach(LOG::warn);
             if (inspected != null) {
                 inspected.add(tp);
             }
@@ -187,6 +219,11 @@ public class StableDiffusionPipeline implements AutoCloseable {
         }
         NDArray uncond = textEncoder.encode(tokenizer.encodeBatch(neg, manager)).lastHiddenState();
         return uncond.concat(cond, 0); // (B, 77, D) + (B, 77, D) -> (2B, 77, D)
+    }
+
+    /** Prompt words the model cannot know ({@link PromptVocabulary}): unknown-token words, words outside a closed vocabulary. */
+    public List<String> vocabularyWarnings(TokenizedPrompt tp) {
+        return PromptVocabulary.warnings(tp, tokenizer, PromptVocabulary.closedVocabulary(folder));
     }
 
     /** diffusers' warning for a prompt longer than the tokenizer's limit, naming the dropped words. */
@@ -211,6 +248,9 @@ public class StableDiffusionPipeline implements AutoCloseable {
         if (height % 8 != 0 || width % 8 != 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("height and width must be positive multiples of 8, got " + height + "×" + width);
         }
+        // refuse before allocating: 4096×4096 would need terabytes of attention scores
+        MemoryBudget.check(unet.config(), vae.config(), r.prompts.size() * r.imagesPerPrompt, r.guidanceScale > 1.0, height, width,
+                dtype, 0, 0);
         // 2. Define call parameters: one batch row per image, classifier-free guidance when scale > 1
         List<String> prompts = repeatEach(r.prompts, r.imagesPerPrompt);
         List<String> negatives = r.negatives != null && r.negatives.size() > 1 && r.imagesPerPrompt > 1
@@ -224,6 +264,7 @@ public class StableDiffusionPipeline implements AutoCloseable {
             // 3. Encode input prompt
             long t0 = System.nanoTime();
             NDArray embeds = encodePrompt(prompts, negatives, cfg, r.clipSkip, work, inspected); // (B or 2B, 77, D)
+            FiniteGuard.checkEmbeddings(embeds);
             double textMs = (System.nanoTime() - t0) / 1e6;
             // 4. Prepare timesteps
             double[] timesteps = prepareTimesteps(scheduler, r);
@@ -248,8 +289,9 @@ public class StableDiffusionPipeline implements AutoCloseable {
                 if (tp.truncated()) {
                     warnings.add(truncationWarning(tp));
                 }
+                warnings.addAll(vocabularyWarnings(tp));
             }
-            return new Result(images, finalLatents, imageTensor, inspected, warnings, timings);
+            return new Result(images, finalLatents, imageTensor, inspected, List.copyOf(new java.util.LinkedHashSet<>(warnings)), timings);
         }
     }
 
@@ -328,7 +370,7 @@ public class StableDiffusionPipeline implements AutoCloseable {
      */
     protected NDArray denoise(GenerationRequest r, Scheduler scheduler, double[] timesteps, NDArray latents, NDArray embeds,
                               boolean cfg, NDManager work) {
-        ProgressBar bar = r.progress ? new ProgressBar("denoising", timesteps.length) : null;
+        dev.diffusionlab.core.Progress bar = r.progress ? dev.diffusionlab.core.Progress.bar("denoising", timesteps.length) : null;
         long tLoop = System.nanoTime();
         for (int i = 0; i < timesteps.length; i++) {
             double t = timesteps[i];
@@ -348,6 +390,7 @@ public class StableDiffusionPipeline implements AutoCloseable {
                 }
                 StepOutput out = scheduler.step(pred, t, latents);
                 NDArray next = out.prevSample();
+                FiniteGuard.checkStep(next, i, timesteps.length, t, r.guidanceScale);
                 if (r.callback != null && !r.callback.onStep(new StepCallback.Step(i, timesteps.length, t, next, pred,
                         uncond, text, out.predOriginalSample()))) {
                     throw new StepCallback.CancelledException(i);
@@ -366,6 +409,7 @@ public class StableDiffusionPipeline implements AutoCloseable {
     /** VAE decode of latents (B, 4, h, w) in the model dtype to images (B, 3, H, W) in [0, 1], float32, in {@code manager}. */
     protected NDArray decode(NDArray latents, NDManager manager) {
         NDArray decoded = vae.decode(latents.div(vae.scalingFactor())); // (B,4,h,w) -> (B,3,H,W)
+        FiniteGuard.checkDecoded(decoded);
         NDArray imageTensor = decoded.toType(DataType.FLOAT32, false).div(2).add(0.5).clip(0, 1);
         imageTensor.attach(manager);
         return imageTensor;
@@ -417,6 +461,7 @@ public class StableDiffusionPipeline implements AutoCloseable {
     }
 
     private static void validate(GenerationRequest r) {
+        RequestChecks.check(r);
         if (r.steps < 1) {
             throw new IllegalArgumentException("steps must be ≥ 1, got " + r.steps);
         }

@@ -134,6 +134,7 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             throw new SafetensorsException(path + ": header is not valid JSON: " + e.getMessage());
         }
+        HeaderChecks.uniqueNames(path, json.trim());
         Map<String, TensorInfo> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> en : root.entrySet()) {
             String key = en.getKey();
@@ -169,12 +170,12 @@ public final class SafetensorsFile implements AutoCloseable {
         if (!o.has("dtype") || !o.has("shape") || !o.has("data_offsets")) {
             throw new SafetensorsException(where + ": header entry needs dtype, shape and data_offsets");
         }
-        Dtype dtype = Dtype.parse(o.get("dtype").getAsString(), key, path.toString());
-        JsonArray sh = o.getAsJsonArray("shape");
+        Dtype dtype = Dtype.parse(HeaderChecks.dtype(o.get("dtype"), where), key, path.toString());
+        JsonArray sh = HeaderChecks.array(o.get("shape"), where, "shape");
         long[] shape = new long[sh.size()];
         long numel = 1;
         for (int i = 0; i < shape.length; i++) {
-            long d = sh.get(i).getAsLong();
+            long d = HeaderChecks.integer(sh.get(i), where, "shape " + sh);
             if (d < 0) {
                 throw new SafetensorsException(where + ": negative dimension in shape " + sh);
             }
@@ -185,12 +186,12 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw new SafetensorsException(where + ": shape " + sh + " overflows");
             }
         }
-        JsonArray off = o.getAsJsonArray("data_offsets");
+        JsonArray off = HeaderChecks.array(o.get("data_offsets"), where, "data_offsets");
         if (off.size() != 2) {
             throw new SafetensorsException(where + ": data_offsets must be [begin, end]");
         }
-        long begin = off.get(0).getAsLong();
-        long end = off.get(1).getAsLong();
+        long begin = HeaderChecks.integer(off.get(0), where, "data_offsets " + off);
+        long end = HeaderChecks.integer(off.get(1), where, "data_offsets " + off);
         if (begin < 0 || end < begin || end > dataSize) {
             throw new SafetensorsException(where + ": data_offsets [" + begin + ", " + end
                     + "] out of range (data section has " + dataSize + " bytes; truncated file?)");

@@ -49,6 +49,7 @@ public abstract class Scheduler implements AutoCloseable {
 
     protected Scheduler(SchedulerConfig config) {
         this.config = config;
+        SchedulerChecks.check(config);
         this.schedule = BetaSchedule.fromConfig(config);
         this.numTrainTimesteps = config.getInt("num_train_timesteps");
         this.predictionType = config.getChoice("prediction_type", "epsilon", "v_prediction", "sample");

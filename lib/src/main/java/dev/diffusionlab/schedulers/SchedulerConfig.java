@@ -58,6 +58,11 @@ public final class SchedulerConfig {
             }
             return a;
         }
+        if (o instanceof Map<?, ?> map) {
+            JsonObject j = new JsonObject();
+            map.forEach((k, v) -> j.add(String.valueOf(k), toJson(v)));
+            return j;
+        }
         if (o instanceof Iterable<?> it) {
             JsonArray a = new JsonArray();
             for (Object x : it) {
@@ -66,7 +71,7 @@ public final class SchedulerConfig {
             return a;
         }
         throw new IllegalArgumentException("scheduler config override of type " + o.getClass().getName()
-                + " is not supported (use boolean, number, string, list or JsonElement)");
+                + " is not supported (use boolean, number, string, list, map or JsonElement)");
     }
 
     /** The diffusers class name, e.g. "DDIMScheduler". */

@@ -1,5 +1,6 @@
 package dev.diffusionlab.schedulers;
 
+import dev.diffusionlab.nn.ConfigJson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -26,40 +27,53 @@ import java.util.function.Function;
 public final class Schedulers {
     private Schedulers() {}
 
-    private record Kind(String className, String defaults, Map<String, Object> implied, Function<SchedulerConfig, Scheduler> make) {}
+    private record Kind(String className, Map<String, Object> defaults, Map<String, Object> implied,
+                        Function<SchedulerConfig, Scheduler> make) {}
 
-    private static final String BASE = "\"num_train_timesteps\":1000,\"beta_start\":0.0001,\"beta_end\":0.02,\"beta_schedule\":\"linear\","
-            + "\"trained_betas\":null,\"prediction_type\":\"epsilon\",\"steps_offset\":0,";
-    private static final String THRESH = "\"thresholding\":false,\"dynamic_thresholding_ratio\":0.995,\"sample_max_value\":1.0,";
+    /** A class's defaults: the training-schedule keys every scheduler has, then {@code more}. */
+    @SafeVarargs
+    private static Map<String, Object> defaults(double betaStart, double betaEnd, Map<String, Object>... more) {
+        Map<String, Object> m = ConfigJson.map("num_train_timesteps", 1000, "beta_start", betaStart, "beta_end", betaEnd,
+                "beta_schedule", "linear", "trained_betas", null, "prediction_type", "epsilon", "steps_offset", 0);
+        for (Map<String, Object> x : more) {
+            m.putAll(x);
+        }
+        return m;
+    }
+
+    /** diffusers' dynamic-thresholding keys (thresholding itself is not supported, so it must stay false). */
+    private static final Map<String, Object> THRESH = ConfigJson.map("thresholding", false, "dynamic_thresholding_ratio", 0.995,
+            "sample_max_value", 1.0);
 
     private static final Map<String, Kind> CLASSES = new LinkedHashMap<>();
     private static final Map<String, Kind> NAMES = new LinkedHashMap<>();
 
     static {
-        Kind ddpm = new Kind("DDPMScheduler", "{" + BASE + THRESH + "\"variance_type\":\"fixed_small\",\"clip_sample\":true,"
-                + "\"clip_sample_range\":1.0,\"timestep_spacing\":\"leading\",\"rescale_betas_zero_snr\":false}", Map.of(), DDPMScheduler::new);
-        Kind ddim = new Kind("DDIMScheduler", "{" + BASE + THRESH + "\"clip_sample\":true,\"set_alpha_to_one\":true,"
-                + "\"clip_sample_range\":1.0,\"timestep_spacing\":\"leading\",\"rescale_betas_zero_snr\":false}", Map.of(), DDIMScheduler::new);
-        Kind pndm = new Kind("PNDMScheduler", "{" + BASE + "\"skip_prk_steps\":false,\"set_alpha_to_one\":false,"
-                + "\"timestep_spacing\":\"leading\"}", Map.of(), PNDMScheduler::new);
-        Kind lms = new Kind("LMSDiscreteScheduler", "{" + BASE + "\"use_karras_sigmas\":false,\"timestep_spacing\":\"linspace\"}",
+        // the __init__ defaults of each diffusers class
+        Kind ddpm = new Kind("DDPMScheduler", defaults(1e-4, 0.02, THRESH, ConfigJson.map("variance_type", "fixed_small", "clip_sample", true,
+                "clip_sample_range", 1.0, "timestep_spacing", "leading", "rescale_betas_zero_snr", false)), Map.of(), DDPMScheduler::new);
+        Kind ddim = new Kind("DDIMScheduler", defaults(1e-4, 0.02, THRESH, ConfigJson.map("clip_sample", true, "set_alpha_to_one", true,
+                "clip_sample_range", 1.0, "timestep_spacing", "leading", "rescale_betas_zero_snr", false)), Map.of(), DDIMScheduler::new);
+        Kind pndm = new Kind("PNDMScheduler", defaults(1e-4, 0.02, ConfigJson.map("skip_prk_steps", false, "set_alpha_to_one", false,
+                "timestep_spacing", "leading")), Map.of(), PNDMScheduler::new);
+        Kind lms = new Kind("LMSDiscreteScheduler", defaults(1e-4, 0.02, ConfigJson.map("use_karras_sigmas", false, "timestep_spacing", "linspace")),
                 Map.of(), LMSDiscreteScheduler::new);
-        Kind euler = new Kind("EulerDiscreteScheduler", "{" + BASE + "\"interpolation_type\":\"linear\",\"use_karras_sigmas\":false,"
-                + "\"sigma_min\":null,\"sigma_max\":null,\"timestep_spacing\":\"linspace\",\"timestep_type\":\"discrete\","
-                + "\"rescale_betas_zero_snr\":false,\"final_sigmas_type\":\"zero\"}", Map.of(), EulerDiscreteScheduler::new);
-        Kind eulerA = new Kind("EulerAncestralDiscreteScheduler", "{" + BASE + "\"timestep_spacing\":\"linspace\","
-                + "\"rescale_betas_zero_snr\":false}", Map.of(), EulerAncestralDiscreteScheduler::new);
-        Kind heun = new Kind("HeunDiscreteScheduler", "{" + BASE.replace("0.0001", "0.00085").replace("0.02", "0.012")
-                + "\"use_karras_sigmas\":false,\"clip_sample\":false,\"clip_sample_range\":1.0,\"timestep_spacing\":\"linspace\"}",
-                Map.of(), HeunDiscreteScheduler::new);
-        Kind dpm = new Kind("DPMSolverMultistepScheduler", "{" + BASE + THRESH + "\"solver_order\":2,\"algorithm_type\":\"dpmsolver++\","
-                + "\"solver_type\":\"midpoint\",\"lower_order_final\":true,\"euler_at_final\":false,\"use_karras_sigmas\":false,"
-                + "\"use_lu_lambdas\":false,\"final_sigmas_type\":\"zero\",\"lambda_min_clipped\":\"-Infinity\",\"variance_type\":null,"
-                + "\"timestep_spacing\":\"linspace\",\"rescale_betas_zero_snr\":false}", Map.of(), DPMSolverMultistepScheduler::new);
-        Kind unipc = new Kind("UniPCMultistepScheduler", "{" + BASE + THRESH + "\"solver_order\":2,\"predict_x0\":true,"
-                + "\"solver_type\":\"bh2\",\"lower_order_final\":true,\"disable_corrector\":[],\"solver_p\":null,"
-                + "\"use_karras_sigmas\":false,\"timestep_spacing\":\"linspace\",\"final_sigmas_type\":\"zero\","
-                + "\"rescale_betas_zero_snr\":false}", Map.of(), UniPCMultistepScheduler::new);
+        Kind euler = new Kind("EulerDiscreteScheduler", defaults(1e-4, 0.02, ConfigJson.map("interpolation_type", "linear",
+                "use_karras_sigmas", false, "sigma_min", null, "sigma_max", null, "timestep_spacing", "linspace", "timestep_type", "discrete",
+                "rescale_betas_zero_snr", false, "final_sigmas_type", "zero")), Map.of(), EulerDiscreteScheduler::new);
+        Kind eulerA = new Kind("EulerAncestralDiscreteScheduler", defaults(1e-4, 0.02, ConfigJson.map("timestep_spacing", "linspace",
+                "rescale_betas_zero_snr", false)), Map.of(), EulerAncestralDiscreteScheduler::new);
+        Kind heun = new Kind("HeunDiscreteScheduler", defaults(0.00085, 0.012, ConfigJson.map("use_karras_sigmas", false, "clip_sample", false,
+                "clip_sample_range", 1.0, "timestep_spacing", "linspace")), Map.of(), HeunDiscreteScheduler::new);
+        Kind dpm = new Kind("DPMSolverMultistepScheduler", defaults(1e-4, 0.02, THRESH, ConfigJson.map("solver_order", 2,
+                "algorithm_type", "dpmsolver++", "solver_type", "midpoint", "lower_order_final", true, "euler_at_final", false,
+                "use_karras_sigmas", false, "use_lu_lambdas", false, "final_sigmas_type", "zero", "lambda_min_clipped", "-Infinity",
+                "variance_type", null, "timestep_spacing", "linspace", "rescale_betas_zero_snr", false)), Map.of(),
+                DPMSolverMultistepScheduler::new);
+        Kind unipc = new Kind("UniPCMultistepScheduler", defaults(1e-4, 0.02, THRESH, ConfigJson.map("solver_order", 2, "predict_x0", true,
+                "solver_type", "bh2", "lower_order_final", true, "disable_corrector", List.of(), "solver_p", null,
+                "use_karras_sigmas", false, "timestep_spacing", "linspace", "final_sigmas_type", "zero", "rescale_betas_zero_snr", false)),
+                Map.of(), UniPCMultistepScheduler::new);
         for (Kind k : List.of(ddpm, ddim, pndm, lms, euler, eulerA, heun, dpm, unipc)) {
             CLASSES.put(k.className(), k);
         }
@@ -131,7 +145,7 @@ public final class Schedulers {
         if (overrides != null) {
             all.putAll(overrides);
         }
-        SchedulerConfig sc = new SchedulerConfig(k.className(), JsonParser.parseString(k.defaults()).getAsJsonObject(), config, all);
+        SchedulerConfig sc = new SchedulerConfig(k.className(), SchedulerConfig.toJson(k.defaults()).getAsJsonObject(), config, all);
         return k.make().apply(sc);
     }
 

@@ -1,11 +1,13 @@
 package dev.diffusionlab.shapes;
 
+import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.DiffusersFolder;
+import dev.diffusionlab.unet.UNetConfig;
 import java.util.Arrays;
-import java.util.Locale;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Architectures of the shapes-world model, written as the {@code config.json} files diffusers and
@@ -64,156 +66,46 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
         return imageSize >> (vaeChannels.length - 1);
     }
 
-    private static String list(int[] a) {
-        return Arrays.stream(a).mapToObj(Integer::toString).collect(Collectors.joining(", ", "[", "]"));
-    }
-
-    private static String repeat(String s, int n) {
-        return String.join(", ", java.util.Collections.nCopies(n, "\"" + s + "\""));
-    }
-
     /** vae/config.json. */
     public String vaeJson(double scalingFactor) {
         int n = vaeChannels.length;
-        return String.format(Locale.ROOT, """
-                {
-                  "_class_name": "AutoencoderKL",
-                  "_diffusers_version": "%s",
-                  "act_fn": "silu",
-                  "block_out_channels": %s,
-                  "down_block_types": [%s],
-                  "force_upcast": true,
-                  "in_channels": 3,
-                  "latent_channels": 4,
-                  "latents_mean": null,
-                  "latents_std": null,
-                  "layers_per_block": 1,
-                  "mid_block_add_attention": true,
-                  "norm_num_groups": %d,
-                  "out_channels": 3,
-                  "sample_size": %d,
-                  "scaling_factor": %s,
-                  "shift_factor": null,
-                  "up_block_types": [%s],
-                  "use_post_quant_conv": true,
-                  "use_quant_conv": true
-                }
-                """, DIFFUSERS_VERSION, list(vaeChannels), repeat("DownEncoderBlock2D", n), vaeGroups, imageSize,
-                Float.toString((float) scalingFactor), repeat("UpDecoderBlock2D", n));
+        return DiffusersFolder.toJson(ConfigJson.map("_class_name", "AutoencoderKL", "_diffusers_version", DIFFUSERS_VERSION, "act_fn", "silu",
+                "block_out_channels", boxed(vaeChannels), "down_block_types", Collections.nCopies(n, "DownEncoderBlock2D"),
+                "force_upcast", true, "in_channels", 3, "latent_channels", 4, "latents_mean", null, "latents_std", null,
+                "layers_per_block", 1, "mid_block_add_attention", true, "norm_num_groups", vaeGroups, "out_channels", 3,
+                "sample_size", imageSize, "scaling_factor", (float) scalingFactor, "shift_factor", null,
+                "up_block_types", Collections.nCopies(n, "UpDecoderBlock2D"), "use_post_quant_conv", true, "use_quant_conv", true));
     }
 
-    /** unet/config.json. */
+    /** unet/config.json: every block with cross-attention. */
     public String unetJson() {
         int n = unetChannels.length;
-        return String.format(Locale.ROOT, """
-                {
-                  "_class_name": "UNet2DConditionModel",
-                  "_diffusers_version": "%s",
-                  "act_fn": "silu",
-                  "addition_embed_type": null,
-                  "addition_embed_type_num_heads": 64,
-                  "addition_time_embed_dim": null,
-                  "attention_head_dim": %s,
-                  "attention_type": "default",
-                  "block_out_channels": %s,
-                  "center_input_sample": false,
-                  "class_embed_type": null,
-                  "class_embeddings_concat": false,
-                  "conv_in_kernel": 3,
-                  "conv_out_kernel": 3,
-                  "cross_attention_dim": %d,
-                  "cross_attention_norm": null,
-                  "down_block_types": [%s],
-                  "downsample_padding": 1,
-                  "dropout": 0.0,
-                  "dual_cross_attention": false,
-                  "encoder_hid_dim": null,
-                  "encoder_hid_dim_type": null,
-                  "flip_sin_to_cos": true,
-                  "freq_shift": 0,
-                  "in_channels": 4,
-                  "layers_per_block": %d,
-                  "mid_block_only_cross_attention": null,
-                  "mid_block_scale_factor": 1,
-                  "mid_block_type": "UNetMidBlock2DCrossAttn",
-                  "norm_eps": 1e-05,
-                  "norm_num_groups": %d,
-                  "num_attention_heads": null,
-                  "num_class_embeds": null,
-                  "only_cross_attention": false,
-                  "out_channels": 4,
-                  "projection_class_embeddings_input_dim": null,
-                  "resnet_out_scale_factor": 1.0,
-                  "resnet_skip_time_act": false,
-                  "resnet_time_scale_shift": "default",
-                  "reverse_transformer_layers_per_block": null,
-                  "sample_size": %d,
-                  "time_cond_proj_dim": null,
-                  "time_embedding_act_fn": null,
-                  "time_embedding_dim": null,
-                  "time_embedding_type": "positional",
-                  "timestep_post_act": null,
-                  "transformer_layers_per_block": 1,
-                  "up_block_types": [%s],
-                  "upcast_attention": false,
-                  "use_linear_projection": false
-                }
-                """, DIFFUSERS_VERSION, list(unetHeads), list(unetChannels), textHidden, repeat("CrossAttnDownBlock2D", n), unetLayersPerBlock, unetGroups,
-                latentSize(), repeat("CrossAttnUpBlock2D", n));
+        return DiffusersFolder.toJson(UNetConfig.diffusersConfig(DIFFUSERS_VERSION, boxed(unetHeads), boxed(unetChannels), textHidden,
+                Collections.nCopies(n, "CrossAttnDownBlock2D"), unetGroups, latentSize(), Collections.nCopies(n, "CrossAttnUpBlock2D"), unetLayersPerBlock));
+    }
+
+    private static List<Integer> boxed(int[] a) {
+        return Arrays.stream(a).boxed().toList();
     }
 
     /** text_encoder/config.json (transformers' CLIPTextModel, SD 1.5's field set). */
     public String textEncoderJson() {
-        return String.format(Locale.ROOT, """
-                {
-                  "architectures": ["CLIPTextModel"],
-                  "attention_dropout": 0.0,
-                  "bos_token_id": %d,
-                  "dropout": 0.0,
-                  "eos_token_id": 2,
-                  "hidden_act": "quick_gelu",
-                  "hidden_size": %d,
-                  "initializer_factor": 1.0,
-                  "initializer_range": 0.02,
-                  "intermediate_size": %d,
-                  "layer_norm_eps": 1e-05,
-                  "max_position_embeddings": %d,
-                  "model_type": "clip_text_model",
-                  "num_attention_heads": %d,
-                  "num_hidden_layers": %d,
-                  "pad_token_id": %d,
-                  "projection_dim": %d,
-                  "torch_dtype": "float32",
-                  "transformers_version": "4.44.0",
-                  "vocab_size": %d
-                }
-                """, ShapesVocabulary.vocabSize() - 2, textHidden, 4 * textHidden, maxLength, textHeads, textLayers,
-                ShapesVocabulary.vocabSize() - 1, textHidden, ShapesVocabulary.vocabSize());
+        int vocab = ShapesVocabulary.vocabSize();
+        return DiffusersFolder.toJson(ConfigJson.map("architectures", List.of("CLIPTextModel"), "attention_dropout", 0.0,
+                "bos_token_id", vocab - 2, "dropout", 0.0, "eos_token_id", 2, "hidden_act", "quick_gelu", "hidden_size", textHidden,
+                "initializer_factor", 1.0, "initializer_range", 0.02, "intermediate_size", 4 * textHidden, "layer_norm_eps", 1e-05,
+                "max_position_embeddings", maxLength, "model_type", "clip_text_model", "num_attention_heads", textHeads,
+                "num_hidden_layers", textLayers, "pad_token_id", vocab - 1, "projection_dim", textHidden, "torch_dtype", "float32",
+                "transformers_version", "4.44.0", "vocab_size", vocab));
     }
 
     /** scheduler/scheduler_config.json: DDIM on SD's scaled-linear betas (the training schedule). */
     public static String schedulerJson() {
-        return """
-                {
-                  "_class_name": "DDIMScheduler",
-                  "_diffusers_version": "%s",
-                  "beta_end": 0.012,
-                  "beta_schedule": "scaled_linear",
-                  "beta_start": 0.00085,
-                  "clip_sample": false,
-                  "clip_sample_range": 1.0,
-                  "dynamic_thresholding_ratio": 0.995,
-                  "num_train_timesteps": 1000,
-                  "prediction_type": "epsilon",
-                  "rescale_betas_zero_snr": false,
-                  "sample_max_value": 1.0,
-                  "set_alpha_to_one": false,
-                  "steps_offset": 1,
-                  "thresholding": false,
-                  "timestep_spacing": "leading",
-                  "trained_betas": null
-                }
-                """.formatted(DIFFUSERS_VERSION);
+        return DiffusersFolder.toJson(ConfigJson.map("_class_name", "DDIMScheduler", "_diffusers_version", DIFFUSERS_VERSION,
+                "beta_end", 0.012, "beta_schedule", "scaled_linear", "beta_start", 0.00085, "clip_sample", false,
+                "clip_sample_range", 1.0, "dynamic_thresholding_ratio", 0.995, "num_train_timesteps", 1000,
+                "prediction_type", "epsilon", "rescale_betas_zero_snr", false, "sample_max_value", 1.0, "set_alpha_to_one", false,
+                "steps_offset", 1, "thresholding", false, "timestep_spacing", "leading", "trained_betas", null));
     }
 
     /** model_index.json of the text-to-image pipeline (DDIM, marked as a shapes-world model). */

@@ -1,7 +1,9 @@
 package dev.diffusionlab.shapes;
 
+import dev.diffusionlab.nn.ConfigJson;
+import dev.diffusionlab.pipeline.DiffusersFolder;
 import java.util.Arrays;
-import java.util.Locale;
+import java.util.List;
 
 /**
  * The training-recipe options added for the v2 world, on top of {@link ShapesTrainer.Config}: the data
@@ -86,22 +88,26 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     /** The recipe as JSON (written as recipe.json beside the weights of a v2 run). */
     public String json(ShapesTrainer.Config c) {
-        return String.format(Locale.ROOT, """
-                {
-                  "world": {"size": %d, "object_counts": %s, "size_word_probability": %s, "held_out_pairs": %s, "held_out_triples": %s},
-                  "models": {"image_size": %d, "vae_channels": %s, "text_hidden": %d, "text_layers": %d, "unet_channels": %s, "unet_heads": %s, "unet_layers_per_block": %d},
-                  "seed": %d, "batch_size": %d, "vae_steps": %d, "unet_steps": %d, "vae_lr": %s, "unet_lr": %s, "kl_weight": %s,
-                  "caption_dropout": %s, "warmup_steps": %d, "min_lr_fraction": %s, "ema_decay": %s,
-                  "curriculum": {"one_object_until": %s, "two_objects_until": %s}, "reorder_probability": %s
-                }
-                """, world.size(), Arrays.toString(world.objectCounts()), world.sizeWordProbability(), quoted(world.heldOutPairs()),
-                quoted(world.heldOutTriples()), c.models().imageSize(), Arrays.toString(c.models().vaeChannels()), c.models().textHidden(),
-                c.models().textLayers(), Arrays.toString(c.models().unetChannels()), Arrays.toString(c.models().unetHeads()),
-                c.models().unetLayersPerBlock(), c.seed(), c.batchSize(), c.vaeSteps(), c.unetSteps(), c.vaeLr(), c.unetLr(), c.klWeight(),
-                c.captionDropout(), warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability);
+        ShapesModels m = c.models();
+        return DiffusersFolder.toJson(ConfigJson.map(
+                "world", ConfigJson.map("size", world.size(), "object_counts", Arrays.stream(world.objectCounts()).boxed().toList(),
+                        "size_word_probability", world.sizeWordProbability(), "held_out_pairs", sorted(world.heldOutPairs()),
+                        "held_out_triples", sorted(world.heldOutTriples())),
+                "models", ConfigJson.map("image_size", m.imageSize(), "vae_channels", boxed(m.vaeChannels()), "text_hidden", m.textHidden(),
+                        "text_layers", m.textLayers(), "unet_channels", boxed(m.unetChannels()), "unet_heads", boxed(m.unetHeads()),
+                        "unet_layers_per_block", m.unetLayersPerBlock()),
+                "seed", c.seed(), "batch_size", c.batchSize(), "vae_steps", c.vaeSteps(), "unet_steps", c.unetSteps(), "vae_lr", c.vaeLr(),
+                "unet_lr", c.unetLr(), "kl_weight", c.klWeight(), "caption_dropout", c.captionDropout(), "warmup_steps", warmupSteps,
+                "min_lr_fraction", minLrFraction, "ema_decay", emaDecay,
+                "curriculum", ConfigJson.map("one_object_until", oneObjectUntil, "two_objects_until", twoObjectsUntil),
+                "reorder_probability", reorderProbability));
     }
 
-    private static String quoted(java.util.Set<String> s) {
-        return s.stream().sorted().map(x -> "\"" + x + "\"").collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+    private static List<String> sorted(java.util.Set<String> s) {
+        return s.stream().sorted().toList();
+    }
+
+    private static List<Integer> boxed(int[] a) {
+        return Arrays.stream(a).boxed().toList();
     }
 }

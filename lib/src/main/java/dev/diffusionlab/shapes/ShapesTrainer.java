@@ -3,15 +3,12 @@ package dev.diffusionlab.shapes;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
-import ai.djl.training.util.ProgressBar;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.diffusionlab.clip.CLIPTextConfig;
 import dev.diffusionlab.clip.CLIPTextModel;
 import dev.diffusionlab.clip.CLIPTokenizer;
@@ -23,24 +20,17 @@ import dev.diffusionlab.nn.Ops;
 import dev.diffusionlab.core.Gaussian;
 import dev.diffusionlab.noise.ForwardProcess;
 import dev.diffusionlab.noise.NoiseSchedule;
-import dev.diffusionlab.pipeline.DiffusersFolder;
 import dev.diffusionlab.unet.UNet2DConditionModel;
 import dev.diffusionlab.vae.AutoencoderKL;
 import dev.diffusionlab.vae.DiagonalGaussian;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * Trains the shapes-world text-to-image model with the stage-3 classes and DJL autograd on CPU:
@@ -164,27 +154,102 @@ public final class ShapesTrainer {
     public record Result(List<Float> vaeLosses, List<Float> unetLosses, int vaeStepsDone, int unetStepsDone,
                          double vaeSecondsPerStep, double unetSecondsPerStep, double scalingFactor, Path folder) {}
 
-    private static final String STATE = "trainer_state.json";
     /** Per-step log kept with the checkpoint and written into the model folder: phase,step,loss,grad_norm. */
-    public static final String LOG = "training_log.csv";
-    private static final String LOG_HEADER = "phase,step,loss,grad_norm";
-    private final List<String> log = new ArrayList<>();
+    public static final String LOG = ShapesCheckpoint.LOG;
     private final Config config;
     private final ShapesWorld world;
     /** The v2 world (null for a v1 recipe). */
     private final ShapesWorldV2 worldV2;
-    /** The learning rate of the current step (read by the optimiser's tracker). */
-    private double lrNow;
     /** EMA of the UNet and text encoder during the UNet phase (null without EMA). */
     private EmaWeights emaUnet;
     private EmaWeights emaTe;
     /** SD 1.x/2.x training schedule (scaled_linear 0.00085 … 0.012, T = 1000) and its q(x_t | x_0). */
     private final ForwardProcess q = new ForwardProcess(NoiseSchedule.of("scaled_linear"));
+    private final StepTimes vaeTimes = new StepTimes();
+    private final StepTimes unetTimes = new StepTimes();
+
+    /** Wall time of a phase's steps by part (this run only). */
+    private static final class StepTimes {
+        final long[] ns = new long[5];
+        int steps;
+        long cpuStart = -1;
+        long cpu;
+
+        void add(long... parts) {
+            for (int i = 0; i < parts.length; i++) {
+                ns[i] += parts[i];
+            }
+            long c = processCpuNanos();
+            if (cpuStart >= 0 && c >= 0) {
+                cpu += c - cpuStart;
+            }
+            cpuStart = c;
+            steps++;
+        }
+
+        /** CPU time of the whole process (all threads): on a busy machine a steadier figure than wall time. */
+        static long processCpuNanos() {
+            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            return os instanceof com.sun.management.OperatingSystemMXBean o ? o.getProcessCpuTime() : -1;
+        }
+
+        String format(String phase) {
+            if (steps == 0) {
+                return phase + ": no steps";
+            }
+            double total = 0;
+            for (long v : ns) {
+                total += v;
+            }
+            return String.format(Locale.ROOT, "%s: %.1f ms/step = data %.1f + inputs (frozen VAE encode, noising, tokens) %.1f + forward %.1f"
+                    + " + backward %.1f + clip & Adam %.1f; process CPU %.1f ms/step", phase, total / steps / 1e6, ns[0] / 1e6 / steps,
+                    ns[1] / 1e6 / steps, ns[2] / 1e6 / steps, ns[3] / 1e6 / steps, ns[4] / 1e6 / steps,
+                    steps > 1 ? cpu / 1e6 / (steps - 1) : Double.NaN);
+        }
+    }
+
+    /** Where the time of this run's steps went, one line per phase. */
+    public String timingSummary() {
+        return vaeTimes.format("VAE") + "\n" + unetTimes.format("UNet + text encoder");
+    }
 
     public ShapesTrainer(Config config) {
         this.config = config;
         this.world = new ShapesWorld(config.world());
         this.worldV2 = config.recipe().isV2() ? new ShapesWorldV2(config.recipe().world()) : null;
+    }
+
+    /** Environment variable: intra-op threads while training (default 1). */
+    public static final String THREADS_ENV = "DLAB_TRAIN_THREADS";
+    private int threads = defaultThreads();
+
+    private static int defaultThreads() {
+        String v = System.getenv(THREADS_ENV);
+        if (v == null || v.isBlank()) {
+            return 1;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(THREADS_ENV + " must be a positive integer, got '" + v + "'");
+    }
+
+    /**
+     * Intra-op threads while training (restored afterwards). Default 1 ({@value #THREADS_ENV}): the
+     * shapes models' ops are small, so a second thread's hand-off costs more than it computes, and a
+     * busy laptop makes it far worse (measured in docs/performance.md).
+     */
+    public ShapesTrainer threads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be ≥ 1, got " + n);
+        }
+        this.threads = n;
+        return this;
     }
 
     /** The checkpoint folder used for {@code out}: a sibling named {@code <out>-checkpoint}. */
@@ -196,9 +261,19 @@ public final class ShapesTrainer {
     /** Trains (resuming from {@link #checkpointFor}(out) when it exists) and writes the diffusers folder {@code out}. */
     public Result train(Path out) {
         Engines.start();
-        Path ckpt = checkpointFor(out);
-        JsonObject state = readState(ckpt);
-        readLog(ckpt, state);
+        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        try {
+            return trainWithThreads(out);
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+    }
+
+    private Result trainWithThreads(Path out) {
+        ShapesCheckpoint ckpt = new ShapesCheckpoint(checkpointFor(out), config.models(), config.seed());
+        JsonObject state = ckpt.readState();
+        ckpt.readLog(state);
         int vaeDone = state == null ? 0 : state.get("vae_step").getAsInt();
         int unetDone = state == null ? 0 : state.get("unet_step").getAsInt();
         boolean vaeFinished = state != null && state.get("vae_finished").getAsBoolean();
@@ -206,16 +281,16 @@ public final class ShapesTrainer {
         long start = System.nanoTime();
         double budget = config.maxSeconds();
         ShapesModels m = config.models();
-        Path tokDir = ckpt.resolve("tokenizer");
+        Path tokDir = ckpt.dir().resolve("tokenizer");
         ShapesVocabulary.write(tokDir, m.maxLength());
         CLIPTokenizer tokenizer = CLIPTokenizer.fromFolder(tokDir);
         int seed = (int) config.seed();
         try (AutoencoderKL vae = state == null ? AutoencoderKL.random(AutoencoderKL.parseConfig(m.vaeJson(1.0), "shapes vae"), Device.cpu(),
-                DataType.FLOAT32, seed) : AutoencoderKL.fromPretrained(ckpt.resolve("vae"), Device.cpu(), DataType.FLOAT32);
+                DataType.FLOAT32, seed) : AutoencoderKL.fromPretrained(ckpt.dir().resolve("vae"), Device.cpu(), DataType.FLOAT32);
              CLIPTextModel te = state == null ? CLIPTextModel.random(CLIPTextConfig.from(ConfigJson.parse(m.textEncoderJson(), "shapes te")),
-                     Device.cpu(), DataType.FLOAT32, seed + 1) : CLIPTextModel.fromPretrained(ckpt.resolve("text_encoder"), Device.cpu(), DataType.FLOAT32);
+                     Device.cpu(), DataType.FLOAT32, seed + 1) : CLIPTextModel.fromPretrained(ckpt.dir().resolve("text_encoder"), Device.cpu(), DataType.FLOAT32);
              UNet2DConditionModel unet = state == null ? UNet2DConditionModel.random(UNet2DConditionModel.parseConfig(m.unetJson(), "shapes unet"),
-                     Device.cpu(), DataType.FLOAT32, seed + 2) : UNet2DConditionModel.fromPretrained(ckpt.resolve("unet"), Device.cpu(), DataType.FLOAT32);
+                     Device.cpu(), DataType.FLOAT32, seed + 2) : UNet2DConditionModel.fromPretrained(ckpt.dir().resolve("unet"), Device.cpu(), DataType.FLOAT32);
              NDManager base = Engines.newCpuManager()) {
             List<Float> vaeLosses = new ArrayList<>();
             List<Float> unetLosses = new ArrayList<>();
@@ -229,32 +304,35 @@ public final class ShapesTrainer {
                 vaeSec = vaeDone > before ? (System.nanoTime() - t0) / 1e9 / (vaeDone - before) : 0;
                 scaling = measureScaling(vae, base);
                 vaeFinished = true;
-                saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetDone, true, scaling);
+                ckpt.save(vae, te, unet, vaeDone, unetDone, true, scaling);
             }
             long t1 = System.nanoTime();
             int before = unetDone;
             unetDone = trainUnet(vae, te, unet, tokenizer, scaling, unetDone, vaeDone, base, unetLosses, start, budget, ckpt);
             unetSec = unetDone > before ? (System.nanoTime() - t1) / 1e9 / (unetDone - before) : 0;
-            saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetDone, true, scaling);
-            writeFolder(out, vae, te, unet, scaling);
+            ckpt.save(vae, te, unet, vaeDone, unetDone, true, scaling);
+            ckpt.writeFolder(out, vae, te, unet, scaling, config.fp16(), config.recipe().isV2() ? config.recipe().json(config) : null);
             return new Result(vaeLosses, unetLosses, vaeDone, unetDone, vaeSec, unetSec, scaling, out);
         }
     }
 
     // ---------------------------------------------------------------- VAE
 
-    private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, Path ckpt,
+    private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt,
                          CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok) {
-        Optimizer adam = adam();
+        FusedAdam adam = new FusedAdam(config.vaeLr(), base);
         vae.setRequiresGradient(true);
-        ProgressBar bar = config.progress() ? new ProgressBar("VAE", config.vaeSteps()) : null;
+        dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("VAE", config.vaeSteps()) : null;
         int step = done;
         while (step < config.vaeSteps() && !overBudget(start, budget)) {
             Random rnd = rng(1, step);
             try (NDManager sm = base.newSubManager()) {
-                NDArray x = images(step, rnd, sm).images;
-                lrNow = config.recipe().lr(config.vaeLr(), step, config.vaeSteps());
+                long t0 = System.nanoTime();
+                NDArray x = images(step, sm, step + 1 < config.vaeSteps() ? step + 1 : -1).images;
+                long t1 = System.nanoTime();
+                adam.setLearningRate(config.recipe().lr(config.vaeLr(), step, config.vaeSteps()));
                 float loss;
+                long t2;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     DiagonalGaussian d = vae.encode(x);
                     NDArray z = d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd));
@@ -263,15 +341,18 @@ public final class ShapesTrainer {
                     // KL(N(mean, var) || N(0, 1)) per latent element
                     NDArray kl = Ops.mul(d.mean().square().add(d.logvar().exp()).sub(1).sub(d.logvar()).mean(), 0.5);
                     NDArray total = mse.add(Ops.mul(kl, config.klWeight()));
+                    t2 = System.nanoTime();
                     gc.backward(total);
                     loss = mse.getFloat();
                 }
+                long t3 = System.nanoTime();
                 double norm = update(adam, List.of(Map.entry("vae.", vae)), sm);
-                record(losses, "vae", step, loss, norm);
+                vaeTimes.add(t1 - t0, 0, t2 - t1, t3 - t2, System.nanoTime() - t3);
+                record(ckpt, losses, "vae", step, loss, norm);
             }
             step++;
             int vaeStep = step;
-            afterStep(bar, step, "mse", losses, () -> saveCheckpoint(ckpt, vae, te, unet, vaeStep, 0, false, 1.0));
+            afterStep(bar, step, "mse", losses, () -> ckpt.save(vae, te, unet, vaeStep, 0, false, 1.0));
         }
         vae.setRequiresGradient(false);
         return step;
@@ -285,7 +366,7 @@ public final class ShapesTrainer {
         for (int k = 0; k < 4; k++) {
             Random rnd = rng(3, k);
             try (NDManager sm = base.newSubManager()) {
-                NDArray x = images(1_000_000 + k, rnd, sm).images;
+                NDArray x = images(1_000_000 + k, sm, -1).images;
                 DiagonalGaussian d = vae.encode(x);
                 float[] z = d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)).toFloatArray();
                 for (float v : z) {
@@ -303,19 +384,23 @@ public final class ShapesTrainer {
     // ---------------------------------------------------------------- UNet + text encoder
 
     private int trainUnet(AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, double scaling, int done,
-                          int vaeDone, NDManager base, List<Float> losses, long start, double budget, Path ckpt) {
-        Optimizer adam = adam();
+                          int vaeDone, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt) {
+        FusedAdam adam = new FusedAdam(config.unetLr(), base);
         unet.setRequiresGradient(true);
         te.setRequiresGradient(true);
         startEma(unet, te, ckpt, base);
         int b = config.batchSize();
-        ProgressBar bar = config.progress() ? new ProgressBar("UNet + text encoder", config.unetSteps()) : null;
+        dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("UNet + text encoder", config.unetSteps()) : null;
         int step = done;
         while (step < config.unetSteps() && !overBudget(start, budget)) {
             Random rnd = rng(2, step);
             try (NDManager sm = base.newSubManager()) {
-                Batch batch = images(5_000_000L + step, rnd, sm, step);
-                lrNow = config.recipe().lr(config.unetLr(), step, config.unetSteps());
+                long t0 = System.nanoTime();
+                // a v2 recipe draws from the curriculum's world of this UNet step
+                Batch batch = images(5_000_000L + step, step, sm, step + 1 < config.unetSteps() ? 5_000_000L + step + 1 : -1);
+                long t1 = System.nanoTime();
+                // the rate of this step (constant for v1, warm-up + cosine for v2), from the global step so a resumed run continues the schedule
+                adam.setLearningRate(config.recipe().lr(config.unetLr(), step, config.unetSteps()));
                 NDArray x0;
                 DiagonalGaussian d = vae.encode(batch.images);
                 x0 = Ops.mul(d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)), scaling); // (B, 4, h, w)
@@ -330,24 +415,29 @@ public final class ShapesTrainer {
                 NDArray eps = Gaussian.noise(sm, x0.getShape(), rnd);
                 NDArray xt = q.addNoise(x0, eps, t); // sqrt(ᾱ_t)x0 + sqrt(1-ᾱ_t)ε, one t per sample
                 NDArray ids = tok.encodeBatch(captions, sm); // (B, maxLength)
+                long t2 = System.nanoTime();
                 float loss;
+                long t3;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray ctx = te.encode(ids).lastHiddenState(); // (B, L, D)
                     NDArray pred = unet.forward(xt, sm.create(ts), ctx);
                     NDArray mse = pred.sub(eps).square().mean();
+                    t3 = System.nanoTime();
                     gc.backward(mse);
                     loss = mse.getFloat();
                 }
+                long t4 = System.nanoTime();
                 double norm = update(adam, List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
                 if (emaUnet != null) {
                     emaUnet.update(step);
                     emaTe.update(step);
                 }
-                record(losses, "unet", step, loss, norm);
+                unetTimes.add(t1 - t0, t2 - t1, t3 - t2, t4 - t3, System.nanoTime() - t4);
+                record(ckpt, losses, "unet", step, loss, norm);
             }
             step++;
             int unetStep = step;
-            afterStep(bar, step, "loss", losses, () -> saveCheckpoint(ckpt, vae, te, unet, vaeDone, unetStep, true, scaling));
+            afterStep(bar, step, "loss", losses, () -> ckpt.save(vae, te, unet, vaeDone, unetStep, true, scaling));
         }
         unet.setRequiresGradient(false);
         te.setRequiresGradient(false);
@@ -355,13 +445,13 @@ public final class ShapesTrainer {
     }
 
     /** Keeps step {@code step}'s loss and its log line (phase,step,loss,grad_norm). */
-    private void record(List<Float> losses, String phase, int step, float loss, double gradNorm) {
+    private static void record(ShapesCheckpoint ckpt, List<Float> losses, String phase, int step, float loss, double gradNorm) {
         losses.add(loss);
-        log.add(String.format(Locale.ROOT, "%s,%d,%.6f,%.5f", phase, step + 1, loss, gradNorm));
+        ckpt.log(String.format(Locale.ROOT, "%s,%d,%.6f,%.5f", phase, step + 1, loss, gradNorm));
     }
 
     /** After step {@code step} (1-based): the progress bar, and a checkpoint every {@code checkpointEvery} steps. */
-    private void afterStep(ProgressBar bar, int step, String lossName, List<Float> losses, Runnable checkpoint) {
+    private void afterStep(dev.diffusionlab.core.Progress bar, int step, String lossName, List<Float> losses, Runnable checkpoint) {
         if (bar != null) {
             bar.update(step - 1, String.format(Locale.ROOT, "%s %.4f", lossName, losses.get(losses.size() - 1)));
         }
@@ -374,61 +464,84 @@ public final class ShapesTrainer {
     static final double MAX_GRAD_NORM = 1.0;
 
     /**
-     * DJL's Adam without its own clipping: its {@code clipGrad} only clamps from above
-     * ({@code clamp_max_}), which biases every update towards negative gradients. We clip by global
-     * norm ourselves, as {@code torch.nn.utils.clip_grad_norm_} does.
+     * Adam in one fused native call per parameter (DJL's {@code adamUpdate} JNI op: moments, bias
+     * correction and the weight step in place, then the gradient zeroed as PyTorch's zero_grad), with
+     * the global-norm clip passed as the op's gradient rescale instead of a separate multiply. Same
+     * arithmetic as DJL's {@code Optimizer.adam()} (defaults β = (0.9, 0.999), ε = 1e-8, no weight
+     * decay) without its per-call bookkeeping. DJL's own {@code clipGrad} is not used: it only clamps
+     * from above ({@code clamp_max_}), which biases every update towards negative gradients.
      */
-    private Optimizer adam() {
-        // the rate of the current step (constant for v1, warm-up + cosine for v2), from the global step so a resumed run continues the schedule
-        Tracker schedule = numUpdate -> (float) lrNow;
-        return Optimizer.adam().optLearningRateTracker(schedule).build();
+    static final class FusedAdam {
+        private static final float BETA1 = 0.9f;
+        private static final float BETA2 = 0.999f;
+        private static final float EPS = 1e-8f;
+        private float lr;
+        private final Map<String, NDArray[]> moments = new LinkedHashMap<>();
+        private final NDManager state;
+        private int t;
+
+        FusedAdam(double lr, NDManager state) {
+            this.lr = (float) lr;
+            this.state = state;
+        }
+
+        /** The learning rate of the next steps (a schedule sets it before each step). */
+        void setLearningRate(double lr) {
+            this.lr = (float) lr;
+        }
+
+        /** One step for all parameters; {@code rescale} multiplies every gradient first (the clip factor). */
+        void step(Map<String, NDArray[]> weightsAndGrads, float rescale) {
+            t++;
+            double coef1 = 1.0 - Math.pow(BETA1, t);
+            double coef2 = 1.0 - Math.pow(BETA2, t);
+            float lrCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
+            weightsAndGrads.forEach((k, wg) -> {
+                NDArray[] mv = moments.computeIfAbsent(k, key -> new NDArray[] {state.zeros(wg[0].getShape(), wg[0].getDataType()),
+                        state.zeros(wg[0].getShape(), wg[0].getDataType())});
+                ai.djl.pytorch.jni.JniUtils.adamUpdate((ai.djl.pytorch.engine.PtNDArray) wg[0], (ai.djl.pytorch.engine.PtNDArray) wg[1],
+                        (ai.djl.pytorch.engine.PtNDArray) mv[0], (ai.djl.pytorch.engine.PtNDArray) mv[1], lr, lrCorrected, 0f, rescale, -1f,
+                        BETA1, BETA2, EPS, false);
+                ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) wg[0]);
+            });
+        }
     }
 
-    /** Starts the weight averages of the UNet phase, from the checkpoint's when resuming. */
-    private void startEma(UNet2DConditionModel unet, CLIPTextModel te, Path ckpt, NDManager base) {
+    /**
+     * Starts the weight averages of the UNet phase (a recipe with EMA) and hands them to the checkpoint,
+     * which loads a resumed run's saved averages, saves them with every checkpoint and ships them in the folder.
+     */
+    private void startEma(UNet2DConditionModel unet, CLIPTextModel te, ShapesCheckpoint ckpt, NDManager base) {
         if (config.recipe().emaDecay() <= 0) {
             return;
         }
         emaUnet = new EmaWeights(unet, config.recipe().emaDecay(), base);
         emaTe = new EmaWeights(te, config.recipe().emaDecay(), base);
-        if (Files.isDirectory(ckpt.resolve("unet_ema"))) {
-            try (UNet2DConditionModel u = UNet2DConditionModel.fromPretrained(ckpt.resolve("unet_ema"), Device.cpu(), DataType.FLOAT32);
-                 CLIPTextModel t = CLIPTextModel.fromPretrained(ckpt.resolve("text_encoder_ema"), Device.cpu(), DataType.FLOAT32)) {
-                emaUnet.load(u.namedParameters());
-                emaTe.load(t.namedParameters());
-            }
-        }
+        ckpt.useAverages(emaUnet, emaTe);
     }
 
     /**
-     * Clips the gradients of all {@code models} to one global L2 norm, then one Adam step per parameter
-     * (DJL's update also zeroes each gradient: PyTorch accumulates them otherwise). Returns the norm
-     * before clipping.
+     * Clips the gradients of all {@code models} to one global L2 norm, then one fused Adam step per
+     * parameter. The norm costs one native reduction per parameter and a single device sync. Returns
+     * the norm before clipping.
      */
-    private static double update(Optimizer adam, List<Map.Entry<String, Module>> models, NDManager sm) {
+    private static double update(FusedAdam adam, List<Map.Entry<String, Module>> models, NDManager sm) {
         Map<String, NDArray[]> wg = new LinkedHashMap<>();
-        double sq = 0;
+        NDList norms = new NDList();
         for (Map.Entry<String, Module> m : models) {
             for (Map.Entry<String, NDArray> e : m.getValue().namedParameters().entrySet()) {
                 NDArray g = e.getValue().getGradient(); // a new handle on the gradient tensor: attach it to the step
                 g.attach(sm);
-                sq += g.square().sum().getFloat();
+                norms.add(g.norm().expandDims(0)); // ||g|| as (1)
                 wg.put(m.getKey() + e.getKey(), new NDArray[] {e.getValue(), g});
             }
         }
-        double norm = Math.sqrt(sq);
+        double norm = ai.djl.ndarray.NDArrays.concat(norms).norm().getFloat(); // || (||g_1||, ..., ||g_n||) ||
         if (!Double.isFinite(norm)) {
             throw new IllegalStateException("gradient norm is " + norm + ": training diverged (lower the learning rate)");
         }
-        if (norm > MAX_GRAD_NORM) {
-            float f = (float) (MAX_GRAD_NORM / (norm + 1e-6));
-            for (NDArray[] p : wg.values()) {
-                try (NDArray c = sm.full(new Shape(), f, p[1].getDataType())) {
-                    p[1].muli(c);
-                }
-            }
-        }
-        wg.forEach((k, p) -> adam.update(k, p[0], p[1]));
+        float rescale = norm > MAX_GRAD_NORM ? (float) (MAX_GRAD_NORM / (norm + 1e-6)) : 1f;
+        adam.step(wg, rescale);
         return norm;
     }
 
@@ -436,28 +549,73 @@ public final class ShapesTrainer {
 
     private record Batch(NDArray images, List<String> captions) {}
 
-    /** A batch of world images (B, 3, S, S) in [-1, 1] and their captions; sample indices come from the step. */
-    private Batch images(long step, Random rnd, NDManager sm) {
-        return images(step, rnd, sm, -1);
-    }
+    private record Pictures(List<BufferedImage> images, List<String> captions) {}
 
-    /** As {@link #images(long, Random, NDManager)}; a v2 recipe draws from the curriculum's world of UNet step {@code unetStep} (-1: the full world). */
-    private Batch images(long step, Random rnd, NDManager sm, int unetStep) {
+    /** Renders the next batch's pictures on another core while torch computes this step (the world is a pure function of the index). */
+    private final java.util.concurrent.ExecutorService prefetch = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "shapes-prefetch");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<Long, java.util.concurrent.Future<Pictures>> pending = new java.util.HashMap<>();
+
+    /**
+     * The pictures and captions of batch {@code key}: a pure function of the key and {@code unetStep} (so
+     * they can be rendered ahead on another thread). A v2 recipe draws from the curriculum's world of UNet
+     * step {@code unetStep} (-1: the full world) and re-orders captions with draws seeded by the sample index.
+     */
+    private Pictures render(long key, int unetStep) {
         List<BufferedImage> pictures = new ArrayList<>();
         List<String> captions = new ArrayList<>();
         ShapesWorldV2 v2 = worldV2 == null || unetStep < 0 ? worldV2
                 : new ShapesWorldV2(config.recipe().worldAt(unetStep, config.unetSteps()));
         for (int i = 0; i < config.batchSize(); i++) {
-            ShapesSample sample = v2 != null ? v2Sample(v2, step * config.batchSize() + i, rnd)
-                    : world.sample(step * config.batchSize() + i, ShapesWorld.Split.TRAIN);
+            long index = key * config.batchSize() + i;
+            ShapesSample sample = v2 != null ? v2Sample(v2, index) : world.sample(index, ShapesWorld.Split.TRAIN);
             captions.add(sample.caption());
             pictures.add(sample.image());
         }
-        return new Batch(ImageTensors.toBatch(sm, pictures), captions);
+        return new Pictures(pictures, captions);
     }
 
-    /** A v2 training picture; with the recipe's probability its caption names the objects in a new random order. */
-    private ShapesSample v2Sample(ShapesWorldV2 v2, long index, Random rnd) {
+    /**
+     * A batch of world images (B, 3, S, S) in [-1, 1] and their captions; sample indices come from
+     * {@code key}. The pictures of {@code nextKey} (≥ 0) start rendering in the background.
+     */
+    private Batch images(long key, NDManager sm, long nextKey) {
+        return images(key, -1, sm, nextKey);
+    }
+
+    /**
+     * As {@link #images(long, NDManager, long)} for UNet step {@code unetStep} (-1: none) of a curriculum;
+     * {@code nextKey} is rendered for the step after it.
+     */
+    private Batch images(long key, int unetStep, NDManager sm, long nextKey) {
+        java.util.concurrent.Future<Pictures> f = pending.remove(key);
+        pending.values().forEach(other -> other.cancel(false)); // a batch of another phase or run: not wanted any more
+        pending.clear();
+        Pictures p;
+        try {
+            p = f != null ? f.get() : render(key, unetStep);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while rendering training pictures", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("rendering training pictures failed: " + e.getCause(), e.getCause());
+        }
+        if (nextKey >= 0) {
+            int nextStep = unetStep < 0 ? -1 : unetStep + 1;
+            pending.put(nextKey, prefetch.submit(() -> render(nextKey, nextStep)));
+        }
+        return new Batch(ImageTensors.toBatch(sm, p.images), p.captions);
+    }
+
+    /**
+     * A v2 training picture; with the recipe's probability its caption names the objects in a new random
+     * order (drawn from the sample index, so the prefetch thread and a resumed run draw the same).
+     */
+    private ShapesSample v2Sample(ShapesWorldV2 v2, long index) {
+        Random rnd = rng(4, index);
         ShapesSample s = v2.sample(index, ShapesWorldV2.Split.TRAIN);
         if (s.objects().size() > 1 && rnd.nextDouble() < config.recipe().reorderProbability()) {
             List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, s.objects().size()).boxed().toList());
@@ -474,117 +632,5 @@ public final class ShapesTrainer {
 
     private static boolean overBudget(long start, double budget) {
         return budget > 0 && (System.nanoTime() - start) / 1e9 >= budget;
-    }
-
-    // ---------------------------------------------------------------- checkpoints and output
-
-    /** The log of a resumed run, cut to the checkpoint's steps (rows after it were never saved with weights). */
-    private void readLog(Path ckpt, JsonObject state) {
-        log.clear();
-        Path f = ckpt.resolve(LOG);
-        if (state == null || !Files.isRegularFile(f)) {
-            return;
-        }
-        int vae = state.get("vae_step").getAsInt();
-        int unet = state.get("unet_step").getAsInt();
-        try {
-            for (String row : Files.readAllLines(f)) {
-                String[] c = row.split(",");
-                if (c.length == 4 && !row.equals(LOG_HEADER)) {
-                    int st = Integer.parseInt(c[1]);
-                    if (c[0].equals("vae") ? st <= vae : st <= unet) {
-                        log.add(row);
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(f + ": cannot read the training log: " + e.getMessage(), e);
-        }
-    }
-
-    private void writeLog(Path f) throws IOException {
-        Files.writeString(f, LOG_HEADER + "\n" + String.join("\n", log) + (log.isEmpty() ? "" : "\n"));
-    }
-
-    private static JsonObject readState(Path ckpt) {
-        Path f = ckpt.resolve(STATE);
-        if (!Files.isRegularFile(f)) {
-            return null;
-        }
-        try {
-            JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
-            for (String k : List.of("vae_step", "unet_step", "vae_finished", "scaling_factor")) {
-                if (!o.has(k)) {
-                    throw new IllegalArgumentException(f + ": no '" + k + "' (not a shapes trainer checkpoint)");
-                }
-            }
-            return o;
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(f + ": cannot read the checkpoint state: " + e.getMessage(), e);
-        }
-    }
-
-    /** Writes the models and the step counts into a fresh folder, then swaps it in (a crash never leaves half a checkpoint). */
-    private void saveCheckpoint(Path ckpt, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, int vaeStep, int unetStep,
-                                boolean vaeFinished, double scaling) {
-        Path tmp = ckpt.resolveSibling(ckpt.getFileName() + ".tmp");
-        try {
-            deleteTree(tmp);
-            writeModels(tmp, vae, te, unet, scaling, false);
-            if (emaUnet != null) {
-                emaUnet.withAverage(() -> DiffusersFolder.writeComponent(tmp, "unet_ema", unet, config.models().unetJson(), false));
-                emaTe.withAverage(() -> DiffusersFolder.writeComponent(tmp, "text_encoder_ema", te, config.models().textEncoderJson(), false));
-            }
-            ShapesVocabulary.write(tmp.resolve("tokenizer"), config.models().maxLength());
-            writeLog(tmp.resolve(LOG));
-            Files.writeString(tmp.resolve(STATE), String.format(Locale.ROOT,
-                    "{\"vae_step\": %d, \"unet_step\": %d, \"vae_finished\": %s, \"scaling_factor\": %s, \"seed\": %d}%n",
-                    vaeStep, unetStep, vaeFinished, Double.toString(scaling), config.seed()));
-            deleteTree(ckpt);
-            Files.move(tmp, ckpt, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(ckpt + ": cannot write the checkpoint: " + e.getMessage(), e);
-        }
-    }
-
-    private void writeFolder(Path out, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling) {
-        try {
-            for (String c : List.of("vae", "unet", "text_encoder", "tokenizer", "scheduler")) {
-                deleteTree(out.resolve(c));
-            }
-            if (emaUnet != null) {
-                // the folder ships the averaged UNet and text encoder
-                emaUnet.withAverage(() -> emaTe.withAverage(() -> writeModels(out, vae, te, unet, scaling, config.fp16())));
-            } else {
-                writeModels(out, vae, te, unet, scaling, config.fp16());
-            }
-            if (config.recipe().isV2()) {
-                Files.writeString(out.resolve("recipe.json"), config.recipe().json(config));
-            }
-            ShapesVocabulary.write(out.resolve("tokenizer"), config.models().maxLength());
-            DiffusersFolder.writeScheduler(out, ShapesModels.schedulerJson());
-            DiffusersFolder.writeModelIndex(out, ShapesModels.modelIndexJson());
-            writeLog(out.resolve(LOG));
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot write the model folder: " + e.getMessage(), e);
-        }
-    }
-
-    private void writeModels(Path dir, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling, boolean fp16) {
-        ShapesModels m = config.models();
-        DiffusersFolder.writeComponent(dir, "vae", vae, m.vaeJson(scaling), fp16);
-        DiffusersFolder.writeComponent(dir, "unet", unet, m.unetJson(), fp16);
-        DiffusersFolder.writeComponent(dir, "text_encoder", te, m.textEncoderJson().replace("\"float32\"", fp16 ? "\"float16\"" : "\"float32\""), fp16);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

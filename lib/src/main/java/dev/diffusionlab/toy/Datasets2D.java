@@ -199,6 +199,7 @@ public final class Datasets2D {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("data file not found: " + file);
         }
+        ToyDataChecks.size(file);
         String fn = file.getFileName().toString().toLowerCase(Locale.ROOT);
         char sep = fn.endsWith(".tsv") || fn.endsWith(".tab") ? '\t' : ',';
         Table raw;
@@ -208,6 +209,7 @@ public final class Datasets2D {
             throw new IllegalArgumentException("cannot read " + file + " as " + (sep == '\t' ? "TSV" : "CSV")
                     + ": " + e.getMessage(), e);
         }
+        ToyDataChecks.rows(file, raw.rowCount());
         double[] x = numeric(raw, "x", file);
         double[] y = numeric(raw, "y", file);
         Column<?> labels = raw.columnNames().contains("label") ? raw.column("label") : null;
@@ -216,6 +218,7 @@ public final class Datasets2D {
             if (Double.isNaN(x[i]) || Double.isNaN(y[i])) {
                 throw new IllegalArgumentException(file + ": row " + (i + 1) + " has a missing x or y");
             }
+            ToyDataChecks.value(file, i, x[i], y[i]);
             b.add(x[i], y[i], labels == null ? "data" : labels.getString(i));
         }
         if (x.length == 0) {

@@ -11,7 +11,6 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.training.util.ProgressBar;
 import dev.diffusionlab.core.Quick;
 import dev.diffusionlab.noise.ForwardProcess;
 import java.util.ArrayList;
@@ -140,7 +139,7 @@ public final class ToyTrainer {
         DoubleColumn emaCol = DoubleColumn.create("ema");
         long start = System.nanoTime();
         try (Trainer trainer = new Trainer(model.djlModel(), tc)) {
-            ProgressBar bar = config.progress() ? new ProgressBar("toy2d training", config.steps()) : null;
+            dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("toy2d training", config.steps()) : null;
             ForwardProcess q = new ForwardProcess(model.schedule().noiseSchedule());
             float[] x0b = new float[2 * b];
             float[] epsb = new float[2 * b];

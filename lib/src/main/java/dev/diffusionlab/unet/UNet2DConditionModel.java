@@ -123,6 +123,41 @@ public final class UNet2DConditionModel extends Model {
         return out;
     }
 
+    /**
+     * diffusers' {@code set_attention_slice}: computes attention over the (batch·heads) axis in slices,
+     * so a 512² image never holds its full 16×4096×4096 score tensor. {@code "auto"}: half the heads of
+     * each layer; {@code "max"}: one at a time; a number: that slice size for every layer (at most each
+     * layer's heads); {@code null}, {@code "off"} or {@code "0"}: no slicing. Same numbers.
+     */
+    public void setAttentionSlicing(String sliceSize) {
+        List<Attention> as = attentions();
+        String spec = sliceSize == null ? "off" : sliceSize.trim();
+        Integer fixed = null;
+        if (!spec.equals("off") && !spec.equals("auto") && !spec.equals("max")) {
+            try {
+                fixed = Integer.parseInt(spec);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("attention slicing '" + sliceSize + "' (expected auto, max, off or a slice size)");
+            }
+            if (fixed < 0) {
+                throw new IllegalArgumentException("attention slice size must be ≥ 0, got " + fixed);
+            }
+            for (Attention a : as) {
+                if (fixed > a.heads) {
+                    throw new IllegalArgumentException("attention slice size " + fixed + " > " + a.heads + " heads of " + a.path());
+                }
+            }
+        }
+        for (Attention a : as) {
+            a.setSliceSize(switch (spec) {
+                case "off" -> 0;
+                case "auto" -> Math.max(1, a.heads / 2);
+                case "max" -> 1;
+                default -> fixed;
+            });
+        }
+    }
+
     /** Installs {@code hook} on every attention (null removes it). */
     public void setAttentionHook(AttentionHook hook) {
         for (Attention a : attentions()) {

@@ -65,17 +65,78 @@ public final class AutoencoderKL extends Model {
         return config.scalingFactor();
     }
 
+    private boolean useTiling;
+    private int tileSampleMinSize = -1;
+    /** diffusers' tile_overlap_factor. */
+    public static final double TILE_OVERLAP = 0.25;
+
+    /**
+     * diffusers' {@code enable_tiling}: images larger than {@link #tileSampleMinSize()} (the config's
+     * sample_size) are encoded, and latents larger than its latent size decoded, tile by tile with
+     * overlapping, linearly blended seams ({@link VaeTiling}); memory then follows the tile size.
+     */
+    public void enableTiling() {
+        useTiling = true;
+    }
+
+    /** Turns tiling off (the default). */
+    public void disableTiling() {
+        useTiling = false;
+    }
+
+    /** Whether tiling is on. */
+    public boolean tiling() {
+        return useTiling;
+    }
+
+    /** The tile side in image pixels: diffusers' tile_sample_min_size (default: config sample_size). */
+    public int tileSampleMinSize() {
+        return tileSampleMinSize > 0 ? tileSampleMinSize : config.sampleSize();
+    }
+
+    /** Sets the tile side in image pixels (a multiple of the VAE's scale factor), as diffusers allows by assignment. */
+    public void setTileSampleMinSize(int pixels) {
+        int f = 1 << (config.blockOutChannels().length - 1);
+        if (pixels < f || pixels % f != 0) {
+            throw new IllegalArgumentException("VAE tile size " + pixels + " must be a positive multiple of the scale factor " + f);
+        }
+        tileSampleMinSize = pixels;
+    }
+
+    /** diffusers' tile_latent_min_size: the tile side in latent pixels. */
+    public int tileLatentMinSize() {
+        return (int) (tileSampleMinSize() / (double) (1 << (config.blockOutChannels().length - 1)));
+    }
+
     /** Images (B, 3, H, W) in [-1, 1] -> the latent distribution (B, latent, H/8, W/8). */
     public DiagonalGaussian encode(NDArray x) {
-        NDArray h = encoder.forward(Ops.to(x, dtype()));
-        NDArray moments = quantConv != null ? quantConv.forward(h) : h;
+        NDArray moments;
+        int t = tileSampleMinSize();
+        if (useTiling && (x.getShape().get(3) > t || x.getShape().get(2) > t)) {
+            moments = VaeTiling.tiled(Ops.to(x, dtype()), t, tileLatentMinSize(), TILE_OVERLAP, this::moments);
+        } else {
+            moments = moments(Ops.to(x, dtype()));
+        }
         NDList mv = moments.split(2, 1); // (B, 2·latent, h, w) -> 2 × (B, latent, h, w)
         NDArray logvar = mv.get(1).clip(-30.0, 20.0);
         return new DiagonalGaussian(mv.get(0), logvar, Ops.mul(logvar, 0.5).exp());
     }
 
+    private NDArray moments(NDArray x) {
+        NDArray h = encoder.forward(x);
+        return quantConv != null ? quantConv.forward(h) : h;
+    }
+
     /** Latents (B, latent, h, w) (already divided by the scaling factor) -> raw images (B, 3, 8h, 8w). */
     public NDArray decode(NDArray z) {
+        int t = tileLatentMinSize();
+        if (useTiling && (z.getShape().get(3) > t || z.getShape().get(2) > t)) {
+            return VaeTiling.tiled(Ops.to(z, dtype()), t, tileSampleMinSize(), TILE_OVERLAP, this::decodeTile);
+        }
+        return decodeTile(z);
+    }
+
+    private NDArray decodeTile(NDArray z) {
         NDArray h = Ops.to(z, dtype());
         if (postQuantConv != null) {
             h = postQuantConv.forward(h);

@@ -54,8 +54,9 @@ public final class ReferenceCases implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException(json + ": cannot parse: " + e.getMessage());
         }
+        CaseFileChecks.check(json, root);
         String tensorFile = root.has("tensor_file") ? root.get("tensor_file").getAsString() : "cases.safetensors";
-        SafetensorsFile st = SafetensorsFile.open(json.resolveSibling(tensorFile));
+        SafetensorsFile st = SafetensorsFile.open(CaseFileChecks.inside(json, tensorFile));
         List<Case> cases = new ArrayList<>();
         for (JsonElement e : root.getAsJsonArray("cases")) {
             cases.add(new Case(e.getAsJsonObject()));
@@ -116,6 +117,19 @@ public final class ReferenceCases implements AutoCloseable {
             d[i] = f[i];
         }
         return d;
+    }
+
+    /** The tensor names a case refers to (inputs and outputs) that the tensor file lacks. */
+    public List<String> missingTensors(Case c) {
+        List<String> out = new ArrayList<>();
+        for (Map<String, String> m : List.of(c.inputs(), c.outputs())) {
+            for (Map.Entry<String, String> e : m.entrySet()) {
+                if (!has(e.getValue())) {
+                    out.add(e.getKey() + " -> '" + e.getValue() + "'");
+                }
+            }
+        }
+        return out;
     }
 
     /** True when the tensor file holds {@code name}. */
@@ -184,7 +198,9 @@ public final class ReferenceCases implements AutoCloseable {
                 return Optional.empty();
             }
             JsonObject o = t.getAsJsonObject();
-            return Optional.of(new Tolerance(o.get("atol").getAsDouble(), o.get("rtol").getAsDouble()));
+            // an absent atol or rtol is 0 (e.g. sigmas: {"rtol": 1e-6}); values were checked finite and >= 0 at open
+            return Optional.of(new Tolerance(o.has("atol") ? o.get("atol").getAsDouble() : 0,
+                    o.has("rtol") ? o.get("rtol").getAsDouble() : 0));
         }
 
         /** Compares actual against expected with this case's tolerance for {@code field}. */
@@ -222,6 +238,13 @@ public final class ReferenceCases implements AutoCloseable {
 
     /** {@code max|actual − expected| ≤ atol + rtol·max|expected|}, one number per tensor. */
     public record Tolerance(double atol, double rtol) {
+        public Tolerance {
+            if (!(atol >= 0 && rtol >= 0) || !Double.isFinite(atol) || !Double.isFinite(rtol)) {
+                throw new dev.diffusionlab.core.UserInputException("tolerance atol = " + atol + ", rtol = " + rtol
+                        + ": expected finite numbers >= 0 (a NaN bound is a check that cannot fail)");
+            }
+        }
+
         public double bound(double maxAbsExpected) {
             return atol + rtol * maxAbsExpected;
         }

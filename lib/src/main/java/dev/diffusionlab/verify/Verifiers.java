@@ -16,7 +16,9 @@ public final class Verifiers {
                 new dev.diffusionlab.verify.VaeVerifier(),
                 new dev.diffusionlab.verify.UNetVerifier(),
                 new SchedulerVerifier(),
-                new dev.diffusionlab.verify.PipelineVerifier()
+                new dev.diffusionlab.verify.PipelineVerifier(),
+                new InpaintVerifier(),
+                new TextualInversionVerifier()
         );
     }
 

@@ -43,6 +43,7 @@ public final class NotebookDisplay implements Extension {
     @Override
     public void install(BaseKernel kernel) {
         register(kernel.getRenderer());
+        dev.diffusionlab.core.Progress.setFactory((label, total) -> new NotebookProgress(kernel, label, total));
     }
 
     /** Adds the image, chart and table renderers to {@code renderer}. */

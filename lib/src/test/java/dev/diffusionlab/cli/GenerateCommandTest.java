@@ -52,6 +52,32 @@ class GenerateCommandTest {
     }
 
     @Test
+    void attentionSlicingAndVaeTilingKeepTheImage(@TempDir Path tmp) throws Exception {
+        String[] base = {"--model", MODEL, "--prompt", "a red circle", "--steps", "2", "--height", "64", "--width", "64", "--seed", "3"};
+        Path plain = tmp.resolve("plain.png");
+        Path sliced = tmp.resolve("sliced.png");
+        assertEquals(0, run(concat(base, "--out", plain.toString())).status);
+        // slicing: same numbers; tiling: a 64×64 image fits one VAE tile, so tiling does not engage
+        Run r = run(concat(base, "--attention-slicing", "max", "--vae-tiling", "--out", sliced.toString()));
+        assertEquals(0, r.status, r.err);
+        BufferedImage a = Images.load(plain);
+        BufferedImage b = Images.load(sliced);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                assertEquals(a.getRGB(x, y), b.getRGB(x, y), "pixel " + x + "," + y);
+            }
+        }
+        assertBad("--attention-slicing must be auto, max, off or a slice size, got 'half'", "--prompt", "a", "--attention-slicing", "half",
+                "--out", tmp.resolve("x.png").toString());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @Test
     void badInputIsOneLineAndStatus2(@TempDir Path tmp) {
         String o = tmp.resolve("x.png").toString();
         assertBad("--height and --width must be positive multiples of 8, got 60x64", "--model", MODEL, "--prompt", "a", "--height", "60",

@@ -40,6 +40,41 @@ class ShapesCommandsTest {
         assertEquals(failed == 0 ? 0 : 1, rc);
         assertEquals(1 + 2 * 2, Files.readAllLines(dir.resolve("quality.csv")).size(), "header + 2 splits × 2 guidances");
         assertTrue(Files.isRegularFile(dir.resolve("attention.csv")) && Files.isRegularFile(dir.resolve("targets.csv")));
+        // the report: the printed tables as text, the HTML page with its two pictures
+        String txt = Files.readString(dir.resolve("report.txt"));
+        assertTrue(out.contains(txt), "report.txt is what was printed");
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<img src=\"grid.png\"") && html.contains("<img src=\"accuracy.png\"")
+                && html.contains(passed + " passed, " + failed + " failed"), html);
+        java.awt.image.BufferedImage grid = javax.imageio.ImageIO.read(dir.resolve("grid.png").toFile());
+        // 3 held-in + 3 held-out generations at the best guidance: two row blocks of one row, six cells wide
+        assertEquals(6 * (32 * 4 + 16) + 8, grid.getWidth());
+        assertEquals(2 * (22 + 32 * 4 + 16 + 4 * 13 + 8), grid.getHeight());
+        java.awt.image.BufferedImage bars = javax.imageio.ImageIO.read(dir.resolve("accuracy.png").toFile());
+        assertEquals(640, bars.getWidth());
+        assertEquals(360, bars.getHeight());
+    }
+
+    @Test
+    void gridFramesEachGenerationGreenWhenEveryAttributeIsRightElseRed() {
+        dev.diffusionlab.shapes.ShapesWorld world = new dev.diffusionlab.shapes.ShapesWorld(dev.diffusionlab.shapes.ShapesWorld.Config.defaults());
+        java.util.List<dev.diffusionlab.shapes.ShapesSample> caps = dev.diffusionlab.shapes.ShapesEval.captions(world,
+                dev.diffusionlab.shapes.ShapesWorld.Split.TRAIN, 2);
+        dev.diffusionlab.shapes.ShapesAnalyser an = new dev.diffusionlab.shapes.ShapesAnalyser();
+        // the world's own drawing scores right; a blank picture scores wrong
+        java.awt.image.BufferedImage blank = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.util.List<dev.diffusionlab.shapes.ShapesEval.Sample> samples = java.util.List.of(
+                new dev.diffusionlab.shapes.ShapesEval.Sample("held-in", 3, caps.get(0), caps.get(0).image(), an.score(caps.get(0).image(), caps.get(0).caption()), null),
+                new dev.diffusionlab.shapes.ShapesEval.Sample("held-in", 3, caps.get(1), blank, an.score(blank, caps.get(1).caption()), null));
+        assertTrue(samples.get(0).score().all() && !samples.get(1).score().all());
+        dev.diffusionlab.shapes.ShapesEval.Report r = new dev.diffusionlab.shapes.ShapesEval.Report(java.util.List.of(), java.util.List.of(),
+                java.util.List.of(), 3, samples);
+        java.awt.image.BufferedImage g = dev.diffusionlab.shapes.ShapesReport.grid(r);
+        int cell = 32 * 4 + 16;
+        // frame pixels: left edge of each picture's frame, halfway down
+        int y = 22 + 2 + 64;
+        assertEquals(new java.awt.Color(0, 140, 60).getRGB(), g.getRGB(4 + 6, y));
+        assertEquals(new java.awt.Color(200, 30, 30).getRGB(), g.getRGB(4 + cell + 6, y));
     }
 
     @Test

@@ -36,6 +36,25 @@ class Toy2dCommandTest {
         }
         assertEquals(100, mx / 300, 2.0);
         assertEquals(-50, my / 300, 2.0);
+        // the scatter beside the CSV: grey data and blue samples on white
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(dir.resolve("out/samples.png").toFile());
+        assertEquals(520, png.getWidth());
+        assertEquals(440, png.getHeight());
+        int blue = 0;
+        int grey = 0;
+        for (int y = 0; y < png.getHeight(); y++) {
+            for (int x = 0; x < png.getWidth(); x++) {
+                int rgb = png.getRGB(x, y);
+                int red = (rgb >> 16) & 0xFF;
+                int g = (rgb >> 8) & 0xFF;
+                int b = rgb & 0xFF;
+                blue += b > red + 60 && b > g + 20 ? 1 : 0;
+                grey += red == g && g == b && red > 120 && red < 230 ? 1 : 0;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(blue > 500 && grey > 500, "blue " + blue + ", grey " + grey);
+        assertEquals(Path.of("a/b.png"), Toy2dCommand.pngBeside(Path.of("a/b.csv")));
+        assertEquals(Path.of("pts.png"), Toy2dCommand.pngBeside(Path.of("pts")));
     }
 
     @Test

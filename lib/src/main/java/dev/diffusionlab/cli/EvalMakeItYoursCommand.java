@@ -1,0 +1,151 @@
+package dev.diffusionlab.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.clip.TextualInversion;
+import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.image.ImageGrid;
+import dev.diffusionlab.image.Images;
+import dev.diffusionlab.pipeline.DefaultModel;
+import dev.diffusionlab.pipeline.StableDiffusionInpaintPipeline;
+import dev.diffusionlab.pipeline.StableDiffusionPipeline;
+import dev.diffusionlab.schedulers.Scheduler;
+import dev.diffusionlab.shapes.MakeItYours;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * {@code ./dlab eval-make-it-yours}: the stage-5 figures on a shapes-world model. Trains a new word for a
+ * "colour shape" concept (timed), generates it {@code --samples} times and reads the pictures with the analyser;
+ * then inpaints {@code --samples} two-object scenes (one half masked, re-captioned) and reports how often the
+ * masked object became the captioned one, whether the other stayed, and the pixel change outside the mask.
+ * Ends with "N passed, M failed" over the two 80 % targets (exit status 1 when one is missed).
+ */
+public final class EvalMakeItYoursCommand {
+    private EvalMakeItYoursCommand() {}
+
+    static final String HELP = String.join("\n",
+            "usage: ./dlab eval-make-it-yours [options]",
+            "  --model DIR        shapes-world diffusers folder (default: the embedded model)",
+            "  --concept PHRASE   the concept the new word learns (default \"green triangle\")",
+            "  --token TEXT       the new word (default <zorp>)",
+            "  --ti-steps N       textual-inversion steps (default 400)",
+            "  --samples N        generations / inpainting runs (default 50)",
+            "  --steps N          denoising steps (default 25)",
+            "  --guidance G       guidance scale of the word's generations (default 7.5)",
+            "  --inpaint-steps N --inpaint-guidance G   the inpainting runs' (default 50 and 3)",
+            "  --skip-ti / --skip-inpaint   run one half only",
+            "  --object-prompt    inpaint with the new object's caption alone as the prompt (default: the whole new caption)",
+            "  --inpaint-model DIR  inpaint with this folder (e.g. from ./dlab train-shapes-inpaint) instead of --model",
+            "  --out DIR          also write ti-grid.png and inpaint-grid.png there");
+
+    public static int run(String[] args) {
+        try {
+            return execute(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("eval-make-it-yours: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int execute(String[] args) {
+        Path model = null;
+        String concept = "green triangle";
+        String token = "<zorp>";
+        int tiSteps = 400;
+        int samples = 50;
+        int steps = 25;
+        double guidance = 7.5;
+        int inpaintSteps = 50;
+        double inpaintGuidance = 3;
+        boolean ti = true;
+        boolean inpaint = true;
+        boolean wholeCaption = true;
+        Path out = null;
+        Path inpaintModel = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    System.out.println(HELP);
+                    return 0;
+                }
+                case "--model" -> model = Path.of(Args.value(args, i++, a));
+                case "--concept" -> concept = Args.value(args, i++, a);
+                case "--token" -> token = Args.value(args, i++, a);
+                case "--ti-steps" -> tiSteps = Args.parseInt(Args.value(args, i++, a), a);
+                case "--samples" -> samples = Args.parseInt(Args.value(args, i++, a), a);
+                case "--steps" -> steps = Args.parseInt(Args.value(args, i++, a), a);
+                case "--guidance" -> guidance = Args.parseDouble(Args.value(args, i++, a), a);
+                case "--inpaint-steps" -> inpaintSteps = Args.parseInt(Args.value(args, i++, a), a);
+                case "--inpaint-guidance" -> inpaintGuidance = Args.parseDouble(Args.value(args, i++, a), a);
+                case "--skip-ti" -> ti = false;
+                case "--skip-inpaint" -> inpaint = false;
+                case "--object-prompt" -> wholeCaption = false;
+                case "--out" -> out = Path.of(Args.value(args, i++, a));
+                case "--inpaint-model" -> inpaintModel = Path.of(Args.value(args, i++, a));
+                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
+            }
+        }
+        MakeItYours.concept(concept, dev.diffusionlab.shapes.Vocab.Position.CENTER);
+        Path dir = model != null ? model : DefaultModel.folder();
+        Engines.startAndReport();
+        int passed = 0;
+        int failed = 0;
+        try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(dir, Device.cpu(), DataType.FLOAT32);
+             NDManager m = Engines.newCpuManager()) {
+            if (ti) {
+                // baseline: the same word before training (its start embedding, the vocabulary's mean row)
+                try (NDManager b = m.newSubManager()) {
+                    String untrained = token.replace(">", "-untrained>");
+                    dev.diffusionlab.clip.TextualInversionFile.add(untrained,
+                            sd.textEncoder().namedParameters().get("text_model.embeddings.token_embedding.weight").mean(new int[] {0}),
+                            sd.tokenizer(), sd.textEncoder(), "baseline");
+                    MakeItYours.TiReport base = MakeItYours.evaluateWord(sd, untrained, concept, samples, steps, guidance, b);
+                    System.out.println("before training (" + untrained + ", the start embedding): " + base.text());
+                }
+                TextualInversion t = new TextualInversion(TextualInversion.Config.defaults().withSteps(tiSteps));
+                TextualInversion.Result r;
+                try (Scheduler s = sd.newScheduler(null)) {
+                    r = t.train(token, MakeItYours.examples(concept, token, 64, 0), sd.tokenizer(), sd.textEncoder(), sd.unet(), sd.vae(),
+                            s.betaSchedule(), m);
+                }
+                System.out.printf(Locale.ROOT, "textual inversion of \"%s\" as %s: %s (%d cores available, machine shared)%n", concept, token,
+                        r.summary(), Runtime.getRuntime().availableProcessors());
+                MakeItYours.TiReport rep = MakeItYours.evaluateWord(sd, token, concept, samples, steps, guidance, m);
+                System.out.println(rep.text());
+                boolean ok = rep.wordDrawn() >= 0.8;
+                System.out.printf(Locale.ROOT, "target: learned word drawn >= 80 %%: %.0f %% %s%n", 100 * rep.wordDrawn(), ok ? "PASS" : "FAIL");
+                passed += ok ? 1 : 0;
+                failed += ok ? 0 : 1;
+                if (out != null) {
+                    Images.savePng(ImageGrid.of(rep.samples().stream().map(MakeItYours.WordSample::image).toList(), rep.samples().stream().map(s -> s.wordDrawn() ? "yes" : "no").toList(), 10, 3), out.resolve("ti-grid.png"));
+                }
+            }
+            if (inpaint) {
+                StableDiffusionInpaintPipeline ip = inpaintModel != null
+                        ? StableDiffusionInpaintPipeline.load(inpaintModel, Device.cpu(), DataType.FLOAT32) : StableDiffusionInpaintPipeline.of(sd);
+                long t0 = System.nanoTime();
+                MakeItYours.InpaintReport rep = MakeItYours.evaluateInpainting(ip, samples, inpaintSteps, inpaintGuidance, wholeCaption, m);
+                System.out.printf(Locale.ROOT, "inpainting (%s), %d runs in %.1f s%n", ip.hasInpaintingUnet() ? "inpainting UNet"
+                        : "4-channel UNet, masked blending", samples, (System.nanoTime() - t0) / 1e9);
+                System.out.println(rep.text());
+                boolean ok = rep.both() >= 0.8;
+                System.out.printf(Locale.ROOT, "target: masked object replaced AND unmasked object unchanged >= 80 %%: %.0f %% %s%n",
+                        100 * rep.both(), ok ? "PASS" : "FAIL");
+                passed += ok ? 1 : 0;
+                failed += ok ? 0 : 1;
+                if (inpaintModel != null) {
+                    ip.close();
+                }
+                if (out != null) {
+                    Images.savePng(ImageGrid.of(rep.samples().stream().map(MakeItYours.InpaintSample::image).toList(), rep.samples().stream().map(s -> s.replaced() && s.keptUnchanged() ? "yes" : "no").toList(), 10, 3),
+                            out.resolve("inpaint-grid.png"));
+                }
+            }
+        }
+        System.out.println(passed + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+}
