@@ -63,6 +63,27 @@ class ShapesTrainerV2Test {
     }
 
     @Test
+    void v2TrainingIsReproducibleWithThePrefetch() {
+        // the next batch (curriculum world of the next step, re-ordered captions) renders on another thread:
+        // it must be the batch the step would have drawn itself, so two runs agree to the bit
+        ShapesTrainer.Config c = ShapesTrainer.Config.tinyV2(2, 6);
+        ShapesTrainer.Result a = new ShapesTrainer(c).train(dir.resolve("a"));
+        ShapesTrainer.Result b = new ShapesTrainer(c).train(dir.resolve("b"));
+        assertEquals(a.vaeLosses(), b.vaeLosses());
+        assertEquals(a.unetLosses(), b.unetLosses());
+        assertEquals(6, a.unetLosses().size());
+    }
+
+    @Test
+    void unetConfigCarriesLayersPerBlock() {
+        ShapesModels v2 = ShapesModels.v2();
+        ShapesModels two = new ShapesModels(v2.imageSize(), v2.vaeChannels(), v2.vaeGroups(), v2.textHidden(), v2.textLayers(),
+                v2.textHeads(), v2.maxLength(), v2.unetChannels(), v2.unetHeads(), v2.unetGroups(), 2);
+        assertArrayEquals(new int[] {1, 1, 1}, dev.diffusionlab.unet.UNet2DConditionModel.parseConfig(v2.unetJson(), "v2").layersPerBlock());
+        assertArrayEquals(new int[] {2, 2, 2}, dev.diffusionlab.unet.UNet2DConditionModel.parseConfig(two.unetJson(), "two").layersPerBlock());
+    }
+
+    @Test
     void learningRateWarmsUpThenFollowsTheCosine() {
         ShapesRecipe v2 = ShapesRecipe.v2();
         assertEquals(1.0 / 500, v2.lr(1, 0, 7000), 1e-15);
