@@ -19,11 +19,14 @@ public final class TrainShapesCommand {
             Trains the shapes-world model (AutoencoderKL, then CLIPTextModel + UNet2DConditionModel) with DJL autograd
             and writes a diffusers folder. A rerun with the same --out resumes from <out>-checkpoint.
 
+              --world v1|v2      v1: 32×32, 1–2 objects, the small fast model (default); v2: 64×64, 1–3 anti-aliased objects,
+                                 held-out pair + triple, with the v2 recipe (warm-up + cosine LR, EMA weights, curriculum
+                                 one → two → three objects, captions in either order; recorded in <out>/recipe.json)
               --out DIR          output diffusers folder (default shapes-model)
               --minutes N        wall-clock budget; the VAE gets a quarter (default: none, run all steps)
               --seed S           seed of weights and data (default 0)
-              --vae-steps N      VAE steps (default 1500)
-              --unet-steps N     text encoder + UNet steps (default 24000)
+              --vae-steps N      VAE steps (default 1500, v2 too)
+              --unet-steps N     text encoder + UNet steps (default 24000; v2 7000)
               --batch N          images per step (default 16)
               --checkpoint-every N  steps between checkpoints (default 250)
               --tiny             tiny architectures (smoke runs)
@@ -37,9 +40,14 @@ public final class TrainShapesCommand {
     }
 
     private static int execute(String[] args) {
-        ShapesTrainer.Config c = ShapesTrainer.Config.standard();
-        Args.Options opts = Args.options(args, Set.of("--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
+        Args.Options opts = Args.options(args, Set.of("--world", "--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
                 "--checkpoint-every", "--threads"), Set.of("--tiny", "--fp32", "--quiet"));
+        String worldName = opts.text("--world", "v1");
+        if (!worldName.equals("v1") && !worldName.equals("v2")) {
+            throw new IllegalArgumentException("--world must be v1 or v2, got '" + worldName + "'");
+        }
+        boolean v2 = worldName.equals("v2");
+        ShapesTrainer.Config c = v2 ? ShapesTrainer.Config.v2() : ShapesTrainer.Config.standard();
         Path out = opts.path("--out", Path.of("shapes-model"));
         double minutes = opts.number("--minutes", 0.0);
         long seed = opts.longValue("--seed", 0);
@@ -63,13 +71,16 @@ public final class TrainShapesCommand {
         // refuse an unwritable --out before hours of training, not at the first checkpoint
         dev.diffusionlab.core.Outputs.checkDir(out, "--out");
         if (tiny) {
-            c = ShapesTrainer.Config.tiny(c.vaeSteps(), c.unetSteps());
+            c = v2 ? ShapesTrainer.Config.tinyV2(c.vaeSteps(), c.unetSteps()) : ShapesTrainer.Config.tiny(c.vaeSteps(), c.unetSteps());
         }
         c = c.withSteps(vaeSteps != null ? vaeSteps : c.vaeSteps(), unetSteps != null ? unetSteps : c.unetSteps())
                 .withSeed(seed).withBudget(minutes * 60, every, progress).withFp16(fp16);
         if (batch != null) {
             c = new ShapesTrainer.Config(c.models(), c.world(), c.vaeSteps(), c.unetSteps(), batch, c.vaeLr(), c.unetLr(),
-                    c.klWeight(), c.captionDropout(), c.seed(), c.checkpointEvery(), c.maxSeconds(), c.fp16(), c.progress());
+                    c.klWeight(), c.captionDropout(), c.seed(), c.checkpointEvery(), c.maxSeconds(), c.fp16(), c.progress(), c.recipe());
+        }
+        if (v2) {
+            System.out.println("v2 recipe: " + c.recipe().json(c).replaceAll("\\s+", " ").strip());
         }
         long t0 = System.nanoTime();
         ShapesTrainer trainer = new ShapesTrainer(c);

@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * The caption grammar of the shapes world:
  * <pre>
- * caption  := object ( "and" object )?
+ * caption  := object ( "and" object )*        (at most {@link #MAX_OBJECTS} objects; the v1 world draws 1–2)
  * object   := "a" size? colour shape place
  * place    := "on the" (left | right) | "at the" (top | bottom) | "in the center"
  * </pre>
@@ -27,6 +27,9 @@ import java.util.List;
 public final class Caption {
     private Caption() {}
 
+    /** Most objects one caption may name (the v2 world draws up to three). */
+    public static final int MAX_OBJECTS = 3;
+
     /** The kind of a caption word. */
     public enum WordKind { ARTICLE, SIZE, COLOUR, SHAPE, PREPOSITION, POSITION, AND }
 
@@ -40,8 +43,8 @@ public final class Caption {
 
     /** The words of the caption of {@code objects}, with kinds and object indices. */
     public static List<Word> words(List<ObjectSpec> objects) {
-        if (objects.isEmpty() || objects.size() > 2) {
-            throw new IllegalArgumentException("a caption describes 1 or 2 objects, got " + objects.size());
+        if (objects.isEmpty() || objects.size() > MAX_OBJECTS) {
+            throw new IllegalArgumentException("a caption describes 1 to " + MAX_OBJECTS + " objects, got " + objects.size());
         }
         List<Word> out = new ArrayList<>();
         for (int o = 0; o < objects.size(); o++) {
@@ -90,8 +93,9 @@ public final class Caption {
             if (i == w.length) {
                 break;
             }
-            if (out.size() == 2) {
-                throw new IllegalArgumentException("caption '" + caption + "': at most 2 objects; unexpected word " + i + " '" + w[i] + "'");
+            if (out.size() == MAX_OBJECTS) {
+                throw new IllegalArgumentException("caption '" + caption + "': at most " + MAX_OBJECTS + " objects; unexpected word " + i
+                        + " '" + w[i] + "'");
             }
             expect(w, i++, "and", caption);
         }

@@ -1,5 +1,7 @@
 package dev.diffusionlab.shapes;
 
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.diffusionlab.clip.CLIPTextModel;
@@ -17,7 +19,8 @@ import java.util.Locale;
 
 /**
  * The shapes trainer's file side: the checkpoint folder (models, tokenizer, step counts in
- * {@code trainer_state.json}, the per-step log), swapped in atomically, and the final diffusers folder through
+ * {@code trainer_state.json}, the per-step log, and with EMA the averaged UNet and text encoder in
+ * {@code unet_ema} and {@code text_encoder_ema}), swapped in atomically, and the final diffusers folder through
  * {@link DiffusersFolder}. {@link ShapesTrainer} keeps the training itself.
  */
 final class ShapesCheckpoint {
@@ -25,11 +28,16 @@ final class ShapesCheckpoint {
     /** Per-step log kept with the checkpoint and written into the model folder: phase,step,loss,grad_norm. */
     static final String LOG = "training_log.csv";
     private static final String LOG_HEADER = "phase,step,loss,grad_norm";
+    private static final String UNET_EMA = "unet_ema";
+    private static final String TEXT_ENCODER_EMA = "text_encoder_ema";
 
     private final Path dir;
     private final ShapesModels models;
     private final long seed;
     private final List<String> log = new ArrayList<>();
+    /** Weight averages of the UNet and text encoder (null: none). */
+    private EmaWeights emaUnet;
+    private EmaWeights emaTe;
 
     ShapesCheckpoint(Path dir, ShapesModels models, long seed) {
         this.dir = dir;
@@ -40,6 +48,23 @@ final class ShapesCheckpoint {
     /** The checkpoint folder. */
     Path dir() {
         return dir;
+    }
+
+    /**
+     * From now on every checkpoint also holds these averages ({@code unet_ema}, {@code text_encoder_ema}, float32) and the
+     * folder ships them in place of the trained UNet and text encoder. A checkpoint that already holds averages (a
+     * resumed run) loads them into {@code unet} and {@code te}.
+     */
+    void useAverages(EmaWeights unet, EmaWeights te) {
+        emaUnet = unet;
+        emaTe = te;
+        if (Files.isDirectory(dir.resolve(UNET_EMA))) {
+            try (UNet2DConditionModel u = UNet2DConditionModel.fromPretrained(dir.resolve(UNET_EMA), Device.cpu(), DataType.FLOAT32);
+                 CLIPTextModel t = CLIPTextModel.fromPretrained(dir.resolve(TEXT_ENCODER_EMA), Device.cpu(), DataType.FLOAT32)) {
+                emaUnet.load(u.namedParameters());
+                emaTe.load(t.namedParameters());
+            }
+        }
     }
 
     /** The log of a resumed run, cut to the checkpoint's steps (rows after it were never saved with weights). */
@@ -101,6 +126,10 @@ final class ShapesCheckpoint {
         try {
             dev.diffusionlab.core.Outputs.removeTree(tmp);
             writeModels(tmp, vae, te, unet, scaling, false);
+            if (emaUnet != null) {
+                emaUnet.withAverage(() -> DiffusersFolder.writeComponent(tmp, UNET_EMA, unet, models.unetJson(), false));
+                emaTe.withAverage(() -> DiffusersFolder.writeComponent(tmp, TEXT_ENCODER_EMA, te, models.textEncoderJson(), false));
+            }
             ShapesVocabulary.write(tmp.resolve("tokenizer"), models.maxLength());
             writeLog(tmp.resolve(LOG));
             Files.writeString(tmp.resolve(STATE), String.format(Locale.ROOT,
@@ -113,12 +142,25 @@ final class ShapesCheckpoint {
         }
     }
 
-    /** Writes the diffusers folder {@code out} (replacing its components) with the log. */
-    void writeFolder(Path out, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling, boolean fp16) {
+    /**
+     * Writes the diffusers folder {@code out} (replacing its components) with the log; with averages
+     * ({@link #useAverages}) the UNet and text encoder are the averaged weights.
+     *
+     * @param recipeJson written as recipe.json beside the weights (null: none, the v1 recipe)
+     */
+    void writeFolder(Path out, AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, double scaling, boolean fp16,
+                     String recipeJson) {
         // written to a temporary sibling, then each entry renamed into place (replacing the previous component
         // folders): a failure half-way leaves the previous model, never a mix
         dev.diffusionlab.core.Outputs.writeDir(out, tmp -> {
-            writeModels(tmp, vae, te, unet, scaling, fp16);
+            if (emaUnet != null) {
+                emaUnet.withAverage(() -> emaTe.withAverage(() -> writeModels(tmp, vae, te, unet, scaling, fp16)));
+            } else {
+                writeModels(tmp, vae, te, unet, scaling, fp16);
+            }
+            if (recipeJson != null) {
+                Files.writeString(tmp.resolve("recipe.json"), recipeJson);
+            }
             ShapesVocabulary.write(tmp.resolve("tokenizer"), models.maxLength());
             DiffusersFolder.writeScheduler(tmp, ShapesModels.schedulerJson());
             DiffusersFolder.writeModelIndex(tmp, ShapesModels.modelIndexJson());

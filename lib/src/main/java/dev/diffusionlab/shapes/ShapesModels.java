@@ -23,10 +23,17 @@ import java.util.Map;
  * @param unetChannels UNet block_out_channels, every block with cross-attention
  * @param unetHeads UNet attention_head_dim (legacy meaning: heads per block)
  * @param unetGroups UNet norm_num_groups
+ * @param unetLayersPerBlock UNet layers_per_block (resnet + transformer pairs per down block)
  */
 public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int textHidden, int textLayers, int textHeads,
-                           int maxLength, int[] unetChannels, int[] unetHeads, int unetGroups) {
+                           int maxLength, int[] unetChannels, int[] unetHeads, int unetGroups, int unetLayersPerBlock) {
     public static final String DIFFUSERS_VERSION = "0.30.0";
+
+    /** The v1 layout: one resnet + transformer per block. */
+    public ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int textHidden, int textLayers, int textHeads,
+                        int maxLength, int[] unetChannels, int[] unetHeads, int unetGroups) {
+        this(imageSize, vaeChannels, vaeGroups, textHidden, textLayers, textHeads, maxLength, unetChannels, unetHeads, unetGroups, 1);
+    }
 
     /** The shipped architecture: 32×32 images, 8×8×4 latents. */
     public static ShapesModels standard() {
@@ -36,6 +43,22 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
     /** A very small one for smoke tests. */
     public static ShapesModels tiny() {
         return new ShapesModels(32, new int[] {8, 16, 16}, 4, 16, 1, 2, 32, new int[] {16, 32}, new int[] {2, 4}, 4);
+    }
+
+    /**
+     * The v2 architecture: 64×64 images, 16×16×4 latents; the UNet has cross-attention at 16×16, 8×8 and
+     * 4×4 plus its mid block at 4×4 (three levels, so the bottom sees the whole picture and can learn
+     * positions), 48/96/96 channels with 32-wide heads; a 3-layer, 128-wide text encoder; a VAE of
+     * 16/32/64 channels (only 16 at 64×64, where most of its work is).
+     * About 5 M parameters: under 12 MB in fp16 (two resnet + transformer pairs per block would double the UNet).
+     */
+    public static ShapesModels v2() {
+        return new ShapesModels(64, new int[] {16, 32, 64}, 8, 128, 3, 4, 32, new int[] {48, 96, 96}, new int[] {2, 3, 3}, 16, 1);
+    }
+
+    /** The v2 layout made very small, for smoke tests (64×64 images, 16×16 latents). */
+    public static ShapesModels tinyV2() {
+        return new ShapesModels(64, new int[] {8, 16, 16}, 4, 16, 1, 2, 32, new int[] {16, 32, 32}, new int[] {2, 4, 4}, 4, 1);
     }
 
     /** Latent side in pixels. */
@@ -58,7 +81,7 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
     public String unetJson() {
         int n = unetChannels.length;
         return DiffusersFolder.toJson(UNetConfig.diffusersConfig(DIFFUSERS_VERSION, boxed(unetHeads), boxed(unetChannels), textHidden,
-                Collections.nCopies(n, "CrossAttnDownBlock2D"), unetGroups, latentSize(), Collections.nCopies(n, "CrossAttnUpBlock2D")));
+                Collections.nCopies(n, "CrossAttnDownBlock2D"), unetGroups, latentSize(), Collections.nCopies(n, "CrossAttnUpBlock2D"), unetLayersPerBlock));
     }
 
     private static List<Integer> boxed(int[] a) {

@@ -39,7 +39,8 @@ import java.util.Random;
  * (epsilon prediction on SD's scaled-linear schedule, captions dropped to "" for classifier-free
  * guidance). Adam per phase; a checkpoint folder (the three models + {@code trainer_state.json}) is
  * written every {@code checkpointEvery} steps and a rerun resumes from it (Adam's moments restart,
- * which its bias correction handles). The result is a diffusers folder.
+ * which its bias correction handles). The result is a diffusers folder. A {@link ShapesRecipe} in the config
+ * adds the v2 options (v2 world, warm-up + cosine learning rate, EMA weights, curriculum, re-ordered captions).
  *
  * <pre>{@code
  * ShapesTrainer.Result r = new ShapesTrainer(ShapesTrainer.Config.standard()).train(Path.of("shapes-model"));
@@ -62,18 +63,52 @@ public final class ShapesTrainer {
      * @param maxSeconds wall-clock budget (≤ 0: none); the VAE gets a quarter of it
      * @param fp16 write the final weights as float16
      * @param progress show progress bars
+     * @param recipe the v2 options: v2 world, LR schedule, EMA, curriculum, caption re-ordering ({@link ShapesRecipe#none()} for v1)
      */
     public record Config(ShapesModels models, ShapesWorld.Config world, int vaeSteps, int unetSteps, int batchSize, double vaeLr,
                          double unetLr, double klWeight, double captionDropout, long seed, int checkpointEvery, double maxSeconds,
-                         boolean fp16, boolean progress) {
+                         boolean fp16, boolean progress, ShapesRecipe recipe) {
         public Config {
             if (vaeSteps < 0 || unetSteps < 0 || batchSize < 1) {
                 throw new IllegalArgumentException("steps must be ≥ 0 and batch ≥ 1: vaeSteps " + vaeSteps + ", unetSteps " + unetSteps
                         + ", batchSize " + batchSize);
             }
-            if (world.size() != models.imageSize()) {
-                throw new IllegalArgumentException("world image size " + world.size() + " != model image size " + models.imageSize());
+            recipe = recipe == null ? ShapesRecipe.none() : recipe;
+            int worldSize = recipe.isV2() ? recipe.world().size() : world.size();
+            if (worldSize != models.imageSize()) {
+                throw new IllegalArgumentException("world image size " + worldSize + " != model image size " + models.imageSize());
             }
+        }
+
+        /** The v1 recipe's fields ({@link ShapesRecipe#none()}). */
+        public Config(ShapesModels models, ShapesWorld.Config world, int vaeSteps, int unetSteps, int batchSize, double vaeLr,
+                      double unetLr, double klWeight, double captionDropout, long seed, int checkpointEvery, double maxSeconds,
+                      boolean fp16, boolean progress) {
+            this(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, checkpointEvery,
+                    maxSeconds, fp16, progress, ShapesRecipe.none());
+        }
+
+        /**
+         * The v2 recipe (recorded in recipe.json): {@link ShapesModels#v2()} on {@link ShapesWorldV2}, 1 500 VAE steps, 7 000
+         * UNet + text-encoder steps of batch 16 at 5·10⁻⁴ (warm-up 500, cosine to 10 %), EMA 0.999, curriculum
+         * one → two → three objects, half the captions re-ordered, 10 % empty captions, seed 0, checkpoints every 250 steps.
+         * The step counts are provisional: set them from a quiet-machine measurement so the run fits 2 hours
+         * (docs/shapes-world.md, "v2: what to run next").
+         */
+        public static Config v2() {
+            return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 7000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
+                    true, true, ShapesRecipe.v2());
+        }
+
+        /** A smoke-test v2 recipe: tiny v2 models, few steps, short warm-up, the whole v2 machinery (EMA, curriculum, re-ordering). */
+        public static Config tinyV2(int vaeSteps, int unetSteps) {
+            return new Config(ShapesModels.tinyV2(), ShapesWorld.Config.defaults(), vaeSteps, unetSteps, 8, 3e-3, 2e-3, 1e-3, 0.1, 0, 0,
+                    0, false, false, ShapesRecipe.v2().withWarmup(Math.max(1, unetSteps / 10)).withEma(0.9));
+        }
+
+        public Config withRecipe(ShapesRecipe r) {
+            return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed,
+                    checkpointEvery, maxSeconds, fp16, progress, r);
         }
 
         /** The shipped model's recipe. */
@@ -90,28 +125,28 @@ public final class ShapesTrainer {
 
         public Config withSteps(int vae, int unet) {
             return new Config(models, world, vae, unet, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, checkpointEvery,
-                    maxSeconds, fp16, progress);
+                    maxSeconds, fp16, progress, recipe);
         }
 
         public Config withSeed(long s) {
             return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, s,
-                    checkpointEvery, maxSeconds, fp16, progress);
+                    checkpointEvery, maxSeconds, fp16, progress, recipe);
         }
 
         public Config withBudget(double seconds, int every, boolean showProgress) {
             return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, every,
-                    seconds, fp16, showProgress);
+                    seconds, fp16, showProgress, recipe);
         }
 
         /** Another world (e.g. other held-out pairs); its image size must stay the models'. */
         public Config withWorld(ShapesWorld.Config w) {
             return new Config(models, w, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed, checkpointEvery,
-                    maxSeconds, fp16, progress);
+                    maxSeconds, fp16, progress, recipe);
         }
 
         public Config withFp16(boolean f) {
             return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, seed,
-                    checkpointEvery, maxSeconds, f, progress);
+                    checkpointEvery, maxSeconds, f, progress, recipe);
         }
     }
 
@@ -123,6 +158,11 @@ public final class ShapesTrainer {
     public static final String LOG = ShapesCheckpoint.LOG;
     private final Config config;
     private final ShapesWorld world;
+    /** The v2 world (null for a v1 recipe). */
+    private final ShapesWorldV2 worldV2;
+    /** EMA of the UNet and text encoder during the UNet phase (null without EMA). */
+    private EmaWeights emaUnet;
+    private EmaWeights emaTe;
     /** SD 1.x/2.x training schedule (scaled_linear 0.00085 … 0.012, T = 1000) and its q(x_t | x_0). */
     private final ForwardProcess q = new ForwardProcess(NoiseSchedule.of("scaled_linear"));
     private final StepTimes vaeTimes = new StepTimes();
@@ -176,6 +216,7 @@ public final class ShapesTrainer {
     public ShapesTrainer(Config config) {
         this.config = config;
         this.world = new ShapesWorld(config.world());
+        this.worldV2 = config.recipe().isV2() ? new ShapesWorldV2(config.recipe().world()) : null;
     }
 
     /** Environment variable: intra-op threads while training (default 1). */
@@ -270,7 +311,7 @@ public final class ShapesTrainer {
             unetDone = trainUnet(vae, te, unet, tokenizer, scaling, unetDone, vaeDone, base, unetLosses, start, budget, ckpt);
             unetSec = unetDone > before ? (System.nanoTime() - t1) / 1e9 / (unetDone - before) : 0;
             ckpt.save(vae, te, unet, vaeDone, unetDone, true, scaling);
-            ckpt.writeFolder(out, vae, te, unet, scaling, config.fp16());
+            ckpt.writeFolder(out, vae, te, unet, scaling, config.fp16(), config.recipe().isV2() ? config.recipe().json(config) : null);
             return new Result(vaeLosses, unetLosses, vaeDone, unetDone, vaeSec, unetSec, scaling, out);
         }
     }
@@ -289,6 +330,7 @@ public final class ShapesTrainer {
                 long t0 = System.nanoTime();
                 NDArray x = images(step, sm, step + 1 < config.vaeSteps() ? step + 1 : -1).images;
                 long t1 = System.nanoTime();
+                adam.setLearningRate(config.recipe().lr(config.vaeLr(), step, config.vaeSteps()));
                 float loss;
                 long t2;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -346,6 +388,7 @@ public final class ShapesTrainer {
         FusedAdam adam = new FusedAdam(config.unetLr(), base);
         unet.setRequiresGradient(true);
         te.setRequiresGradient(true);
+        startEma(unet, te, ckpt, base);
         int b = config.batchSize();
         dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("UNet + text encoder", config.unetSteps()) : null;
         int step = done;
@@ -353,8 +396,11 @@ public final class ShapesTrainer {
             Random rnd = rng(2, step);
             try (NDManager sm = base.newSubManager()) {
                 long t0 = System.nanoTime();
-                Batch batch = images(5_000_000L + step, sm, step + 1 < config.unetSteps() ? 5_000_000L + step + 1 : -1);
+                // a v2 recipe draws from the curriculum's world of this UNet step
+                Batch batch = images(5_000_000L + step, step, sm, step + 1 < config.unetSteps() ? 5_000_000L + step + 1 : -1);
                 long t1 = System.nanoTime();
+                // the rate of this step (constant for v1, warm-up + cosine for v2), from the global step so a resumed run continues the schedule
+                adam.setLearningRate(config.recipe().lr(config.unetLr(), step, config.unetSteps()));
                 NDArray x0;
                 DiagonalGaussian d = vae.encode(batch.images);
                 x0 = Ops.mul(d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)), scaling); // (B, 4, h, w)
@@ -382,6 +428,10 @@ public final class ShapesTrainer {
                 }
                 long t4 = System.nanoTime();
                 double norm = update(adam, List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
+                if (emaUnet != null) {
+                    emaUnet.update(step);
+                    emaTe.update(step);
+                }
                 unetTimes.add(t1 - t0, t2 - t1, t3 - t2, t4 - t3, System.nanoTime() - t4);
                 record(ckpt, losses, "unet", step, loss, norm);
             }
@@ -425,7 +475,7 @@ public final class ShapesTrainer {
         private static final float BETA1 = 0.9f;
         private static final float BETA2 = 0.999f;
         private static final float EPS = 1e-8f;
-        private final float lr;
+        private float lr;
         private final Map<String, NDArray[]> moments = new LinkedHashMap<>();
         private final NDManager state;
         private int t;
@@ -433,6 +483,11 @@ public final class ShapesTrainer {
         FusedAdam(double lr, NDManager state) {
             this.lr = (float) lr;
             this.state = state;
+        }
+
+        /** The learning rate of the next steps (a schedule sets it before each step). */
+        void setLearningRate(double lr) {
+            this.lr = (float) lr;
         }
 
         /** One step for all parameters; {@code rescale} multiplies every gradient first (the clip factor). */
@@ -450,6 +505,19 @@ public final class ShapesTrainer {
                 ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) wg[0]);
             });
         }
+    }
+
+    /**
+     * Starts the weight averages of the UNet phase (a recipe with EMA) and hands them to the checkpoint,
+     * which loads a resumed run's saved averages, saves them with every checkpoint and ships them in the folder.
+     */
+    private void startEma(UNet2DConditionModel unet, CLIPTextModel te, ShapesCheckpoint ckpt, NDManager base) {
+        if (config.recipe().emaDecay() <= 0) {
+            return;
+        }
+        emaUnet = new EmaWeights(unet, config.recipe().emaDecay(), base);
+        emaTe = new EmaWeights(te, config.recipe().emaDecay(), base);
+        ckpt.useAverages(emaUnet, emaTe);
     }
 
     /**
@@ -491,11 +559,19 @@ public final class ShapesTrainer {
     });
     private final Map<Long, java.util.concurrent.Future<Pictures>> pending = new java.util.HashMap<>();
 
-    private Pictures render(long key) {
+    /**
+     * The pictures and captions of batch {@code key}: a pure function of the key and {@code unetStep} (so
+     * they can be rendered ahead on another thread). A v2 recipe draws from the curriculum's world of UNet
+     * step {@code unetStep} (-1: the full world) and re-orders captions with draws seeded by the sample index.
+     */
+    private Pictures render(long key, int unetStep) {
         List<BufferedImage> pictures = new ArrayList<>();
         List<String> captions = new ArrayList<>();
+        ShapesWorldV2 v2 = worldV2 == null || unetStep < 0 ? worldV2
+                : new ShapesWorldV2(config.recipe().worldAt(unetStep, config.unetSteps()));
         for (int i = 0; i < config.batchSize(); i++) {
-            ShapesSample sample = world.sample(key * config.batchSize() + i, ShapesWorld.Split.TRAIN);
+            long index = key * config.batchSize() + i;
+            ShapesSample sample = v2 != null ? v2Sample(v2, index) : world.sample(index, ShapesWorld.Split.TRAIN);
             captions.add(sample.caption());
             pictures.add(sample.image());
         }
@@ -507,12 +583,20 @@ public final class ShapesTrainer {
      * {@code key}. The pictures of {@code nextKey} (≥ 0) start rendering in the background.
      */
     private Batch images(long key, NDManager sm, long nextKey) {
+        return images(key, -1, sm, nextKey);
+    }
+
+    /**
+     * As {@link #images(long, NDManager, long)} for UNet step {@code unetStep} (-1: none) of a curriculum;
+     * {@code nextKey} is rendered for the step after it.
+     */
+    private Batch images(long key, int unetStep, NDManager sm, long nextKey) {
         java.util.concurrent.Future<Pictures> f = pending.remove(key);
         pending.values().forEach(other -> other.cancel(false)); // a batch of another phase or run: not wanted any more
         pending.clear();
         Pictures p;
         try {
-            p = f != null ? f.get() : render(key);
+            p = f != null ? f.get() : render(key, unetStep);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while rendering training pictures", e);
@@ -520,9 +604,25 @@ public final class ShapesTrainer {
             throw new IllegalStateException("rendering training pictures failed: " + e.getCause(), e.getCause());
         }
         if (nextKey >= 0) {
-            pending.put(nextKey, prefetch.submit(() -> render(nextKey)));
+            int nextStep = unetStep < 0 ? -1 : unetStep + 1;
+            pending.put(nextKey, prefetch.submit(() -> render(nextKey, nextStep)));
         }
         return new Batch(ImageTensors.toBatch(sm, p.images), p.captions);
+    }
+
+    /**
+     * A v2 training picture; with the recipe's probability its caption names the objects in a new random
+     * order (drawn from the sample index, so the prefetch thread and a resumed run draw the same).
+     */
+    private ShapesSample v2Sample(ShapesWorldV2 v2, long index) {
+        Random rnd = rng(4, index);
+        ShapesSample s = v2.sample(index, ShapesWorldV2.Split.TRAIN);
+        if (s.objects().size() > 1 && rnd.nextDouble() < config.recipe().reorderProbability()) {
+            List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, s.objects().size()).boxed().toList());
+            java.util.Collections.shuffle(order, rnd);
+            s = ShapesWorldV2.reorder(s, order.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return s;
     }
 
     /** Every random draw of a step comes from (seed, phase, step), so a resumed run sees the same data. */

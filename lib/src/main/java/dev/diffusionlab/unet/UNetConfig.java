@@ -103,6 +103,19 @@ public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<S
     public static Map<String, Object> diffusersConfig(String diffusersVersion, Object attentionHeadDim, List<Integer> blockOutChannels,
                                                       int crossAttentionDim, List<String> downBlockTypes, int normNumGroups,
                                                       int sampleSize, List<String> upBlockTypes) {
+        return diffusersConfig(diffusersVersion, attentionHeadDim, blockOutChannels, crossAttentionDim, downBlockTypes, normNumGroups,
+                sampleSize, upBlockTypes, 1);
+    }
+
+    /**
+     * As {@link #diffusersConfig(String, Object, List, int, List, int, int, List)} with {@code layersPerBlock}
+     * resnet (+ transformer) layers per down block (diffusers' {@code layers_per_block}; the up blocks get one more).
+     *
+     * @param attentionHeadDim an int or a list (legacy meaning: heads per block)
+     */
+    public static Map<String, Object> diffusersConfig(String diffusersVersion, Object attentionHeadDim, List<Integer> blockOutChannels,
+                                                      int crossAttentionDim, List<String> downBlockTypes, int normNumGroups,
+                                                      int sampleSize, List<String> upBlockTypes, int layersPerBlock) {
         // every init argument written out, as diffusers saves it
         return ConfigJson.map("_class_name", "UNet2DConditionModel", "_diffusers_version", diffusersVersion, "act_fn", "silu",
                 "addition_embed_type", null, "addition_embed_type_num_heads", 64, "addition_time_embed_dim", null,
@@ -111,7 +124,7 @@ public record UNetConfig(int inChannels, int outChannels, int sampleSize, List<S
                 "conv_out_kernel", 3, "cross_attention_dim", crossAttentionDim, "cross_attention_norm", null,
                 "down_block_types", downBlockTypes, "downsample_padding", 1, "dropout", 0.0, "dual_cross_attention", false,
                 "encoder_hid_dim", null, "encoder_hid_dim_type", null, "flip_sin_to_cos", true, "freq_shift", 0,
-                "in_channels", 4, "layers_per_block", 1, "mid_block_only_cross_attention", null, "mid_block_scale_factor", 1,
+                "in_channels", 4, "layers_per_block", layersPerBlock, "mid_block_only_cross_attention", null, "mid_block_scale_factor", 1,
                 "mid_block_type", "UNetMidBlock2DCrossAttn", "norm_eps", 1e-05, "norm_num_groups", normNumGroups,
                 "num_attention_heads", null, "num_class_embeds", null, "only_cross_attention", false, "out_channels", 4,
                 "projection_class_embeddings_input_dim", null, "resnet_out_scale_factor", 1.0, "resnet_skip_time_act", false,

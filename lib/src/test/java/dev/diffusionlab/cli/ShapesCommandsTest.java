@@ -78,6 +78,37 @@ class ShapesCommandsTest {
     }
 
     @Test
+    void v2TrainAndEvalRunEndToEndOnATinyModel(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("v2");
+        assertEquals(0, TrainShapesCommand.run(new String[] {"--world", "v2", "--tiny", "--vae-steps", "3", "--unet-steps", "4",
+            "--fp32", "--quiet", "--out", model.toString()}));
+        assertTrue(Files.isRegularFile(model.resolve("recipe.json")));
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc;
+        Path rep = dir.resolve("report");
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            // no --world: a 64-pixel shapes-world folder is evaluated as v2 (three splits, 1st/2nd/3rd object words)
+            rc = EvalShapesCommand.run(new String[] {"--model", model.toString(), "--samples", "2", "--steps", "2", "--out", rep.toString()});
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.print(out);
+        assertTrue(out.contains("held-out triple") && out.contains("pointing (intended)") && out.contains("targets (issue 16)"), out);
+        List<String> lines = out.lines().toList();
+        Matcher mt = Pattern.compile("(\\d+) passed, (\\d+) failed").matcher(lines.get(lines.size() - 1));
+        assertTrue(mt.matches(), "last line: " + lines.get(lines.size() - 1));
+        assertEquals(19, Integer.parseInt(mt.group(1)) + Integer.parseInt(mt.group(2)));
+        assertEquals(1, rc, "a 4-step model fails the targets");
+        assertEquals(1 + 3, Files.readAllLines(rep.resolve("quality.csv")).size(), "header + 3 splits");
+        assertTrue(Files.size(rep.resolve("report.png")) > 10_000 && Files.isRegularFile(rep.resolve("report.txt")));
+        assertEquals(2, EvalShapesCommand.run(new String[] {"--model", model.toString(), "--guidance", "1,3"}), "v2 takes one guidance");
+        assertEquals(2, TrainShapesCommand.run(new String[] {"--world", "v3"}));
+    }
+
+    @Test
     void badInputGivesExitStatus2() {
         assertEquals(2, EvalShapesCommand.run(new String[] {"--samples", "0"}));
         assertEquals(2, EvalShapesCommand.run(new String[] {"--guidance", "1,x"}));

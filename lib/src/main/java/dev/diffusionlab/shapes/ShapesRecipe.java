@@ -1,0 +1,113 @@
+package dev.diffusionlab.shapes;
+
+import dev.diffusionlab.nn.ConfigJson;
+import dev.diffusionlab.pipeline.DiffusersFolder;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The training-recipe options added for the v2 world, on top of {@link ShapesTrainer.Config}: the data
+ * (a {@link ShapesWorldV2} config, or null for the v1 world), the learning-rate schedule (linear warm-up
+ * then cosine decay to {@code minLrFraction} of the base rate), EMA weights, the object-count curriculum
+ * and caption-order augmentation. {@link #none()} is the v1 recipe (constant rate, no EMA, v1 data).
+ *
+ * @param world the v2 world (null: the trainer's v1 world)
+ * @param warmupSteps steps of linear warm-up from 0 to the base rate
+ * @param minLrFraction where the cosine decay ends, as a fraction of the base rate (1: constant rate)
+ * @param emaDecay decay of the exponential moving average of the UNet and text-encoder weights (0: none);
+ *                 the written folder then holds the averaged weights
+ * @param oneObjectUntil fraction of the UNet steps trained on one-object pictures only
+ * @param twoObjectsUntil fraction of the UNet steps (from the start) before three-object pictures appear;
+ *                        in between, 30 % one and 70 % two objects
+ * @param reorderProbability chance that a training caption names its objects in a new random order
+ *                           (the same picture is then seen with either order)
+ */
+public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
+                           double oneObjectUntil, double twoObjectsUntil, double reorderProbability) {
+    public ShapesRecipe {
+        if (warmupSteps < 0 || !(minLrFraction >= 0 && minLrFraction <= 1) || !(emaDecay >= 0 && emaDecay < 1)
+                || !(oneObjectUntil >= 0 && oneObjectUntil <= twoObjectsUntil && twoObjectsUntil <= 1)
+                || !(reorderProbability >= 0 && reorderProbability <= 1)) {
+            throw new IllegalArgumentException("bad recipe: warmupSteps " + warmupSteps + " (≥ 0), minLrFraction " + minLrFraction
+                    + " (0..1), emaDecay " + emaDecay + " (0..<1), curriculum " + oneObjectUntil + " ≤ " + twoObjectsUntil
+                    + " (0..1), reorderProbability " + reorderProbability + " (0..1)");
+        }
+    }
+
+    /** The v1 recipe: the trainer's own world, constant learning rate, no EMA, no curriculum. */
+    public static ShapesRecipe none() {
+        return new ShapesRecipe(null, 0, 1, 0, 0, 0, 0);
+    }
+
+    /**
+     * The v2 recipe: the default v2 world, 500 warm-up steps, cosine to 10 % of the rate, EMA 0.999,
+     * one object for the first 10 % of the steps, up to two until 35 %, then up to three; half of the
+     * captions re-ordered.
+     */
+    public static ShapesRecipe v2() {
+        return new ShapesRecipe(ShapesWorldV2.Config.defaults(), 500, 0.1, 0.999, 0.1, 0.35, 0.5);
+    }
+
+    public boolean isV2() {
+        return world != null;
+    }
+
+    public ShapesRecipe withWarmup(int steps) {
+        return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability);
+    }
+
+    public ShapesRecipe withEma(double decay) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability);
+    }
+
+    public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
+        return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability);
+    }
+
+    /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
+    public double lr(double base, int step, int total) {
+        double warm = warmupSteps > 0 && step < warmupSteps ? (step + 1) / (double) warmupSteps : 1;
+        if (minLrFraction >= 1 || total <= warmupSteps) {
+            return base * warm;
+        }
+        double p = Math.min(1, Math.max(0, (step - warmupSteps) / (double) (total - warmupSteps)));
+        return base * warm * (minLrFraction + (1 - minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * p)));
+    }
+
+    /** The world of UNet step {@code step} of {@code total} under the curriculum (one → two → three objects). */
+    public ShapesWorldV2.Config worldAt(int step, int total) {
+        double p = total <= 0 ? 1 : step / (double) total;
+        if (p < oneObjectUntil) {
+            return world.withObjectCounts(1, 0, 0);
+        }
+        if (p < twoObjectsUntil) {
+            return world.withObjectCounts(0.3, 0.7, 0);
+        }
+        return world;
+    }
+
+    /** The recipe as JSON (written as recipe.json beside the weights of a v2 run). */
+    public String json(ShapesTrainer.Config c) {
+        ShapesModels m = c.models();
+        return DiffusersFolder.toJson(ConfigJson.map(
+                "world", ConfigJson.map("size", world.size(), "object_counts", Arrays.stream(world.objectCounts()).boxed().toList(),
+                        "size_word_probability", world.sizeWordProbability(), "held_out_pairs", sorted(world.heldOutPairs()),
+                        "held_out_triples", sorted(world.heldOutTriples())),
+                "models", ConfigJson.map("image_size", m.imageSize(), "vae_channels", boxed(m.vaeChannels()), "text_hidden", m.textHidden(),
+                        "text_layers", m.textLayers(), "unet_channels", boxed(m.unetChannels()), "unet_heads", boxed(m.unetHeads()),
+                        "unet_layers_per_block", m.unetLayersPerBlock()),
+                "seed", c.seed(), "batch_size", c.batchSize(), "vae_steps", c.vaeSteps(), "unet_steps", c.unetSteps(), "vae_lr", c.vaeLr(),
+                "unet_lr", c.unetLr(), "kl_weight", c.klWeight(), "caption_dropout", c.captionDropout(), "warmup_steps", warmupSteps,
+                "min_lr_fraction", minLrFraction, "ema_decay", emaDecay,
+                "curriculum", ConfigJson.map("one_object_until", oneObjectUntil, "two_objects_until", twoObjectsUntil),
+                "reorder_probability", reorderProbability));
+    }
+
+    private static List<String> sorted(java.util.Set<String> s) {
+        return s.stream().sorted().toList();
+    }
+
+    private static List<Integer> boxed(int[] a) {
+        return Arrays.stream(a).boxed().toList();
+    }
+}

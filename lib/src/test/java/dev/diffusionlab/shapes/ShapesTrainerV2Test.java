@@ -1,0 +1,121 @@
+package dev.diffusionlab.shapes;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.diffusionlab.core.Engines;
+import dev.diffusionlab.pipeline.GenerationRequest;
+import dev.diffusionlab.pipeline.StableDiffusionPipeline;
+import dev.diffusionlab.safetensors.SafetensorsFile;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The v2 recipe end to end on tiny models (EMA, LR schedule, curriculum, re-ordered captions), and its schedule maths. */
+class ShapesTrainerV2Test {
+    @TempDir
+    Path dir;
+
+    @Test
+    void tinyV2TrainingWritesALoadableFolderWithEmaWeightsAndResumes() throws Exception {
+        Path out = dir.resolve("v2");
+        ShapesTrainer.Config c = ShapesTrainer.Config.tinyV2(4, 8);
+        ShapesTrainer.Result r = new ShapesTrainer(c).train(out);
+        assertEquals(4, r.vaeStepsDone());
+        assertEquals(8, r.unetStepsDone());
+        assertTrue(r.unetLosses().stream().allMatch(l -> Float.isFinite(l) && l > 0), r.unetLosses().toString());
+        System.out.printf("tiny v2 smoke: VAE %.3f s/step, UNet %.3f s/step (batch %d, 64×64)%n", r.vaeSecondsPerStep(),
+                r.unetSecondsPerStep(), c.batchSize());
+        assertTrue(Files.readString(out.resolve("recipe.json")).contains("\"ema_decay\": 0.9"));
+        Path ckpt = ShapesTrainer.checkpointFor(out);
+        for (String f : List.of("unet_ema/diffusion_pytorch_model.safetensors", "text_encoder_ema/model.safetensors")) {
+            assertTrue(Files.isRegularFile(ckpt.resolve(f)), f);
+        }
+        // the folder ships the averaged weights: equal to the checkpoint's EMA, not to its last-step weights
+        String key = "conv_in.weight";
+        try (NDManager m = Engines.newCpuManager();
+             SafetensorsFile shipped = SafetensorsFile.open(out.resolve("unet/diffusion_pytorch_model.safetensors"));
+             SafetensorsFile ema = SafetensorsFile.open(ckpt.resolve("unet_ema/diffusion_pytorch_model.safetensors"));
+             SafetensorsFile raw = SafetensorsFile.open(ckpt.resolve("unet/diffusion_pytorch_model.safetensors"))) {
+            float[] s = shipped.load(key, m, DataType.FLOAT32).toFloatArray();
+            assertArrayEquals(ema.load(key, m, DataType.FLOAT32).toFloatArray(), s);
+            assertFalse(java.util.Arrays.equals(raw.load(key, m, DataType.FLOAT32).toFloatArray(), s));
+        }
+        try (StableDiffusionPipeline p = StableDiffusionPipeline.load(out, Device.cpu(), DataType.FLOAT32);
+             NDManager m = Engines.newCpuManager()) {
+            StableDiffusionPipeline.Result g = p.generate(GenerationRequest.of("a red circle on the left and a blue square at the top "
+                    + "and a small green triangle on the right").steps(2).guidance(3).seed(1), m);
+            BufferedImage img = g.images().get(0);
+            assertEquals(64, img.getWidth());
+            assertEquals(List.of(1L, 4L, 16L, 16L), java.util.Arrays.stream(g.latents().getShape().getShape()).boxed().toList());
+        }
+        // resume: 2 more UNet steps continue the log and the EMA from the checkpoint
+        ShapesTrainer.Result more = new ShapesTrainer(c.withSteps(4, 10)).train(out);
+        assertEquals(10, more.unetStepsDone());
+        assertEquals(2, more.unetLosses().size());
+        List<String> log = Files.readAllLines(out.resolve(ShapesTrainer.LOG));
+        assertEquals(1 + 4 + 10, log.size(), "header + every VAE and UNet step");
+    }
+
+    @Test
+    void v2TrainingIsReproducibleWithThePrefetch() {
+        // the next batch (curriculum world of the next step, re-ordered captions) renders on another thread:
+        // it must be the batch the step would have drawn itself, so two runs agree to the bit
+        ShapesTrainer.Config c = ShapesTrainer.Config.tinyV2(2, 6);
+        ShapesTrainer.Result a = new ShapesTrainer(c).train(dir.resolve("a"));
+        ShapesTrainer.Result b = new ShapesTrainer(c).train(dir.resolve("b"));
+        assertEquals(a.vaeLosses(), b.vaeLosses());
+        assertEquals(a.unetLosses(), b.unetLosses());
+        assertEquals(6, a.unetLosses().size());
+    }
+
+    @Test
+    void unetConfigCarriesLayersPerBlock() {
+        ShapesModels v2 = ShapesModels.v2();
+        ShapesModels two = new ShapesModels(v2.imageSize(), v2.vaeChannels(), v2.vaeGroups(), v2.textHidden(), v2.textLayers(),
+                v2.textHeads(), v2.maxLength(), v2.unetChannels(), v2.unetHeads(), v2.unetGroups(), 2);
+        assertArrayEquals(new int[] {1, 1, 1}, dev.diffusionlab.unet.UNet2DConditionModel.parseConfig(v2.unetJson(), "v2").layersPerBlock());
+        assertArrayEquals(new int[] {2, 2, 2}, dev.diffusionlab.unet.UNet2DConditionModel.parseConfig(two.unetJson(), "two").layersPerBlock());
+    }
+
+    @Test
+    void learningRateWarmsUpThenFollowsTheCosine() {
+        ShapesRecipe v2 = ShapesRecipe.v2();
+        assertEquals(1.0 / 500, v2.lr(1, 0, 7000), 1e-15);
+        assertEquals(1.0, v2.lr(1, 499, 7000), 1e-15);
+        assertEquals(0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * 0.5)), v2.lr(1, 500 + 3250, 7000), 1e-12);
+        assertEquals(0.1, v2.lr(1, 7000, 7000), 1e-12);
+        assertEquals(5e-4, ShapesRecipe.none().lr(5e-4, 123, 7000), 0.0);
+    }
+
+    @Test
+    void curriculumGoesFromOneToTwoToThreeObjects() {
+        ShapesRecipe v2 = ShapesRecipe.v2();
+        assertArrayEquals(new double[] {1, 0, 0}, v2.worldAt(9, 100).objectCounts());
+        assertArrayEquals(new double[] {0.3, 0.7, 0}, v2.worldAt(10, 100).objectCounts());
+        assertArrayEquals(new double[] {0.3, 0.7, 0}, v2.worldAt(34, 100).objectCounts());
+        assertArrayEquals(new double[] {0.2, 0.4, 0.4}, v2.worldAt(35, 100).objectCounts());
+    }
+
+    @Test
+    void v2ModelFitsTheSizeBudget() {
+        ShapesModels m = ShapesModels.v2();
+        assertEquals(16, m.latentSize());
+        try (var unet = dev.diffusionlab.unet.UNet2DConditionModel.random(dev.diffusionlab.unet.UNet2DConditionModel.parseConfig(m.unetJson(), "v2"),
+                Device.cpu(), DataType.FLOAT32, 0);
+             var vae = dev.diffusionlab.vae.AutoencoderKL.random(dev.diffusionlab.vae.AutoencoderKL.parseConfig(m.vaeJson(1.0), "v2"),
+                     Device.cpu(), DataType.FLOAT32, 0);
+             var te = dev.diffusionlab.clip.CLIPTextModel.random(dev.diffusionlab.clip.CLIPTextConfig.from(
+                     dev.diffusionlab.nn.ConfigJson.parse(m.textEncoderJson(), "v2")), Device.cpu(), DataType.FLOAT32, 0)) {
+            long params = unet.numParameters() + vae.numParameters() + te.numParameters();
+            System.out.printf("v2 parameters: UNet %d, VAE %d, text encoder %d: %.2f MB in fp16%n", unet.numParameters(),
+                    vae.numParameters(), te.numParameters(), params * 2 / 1e6);
+            assertTrue(params * 2 <= 12_000_000, "fp16 weights " + params * 2 + " bytes > 12 MB");
+        }
+    }
+}
