@@ -92,12 +92,8 @@ public final class EvalShapesCommand {
         }
         ShapesEval.Config config = new ShapesEval.Config(samples, guidances, steps, seed, ShapesWorld.Config.defaults(), layers);
         ShapesEval.Report r;
-        try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(dir, Device.cpu(), DataType.FLOAT32);
+        try (StableDiffusionPipeline sd = load(dir, config.world().size(), "shapes");
              NDManager m = Engines.newCpuManager()) {
-            if (sd.vaeScaleFactor() * sd.unet().config().sampleSize() != config.world().size()) {
-                throw new IllegalArgumentException(dir + " makes " + sd.vaeScaleFactor() * sd.unet().config().sampleSize()
-                        + "-pixel images, the shapes world is " + config.world().size() + " pixels: not a shapes-world model");
-            }
             System.out.println("model " + dir + ": " + samples + " captions per split, guidance " + Arrays.toString(guidances)
                     + ", " + steps + " steps, seed " + seed);
             r = ShapesEval.run(sd, config, m);
@@ -105,9 +101,7 @@ public final class EvalShapesCommand {
         String title = "model " + dir + ", " + samples + " captions per split, guidance " + Arrays.toString(guidances)
                 + ", " + steps + " steps, seed " + seed;
         dev.diffusionlab.core.Outputs.writeDir(out, tmp -> {
-            r.qualityTable().write().csv(tmp.resolve("quality.csv").toString());
-            r.attentionTable().write().csv(tmp.resolve("attention.csv").toString());
-            r.targetTable().write().csv(tmp.resolve("targets.csv").toString());
+            writeTables(r, tmp);
             ShapesReport.write(r, tmp, title);
         });
         System.out.println("wrote " + out.resolve("report.html") + " (grid.png: generations with verdicts, accuracy.png: per attribute),"
@@ -128,22 +122,35 @@ public final class EvalShapesCommand {
         }
     }
 
+    /** Loads a diffusers folder that must draw pictures of the {@code world} world's side ({@code size} pixels). */
+    private static StableDiffusionPipeline load(Path dir, int size, String world) {
+        StableDiffusionPipeline sd = StableDiffusionPipeline.load(dir, Device.cpu(), DataType.FLOAT32);
+        int made = sd.vaeScaleFactor() * sd.unet().config().sampleSize();
+        if (made != size) {
+            sd.close();
+            throw new IllegalArgumentException(dir + " makes " + made + "-pixel images, the " + world + " world is " + size
+                    + " pixels: not a " + world + "-world model");
+        }
+        return sd;
+    }
+
+    /** The report's three tables as quality.csv, attention.csv and targets.csv in {@code dir}. */
+    private static void writeTables(ShapesEval.Checked r, Path dir) {
+        r.qualityTable().write().csv(dir.resolve("quality.csv").toString());
+        r.attentionTable().write().csv(dir.resolve("attention.csv").toString());
+        r.targetTable().write().csv(dir.resolve("targets.csv").toString());
+    }
+
     private static int evalV2(Path dir, ShapesEvalV2.Config config, Path out) {
         ShapesEvalV2.Report r;
-        try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(dir, Device.cpu(), DataType.FLOAT32);
+        try (StableDiffusionPipeline sd = load(dir, config.world().size(), "v2 shapes");
              NDManager m = Engines.newCpuManager()) {
-            if (sd.vaeScaleFactor() * sd.unet().config().sampleSize() != config.world().size()) {
-                throw new IllegalArgumentException(dir + " makes " + sd.vaeScaleFactor() * sd.unet().config().sampleSize()
-                        + "-pixel images, the v2 shapes world is " + config.world().size() + " pixels: not a v2 shapes-world model");
-            }
             System.out.println("model " + dir + " (v2 world): " + config.samples() + " captions per split, guidance " + config.guidance()
                     + ", " + config.steps() + " steps, seed " + config.seed());
             r = ShapesEvalV2.run(sd, config, m);
         }
         dev.diffusionlab.core.Outputs.writeDir(out, tmp -> {
-            r.qualityTable().write().csv(tmp.resolve("quality.csv").toString());
-            r.attentionTable().write().csv(tmp.resolve("attention.csv").toString());
-            r.targetTable().write().csv(tmp.resolve("targets.csv").toString());
+            writeTables(r, tmp);
             Files.writeString(tmp.resolve("report.txt"), r.text());
             dev.diffusionlab.core.Outputs.encodeImage(r.image(), tmp.resolve("report.png"), "png");
         });

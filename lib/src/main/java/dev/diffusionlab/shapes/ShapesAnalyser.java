@@ -105,10 +105,51 @@ public final class ShapesAnalyser {
     public List<Blob> read(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
-        int[] labels = labels(img);
-        boolean[] seen = new boolean[w * h];
         int minArea = Math.max(3, (int) Math.round(minAreaFraction * w * h));
         List<Blob> blobs = new ArrayList<>();
+        for (Component c : components(labels(img), w, h, minArea)) {
+            int area = c.area();
+            double fill = area / (double) (c.width() * c.height());
+            // an apex-up triangle's mass sits low: its centroid is 1/6 of the box height below the box centre
+            double drop = (c.sy() / area - (c.y0() + c.y1() + 1) / 2.0) / c.height();
+            ShapeType shape = fill >= 0.89 ? ShapeType.SQUARE
+                    : drop > 0.08 || fill < 0.6 ? ShapeType.TRIANGLE : ShapeType.CIRCLE;
+            // equivalent radius: area = k·r² with k = 3.24 (square of side 1.8r), π (circle), 2 (triangle)
+            double k = switch (shape) {
+                case SQUARE -> 3.24;
+                case CIRCLE -> Math.PI;
+                case TRIANGLE -> 2.0;
+            };
+            double r = Math.sqrt(area / k) / w;
+            Size size = r < (Size.SMALL.radiusFraction + Size.LARGE.radiusFraction) / 2 ? Size.SMALL : Size.LARGE;
+            // a triangle's area centroid sits r/3 below its box centre; the box centre is the drawn centre
+            double px = (c.x0() + c.x1() + 1) / 2.0;
+            double py = (c.y0() + c.y1() + 1) / 2.0;
+            blobs.add(new Blob(Colour.values()[c.label()], shape, size, Position.nearest(px / w, py / h), area, c.sx() / area,
+                    c.sy() / area, fill, c.mask()));
+        }
+        blobs.sort(Comparator.comparingInt(Blob::area).reversed());
+        return blobs;
+    }
+
+    /**
+     * One 4-connected run of same-label pixels: its label, mask, pixel count, sums of the pixel centres
+     * ({@code sx / area} is the centroid) and inclusive bounding box.
+     */
+    record Component(int label, boolean[] mask, int area, double sx, double sy, int x0, int x1, int y0, int y1) {
+        int width() {
+            return x1 - x0 + 1;
+        }
+
+        int height() {
+            return y1 - y0 + 1;
+        }
+    }
+
+    /** The 4-connected components of the labelled pixels (labels ≥ 0) of at least {@code minArea} pixels, in scan order. */
+    static List<Component> components(int[] labels, int w, int h, int minArea) {
+        boolean[] seen = new boolean[w * h];
+        List<Component> out = new ArrayList<>();
         ArrayDeque<Integer> queue = new ArrayDeque<>();
         for (int start = 0; start < w * h; start++) {
             if (seen[start] || labels[start] < 0) {
@@ -145,37 +186,21 @@ public final class ShapesAnalyser {
                     }
                 }
             }
-            if (area < minArea) {
-                continue;
+            if (area >= minArea) {
+                out.add(new Component(label, mask, area, sx, sy, x0, x1, y0, y1));
             }
-            double fill = area / (double) ((x1 - x0 + 1) * (y1 - y0 + 1));
-            // an apex-up triangle's mass sits low: its centroid is 1/6 of the box height below the box centre
-            double drop = (sy / area - (y0 + y1 + 1) / 2.0) / (y1 - y0 + 1);
-            ShapeType shape = fill >= 0.89 ? ShapeType.SQUARE
-                    : drop > 0.08 || fill < 0.6 ? ShapeType.TRIANGLE : ShapeType.CIRCLE;
-            // equivalent radius: area = k·r² with k = 3.24 (square of side 1.8r), π (circle), 2 (triangle)
-            double k = switch (shape) {
-                case SQUARE -> 3.24;
-                case CIRCLE -> Math.PI;
-                case TRIANGLE -> 2.0;
-            };
-            double r = Math.sqrt(area / k) / w;
-            Size size = r < (Size.SMALL.radiusFraction + Size.LARGE.radiusFraction) / 2 ? Size.SMALL : Size.LARGE;
-            double cx = sx / area;
-            double cy = sy / area;
-            // a triangle's area centroid sits r/3 below its box centre; the box centre is the drawn centre
-            double px = (x0 + x1 + 1) / 2.0;
-            double py = (y0 + y1 + 1) / 2.0;
-            blobs.add(new Blob(Colour.values()[label], shape, size, Position.nearest(px / w, py / h), area, cx, cy, fill, mask));
         }
-        blobs.sort(Comparator.comparingInt(Blob::area).reversed());
-        return blobs;
+        return out;
     }
 
     /** Scores an image against a caption of the grammar (each object is matched with the largest blob of its colour). */
     public Score score(BufferedImage img, String caption) {
+        return score(read(img), caption);
+    }
+
+    /** Scores blobs (largest first) against a caption: each object is matched with the largest blob of its colour. */
+    static Score score(List<Blob> blobs, String caption) {
         List<ObjectSpec> specs = Caption.parse(caption);
-        List<Blob> blobs = read(img);
         List<ObjectScore> out = new ArrayList<>();
         for (ObjectSpec s : specs) {
             Blob b = blobs.stream().filter(x -> x.colour() == s.colour()).findFirst().orElse(null);

@@ -1,7 +1,6 @@
 package dev.diffusionlab.shapes;
 
 import dev.diffusionlab.shapes.ShapesAnalyser.Blob;
-import dev.diffusionlab.shapes.ShapesAnalyser.ObjectScore;
 import dev.diffusionlab.shapes.ShapesAnalyser.Score;
 import dev.diffusionlab.shapes.Vocab.Colour;
 import dev.diffusionlab.shapes.Vocab.Position;
@@ -9,7 +8,6 @@ import dev.diffusionlab.shapes.Vocab.ShapeType;
 import dev.diffusionlab.shapes.Vocab.Size;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -96,51 +94,16 @@ public final class ShapesAnalyserV2 {
     public List<Blob> read(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
-        int[] labels = labels(img);
-        boolean[] seen = new boolean[w * h];
         int minArea = Math.max(4, (int) Math.round(minAreaFraction * w * h));
         List<Blob> blobs = new ArrayList<>();
-        ArrayDeque<Integer> queue = new ArrayDeque<>();
-        for (int start = 0; start < w * h; start++) {
-            if (seen[start] || labels[start] < 0) {
-                continue;
-            }
-            int label = labels[start];
-            boolean[] mask = new boolean[w * h];
-            queue.add(start);
-            seen[start] = true;
-            int area = 0;
-            double sx = 0;
-            double sy = 0;
-            int x0 = w;
-            int x1 = -1;
-            int y0 = h;
-            int y1 = -1;
-            while (!queue.isEmpty()) {
-                int p = queue.poll();
-                int x = p % w;
-                int y = p / w;
-                mask[p] = true;
-                area++;
-                sx += x + 0.5;
-                sy += y + 0.5;
-                x0 = Math.min(x0, x);
-                x1 = Math.max(x1, x);
-                y0 = Math.min(y0, y);
-                y1 = Math.max(y1, y);
-                int[] nbrs = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1};
-                for (int q : nbrs) {
-                    if (q >= 0 && !seen[q] && labels[q] == label) {
-                        seen[q] = true;
-                        queue.add(q);
-                    }
-                }
-            }
-            if (area < minArea) {
-                continue;
-            }
-            int bw = x1 - x0 + 1;
-            int bh = y1 - y0 + 1;
+        for (ShapesAnalyser.Component c : ShapesAnalyser.components(labels(img), w, h, minArea)) {
+            int label = c.label();
+            int area = c.area();
+            boolean[] mask = c.mask();
+            int x0 = c.x0();
+            int y0 = c.y0();
+            int bw = c.width();
+            int bh = c.height();
             double fill = area / (double) (bw * bh);
             ShapeType shape = shapeOf(mask, w, x0, y0, bw, bh);
             // the box's half side is 0.9 r for a square, r otherwise
@@ -150,7 +113,7 @@ public final class ShapesAnalyserV2 {
             double px = x0 + bw / 2.0;
             double py = y0 + bh / 2.0;
             Position pos = ShapesWorldV2.nearest(px / w, py / h);
-            blobs.add(new Blob(Colour.values()[label], shape, size, pos, area, sx / area, sy / area, fill, mask));
+            blobs.add(new Blob(Colour.values()[label], shape, size, pos, area, c.sx() / area, c.sy() / area, fill, mask));
         }
         blobs.sort(Comparator.comparingInt(Blob::area).reversed());
         return blobs;
@@ -208,18 +171,6 @@ public final class ShapesAnalyserV2 {
 
     /** Scores an image against a caption (each object is matched with the largest blob of its colour), as {@link ShapesAnalyser#score}. */
     public Score score(BufferedImage img, String caption) {
-        List<ObjectSpec> specs = Caption.parse(caption);
-        List<Blob> blobs = read(img);
-        List<ObjectScore> out = new ArrayList<>();
-        for (ObjectSpec s : specs) {
-            Blob b = blobs.stream().filter(x -> x.colour() == s.colour()).findFirst().orElse(null);
-            if (b == null) {
-                out.add(new ObjectScore(s, null, false, false, false, s.size() == null ? null : false));
-            } else {
-                out.add(new ObjectScore(s, b, true, b.shape() == s.shape(), b.position() == s.position(),
-                        s.size() == null ? null : b.size() == s.size()));
-            }
-        }
-        return new Score(caption, List.copyOf(out), blobs.size() == specs.size());
+        return ShapesAnalyser.score(read(img), caption);
     }
 }

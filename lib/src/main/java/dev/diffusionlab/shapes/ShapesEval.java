@@ -91,16 +91,40 @@ public final class ShapesEval {
     public record Sample(String split, double guidance, ShapesSample intended, BufferedImage image, ShapesAnalyser.Score score,
                          TokenHeatmaps heatmaps) {}
 
+    /** What an evaluation's report (v1 or {@link ShapesEvalV2}) shows: its checked targets and three tables. */
+    public interface Checked {
+        /** The checked targets. */
+        List<Target> targets();
+
+        /** Accuracy per attribute. */
+        Table qualityTable();
+
+        /** Attention faithfulness. */
+        Table attentionTable();
+
+        /** The targets, each passed or failed. */
+        Table targetTable();
+
+        /** How many targets passed. */
+        default int passed() {
+            return (int) targets().stream().filter(Target::passed).count();
+        }
+
+        /** How many targets failed. */
+        default int failed() {
+            return targets().size() - passed();
+        }
+
+        /** The three tables as text, ending with the line "N passed, M failed". */
+        default String text() {
+            return qualityTable().printAll() + "\n\n" + attentionTable().printAll() + "\n\n" + targetTable().printAll() + "\n\n"
+                    + passed() + " passed, " + failed() + " failed\n";
+        }
+    }
+
     /** Everything {@link #run} measured; {@code best} is the guidance with the highest held-in colour + position accuracy. */
-    public record Report(List<Quality> quality, List<Faithfulness> attention, List<Target> targets, double best, List<Sample> samples) {
-        public int passed() {
-            return (int) targets.stream().filter(Target::passed).count();
-        }
-
-        public int failed() {
-            return targets.size() - passed();
-        }
-
+    public record Report(List<Quality> quality, List<Faithfulness> attention, List<Target> targets, double best, List<Sample> samples)
+            implements Checked {
         public Table qualityTable() {
             Table t = Table.create("caption accuracy (fraction of images)");
             t.addColumns(StringColumn.create("split", quality.stream().map(Quality::split)),
@@ -137,12 +161,6 @@ public final class ShapesEval {
             return t;
         }
 
-        /** The three tables as text, ending with the line "N passed, M failed". */
-        public String text() {
-            return qualityTable().printAll() + "\n\n" + attentionTable().printAll() + "\n\n" + targetTable().printAll() + "\n\n"
-                    + passed() + " passed, " + failed() + " failed\n";
-        }
-
         private static DoubleColumn round(String name, java.util.stream.DoubleStream values) {
             return DoubleColumn.create(name, values.map(v -> Double.isNaN(v) ? v : Math.round(v * 1000) / 1000.0).toArray());
         }
@@ -163,9 +181,14 @@ public final class ShapesEval {
 
     /** The captions (and the world's drawings of them) of a split, in order. */
     public static List<ShapesSample> captions(ShapesWorld world, ShapesWorld.Split split, int n) {
+        return captions(i -> world.sample(i, split), n);
+    }
+
+    /** The {@code n} evaluation samples a world draws from indices {@link #EVAL_OFFSET} on. */
+    static List<ShapesSample> captions(java.util.function.LongFunction<ShapesSample> world, int n) {
         List<ShapesSample> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(world.sample(EVAL_OFFSET + i, split));
+            out.add(world.apply(EVAL_OFFSET + i));
         }
         return out;
     }
@@ -245,29 +268,36 @@ public final class ShapesEval {
     }
 
     private static Quality quality(String split, double g, List<Sample> run) {
-        int n = run.size();
-        double colour = 0;
-        double shape = 0;
-        double position = 0;
-        double count = 0;
-        double all = 0;
-        int sized = 0;
-        double size = 0;
-        for (Sample s : run) {
-            ShapesAnalyser.Score sc = s.score();
-            colour += sc.colour() ? 1 : 0;
-            shape += sc.shape() ? 1 : 0;
-            position += sc.position() ? 1 : 0;
-            count += sc.count() ? 1 : 0;
-            all += sc.all() ? 1 : 0;
-            for (ShapesAnalyser.ObjectScore o : sc.objects()) {
-                if (o.size() != null) {
-                    sized++;
-                    size += o.size() ? 1 : 0;
+        Accuracy a = Accuracy.of(run.stream().map(Sample::score).toList());
+        return new Quality(split, g, a.n(), a.colour(), a.shape(), a.position(), a.size(), a.count(), a.all());
+    }
+
+    /** Fractions of the scores right per attribute (size over the objects whose caption says a size; NaN if none). */
+    record Accuracy(int n, double colour, double shape, double position, double size, double count, double all) {
+        static Accuracy of(List<ShapesAnalyser.Score> scores) {
+            int n = scores.size();
+            double colour = 0;
+            double shape = 0;
+            double position = 0;
+            double count = 0;
+            double all = 0;
+            int sized = 0;
+            double size = 0;
+            for (ShapesAnalyser.Score sc : scores) {
+                colour += sc.colour() ? 1 : 0;
+                shape += sc.shape() ? 1 : 0;
+                position += sc.position() ? 1 : 0;
+                count += sc.count() ? 1 : 0;
+                all += sc.all() ? 1 : 0;
+                for (ShapesAnalyser.ObjectScore o : sc.objects()) {
+                    if (o.size() != null) {
+                        sized++;
+                        size += o.size() ? 1 : 0;
+                    }
                 }
             }
+            return new Accuracy(n, colour / n, shape / n, position / n, sized == 0 ? Double.NaN : size / sized, count / n, all / n);
         }
-        return new Quality(split, g, n, colour / n, shape / n, position / n, sized == 0 ? Double.NaN : size / sized, count / n, all / n);
     }
 
     /** Scores every colour or shape word of the samples against the generated or the intended object's mask. */
@@ -287,11 +317,7 @@ public final class ShapesEval {
                 if (mask == null) {
                     continue; // the object was not drawn: nothing to point at (the quality table counts it)
                 }
-                TokenHeatmaps.Heatmap h = s.heatmaps().wordAt(w.index());
-                if (!h.label().equals(w.text())) {
-                    throw new IllegalStateException("word " + w.index() + " of \"" + s.intended().caption() + "\" is '" + w.text()
-                            + "' but the tokenizer's word is '" + h.label() + "'");
-                }
+                TokenHeatmaps.Heatmap h = wordMap(s.heatmaps(), w, s.intended().caption());
                 n++;
                 hits += pointing(h.raw(), mask) ? 1 : 0;
                 iouSum += topKIou(h.raw(), mask);
@@ -300,6 +326,16 @@ public final class ShapesEval {
         }
         return new Faithfulness(split, g, kind == WordKind.COLOUR ? "colour" : "shape", generated ? "generated" : "intended", n,
                 n == 0 ? Double.NaN : hits / (double) n, n == 0 ? Double.NaN : iouSum / n, n == 0 ? Double.NaN : share / n);
+    }
+
+    /** The heatmap of a caption word; the tokenizer's word there must be the grammar's. */
+    static TokenHeatmaps.Heatmap wordMap(TokenHeatmaps heatmaps, Caption.Word w, String caption) {
+        TokenHeatmaps.Heatmap h = heatmaps.wordAt(w.index());
+        if (!h.label().equals(w.text())) {
+            throw new IllegalStateException("word " + w.index() + " of \"" + caption + "\" is '" + w.text()
+                    + "' but the tokenizer's word is '" + h.label() + "'");
+        }
+        return h;
     }
 
     private static boolean[] generatedMask(Sample s, ObjectSpec spec) {
@@ -343,7 +379,7 @@ public final class ShapesEval {
         return inter / (double) (2 * k - inter); // |top ∪ mask| = k + k − |∩|
     }
 
-    private static int area(boolean[] mask) {
+    static int area(boolean[] mask) {
         int n = 0;
         for (boolean b : mask) {
             n += b ? 1 : 0;

@@ -96,15 +96,8 @@ public final class ShapesEvalV2 {
                            double pointingIntended, double iouIntended, double chanceIntended) {}
 
     /** Everything measured. */
-    public record Report(List<Quality> quality, List<Pointing> attention, List<Target> targets, List<Generated> samples) {
-        public int passed() {
-            return (int) targets.stream().filter(Target::passed).count();
-        }
-
-        public int failed() {
-            return targets.size() - passed();
-        }
-
+    public record Report(List<Quality> quality, List<Pointing> attention, List<Target> targets, List<Generated> samples)
+            implements ShapesEval.Checked {
         public Table qualityTable() {
             Table t = Table.create("caption accuracy (fraction of images)");
             t.addColumns(StringColumn.create("split", quality.stream().map(Quality::split)),
@@ -135,12 +128,6 @@ public final class ShapesEvalV2 {
                     col("value", targets, Target::value), col("threshold", targets, Target::threshold),
                     StringColumn.create("result", targets.stream().map(x -> x.passed() ? "passed" : "FAILED")));
             return t;
-        }
-
-        /** The three tables as text, ending with the line "N passed, M failed". */
-        public String text() {
-            return qualityTable().printAll() + "\n\n" + attentionTable().printAll() + "\n\n" + targetTable().printAll() + "\n\n"
-                    + passed() + " passed, " + failed() + " failed\n";
         }
 
         /**
@@ -203,11 +190,7 @@ public final class ShapesEvalV2 {
 
     /** The evaluation captions of a split (and the world's drawings of them), fixed by their index. */
     public static List<ShapesSample> captions(ShapesWorldV2 world, Split split, int n) {
-        List<ShapesSample> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(world.sample(EVAL_OFFSET + i, split));
-        }
-        return out;
+        return ShapesEval.captions(i -> world.sample(i, split), n);
     }
 
     /** Generates {@code samples} captions of every split, reads them back, scores the maps and checks the targets. */
@@ -246,12 +229,7 @@ public final class ShapesEvalV2 {
             if (!CONTENT.contains(w.kind())) {
                 continue;
             }
-            TokenHeatmaps.Heatmap m = h.wordAt(w.index());
-            if (!m.label().equals(w.text())) {
-                throw new IllegalStateException("word " + w.index() + " of \"" + caption + "\" is '" + w.text()
-                        + "' but the tokenizer's word is '" + m.label() + "'");
-            }
-            out.put(w.index(), m.raw());
+            out.put(w.index(), ShapesEval.wordMap(h, w, caption).raw());
         }
         return out;
     }
@@ -316,29 +294,8 @@ public final class ShapesEvalV2 {
     }
 
     private static Quality quality(String split, List<Generated> run) {
-        int n = run.size();
-        double colour = 0;
-        double shape = 0;
-        double position = 0;
-        double count = 0;
-        double whole = 0;
-        int sized = 0;
-        double size = 0;
-        for (Generated g : run) {
-            ShapesAnalyser.Score sc = g.score();
-            colour += sc.colour() ? 1 : 0;
-            shape += sc.shape() ? 1 : 0;
-            position += sc.position() ? 1 : 0;
-            count += sc.count() ? 1 : 0;
-            whole += sc.all() ? 1 : 0;
-            for (ShapesAnalyser.ObjectScore o : sc.objects()) {
-                if (o.size() != null) {
-                    sized++;
-                    size += o.size() ? 1 : 0;
-                }
-            }
-        }
-        return new Quality(split, n, colour / n, shape / n, position / n, sized == 0 ? Double.NaN : size / sized, count / n, whole / n);
+        ShapesEval.Accuracy a = ShapesEval.Accuracy.of(run.stream().map(Generated::score).toList());
+        return new Quality(split, a.n(), a.colour(), a.shape(), a.position(), a.size(), a.count(), a.all());
     }
 
     /** Pointing and top-k IoU of the words of one kind of object slot {@code o} (0-based), against both references. */
@@ -374,11 +331,7 @@ public final class ShapesEvalV2 {
         acc[0]++;
         acc[1] += ShapesEval.pointing(map, mask) ? 1 : 0;
         acc[2] += ShapesEval.topKIou(map, mask);
-        int area = 0;
-        for (boolean b : mask) {
-            area += b ? 1 : 0;
-        }
-        acc[3] += area / (double) mask.length;
+        acc[3] += ShapesEval.area(mask) / (double) mask.length;
     }
 
     private static double mean(double[] acc, int i) {

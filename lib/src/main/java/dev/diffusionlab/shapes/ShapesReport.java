@@ -1,6 +1,7 @@
 package dev.diffusionlab.shapes;
 
 import dev.diffusionlab.image.Images;
+import dev.diffusionlab.viz.ImageLayout;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -166,20 +167,7 @@ public final class ShapesReport {
     }
 
     private static List<String> wrap(String text, FontMetrics fm, int width, int maxLines) {
-        List<String> lines = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        for (String w : text.split(" ")) {
-            String next = cur.length() == 0 ? w : cur + " " + w;
-            if (fm.stringWidth(next) > width && cur.length() > 0) {
-                lines.add(cur.toString());
-                cur = new StringBuilder(w);
-            } else {
-                cur = new StringBuilder(next);
-            }
-        }
-        if (cur.length() > 0) {
-            lines.add(cur.toString());
-        }
+        List<String> lines = ImageLayout.wrap(text, fm, width);
         if (lines.size() > maxLines) {
             List<String> cut = new ArrayList<>(lines.subList(0, maxLines));
             cut.set(maxLines - 1, cut.get(maxLines - 1) + " …");

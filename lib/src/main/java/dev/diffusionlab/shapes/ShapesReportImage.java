@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.diffusionlab.viz.ImageLayout;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -82,31 +83,13 @@ public final class ShapesReportImage {
                 bx += 14;
             }
             g.setColor(Color.BLACK);
-            List<String> lines = wrap(t.caption(), cellW - 8, g);
+            List<String> lines = ImageLayout.wrap(t.caption(), g.getFontMetrics(), cellW - 8);
             for (int k = 0; k < Math.min(textLines, lines.size()); k++) {
                 g.drawString(lines.get(k), x, y + ih + 16 + (k + 1) * lineH);
             }
         }
         g.dispose();
         return out;
-    }
-
-    private static List<String> wrap(String text, int width, Graphics2D g) {
-        List<String> lines = new ArrayList<>();
-        StringBuilder line = new StringBuilder();
-        for (String w : text.split(" ")) {
-            String next = line.length() == 0 ? w : line + " " + w;
-            if (g.getFontMetrics().stringWidth(next) > width && line.length() > 0) {
-                lines.add(line.toString());
-                line = new StringBuilder(w);
-            } else {
-                line = new StringBuilder(next);
-            }
-        }
-        if (line.length() > 0) {
-            lines.add(line.toString());
-        }
-        return lines;
     }
 
     /** A bar chart (values 0..1): one group of bars per category, one bar colour per series (same length as the categories). */
@@ -133,23 +116,7 @@ public final class ShapesReportImage {
 
     /** The parts one under the other on white, left-aligned. */
     public static BufferedImage stack(BufferedImage... parts) {
-        int w = 0;
-        int h = 0;
-        for (BufferedImage p : parts) {
-            w = Math.max(w, p.getWidth());
-            h += p.getHeight();
-        }
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        int y = 0;
-        for (BufferedImage p : parts) {
-            g.drawImage(p, 0, y, null);
-            y += p.getHeight();
-        }
-        g.dispose();
-        return out;
+        return ImageLayout.column(parts);
     }
 
     /** Writes a PNG through a temporary file, so a failed write leaves no half file. */

@@ -144,13 +144,7 @@ public final class ShapesWorld {
 
     private ShapesSample draw(List<ObjectSpec> specs, List<Size> sizes, Random rnd) {
         int side = config.size();
-        BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
-        int bg = Vocab.BACKGROUND.getRGB();
-        for (int y = 0; y < side; y++) {
-            for (int x = 0; x < side; x++) {
-                img.setRGB(x, y, bg);
-            }
-        }
+        BufferedImage img = blank(side);
         List<DrawnObject> objects = new ArrayList<>();
         double jitter = 0.04 * side;
         for (int o = 0; o < specs.size(); o++) {
@@ -170,14 +164,31 @@ public final class ShapesWorld {
             }
             objects.add(new DrawnObject(s, sizes.get(o), cx, cy, r, mask));
         }
-        List<WordMask> wordMasks = new ArrayList<>();
+        return new ShapesSample(img, Caption.format(specs), List.copyOf(objects), wordMasks(specs, objects));
+    }
+
+    /** A {@code side}² picture of the background colour (both worlds draw on it). */
+    static BufferedImage blank(int side) {
+        BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        int bg = Vocab.BACKGROUND.getRGB();
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                img.setRGB(x, y, bg);
+            }
+        }
+        return img;
+    }
+
+    /** The mask of every content word (size, colour, shape, position): its object's mask. */
+    static List<WordMask> wordMasks(List<ObjectSpec> specs, List<DrawnObject> objects) {
+        List<WordMask> out = new ArrayList<>();
         for (Caption.Word w : Caption.words(specs)) {
             switch (w.kind()) {
-                case SIZE, COLOUR, SHAPE, POSITION -> wordMasks.add(new WordMask(w, objects.get(w.object()).mask()));
+                case SIZE, COLOUR, SHAPE, POSITION -> out.add(new WordMask(w, objects.get(w.object()).mask()));
                 default -> { }
             }
         }
-        return new ShapesSample(img, Caption.format(specs), List.copyOf(objects), List.copyOf(wordMasks));
+        return List.copyOf(out);
     }
 
     /** Pixel-centre inside test; shapes have comparable areas (square side 1.8r, triangle base 2r, height 2r). */

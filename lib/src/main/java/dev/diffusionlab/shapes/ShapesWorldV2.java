@@ -1,7 +1,6 @@
 package dev.diffusionlab.shapes;
 
 import dev.diffusionlab.shapes.ShapesSample.DrawnObject;
-import dev.diffusionlab.shapes.ShapesSample.WordMask;
 import dev.diffusionlab.shapes.Vocab.Colour;
 import dev.diffusionlab.shapes.Vocab.Position;
 import dev.diffusionlab.shapes.Vocab.ShapeType;
@@ -271,7 +270,7 @@ public final class ShapesWorldV2 {
             objects.add(s.objects().get(k));
         }
         List<ObjectSpec> specs = objects.stream().map(DrawnObject::spec).toList();
-        return new ShapesSample(s.image(), Caption.format(specs), List.copyOf(objects), wordMasks(specs, objects));
+        return new ShapesSample(s.image(), Caption.format(specs), List.copyOf(objects), ShapesWorld.wordMasks(specs, objects));
     }
 
     private ShapesSample draw(List<ObjectSpec> specs, List<Size> sizes, Random rnd) {
@@ -304,13 +303,7 @@ public final class ShapesWorldV2 {
                 break;
             }
         }
-        BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
-        int bg = Vocab.BACKGROUND.getRGB();
-        for (int y = 0; y < side; y++) {
-            for (int x = 0; x < side; x++) {
-                img.setRGB(x, y, bg);
-            }
-        }
+        BufferedImage img = ShapesWorld.blank(side);
         List<DrawnObject> objects = new ArrayList<>();
         int ss = SUPERSAMPLE;
         for (int o = 0; o < n; o++) {
@@ -341,18 +334,7 @@ public final class ShapesWorldV2 {
             }
             objects.add(new DrawnObject(s, sizes.get(o), cx[o], cy[o], r[o], mask));
         }
-        return new ShapesSample(img, Caption.format(specs), List.copyOf(objects), wordMasks(specs, objects));
-    }
-
-    private static List<WordMask> wordMasks(List<ObjectSpec> specs, List<DrawnObject> objects) {
-        List<WordMask> out = new ArrayList<>();
-        for (Caption.Word w : Caption.words(specs)) {
-            switch (w.kind()) {
-                case SIZE, COLOUR, SHAPE, POSITION -> out.add(new WordMask(w, objects.get(w.object()).mask()));
-                default -> { }
-            }
-        }
-        return List.copyOf(out);
+        return new ShapesSample(img, Caption.format(specs), List.copyOf(objects), ShapesWorld.wordMasks(specs, objects));
     }
 
     private static boolean separated(double[][] boxes) {

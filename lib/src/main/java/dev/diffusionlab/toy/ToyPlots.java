@@ -2,6 +2,7 @@ package dev.diffusionlab.toy;
 
 import com.madgag.gif.fmsware.AnimatedGifEncoder;
 import dev.diffusionlab.viz.ChartAxes;
+import dev.diffusionlab.viz.ImageLayout;
 import dev.diffusionlab.viz.TableFormat;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -409,23 +410,7 @@ public final class ToyPlots {
 
     /** Images side by side, top-aligned, on white. */
     public static BufferedImage row(BufferedImage... images) {
-        int w = 0;
-        int h = 0;
-        for (BufferedImage i : images) {
-            w += i.getWidth();
-            h = Math.max(h, i.getHeight());
-        }
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        int x = 0;
-        for (BufferedImage i : images) {
-            g.drawImage(i, x, 0, null);
-            x += i.getWidth();
-        }
-        g.dispose();
-        return out;
+        return ImageLayout.row(images);
     }
 
     /** Charts side by side. */
