@@ -11,10 +11,12 @@ cd "$ROOT"
 if [[ $# -gt 0 ]]; then NOTEBOOKS=("$@"); else NOTEBOOKS=(notebooks/*.ipynb); fi
 unset DLAB_QUICK   # full mode: the sizes and steps a class sees
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-scripts/run-notebooks.sh "${NOTEBOOKS[@]}"
+status=0
+scripts/run-notebooks.sh "${NOTEBOOKS[@]}" || status=1   # a failing notebook is reported, the others still exported
 mkdir -p "$OUT"
 for nb in "${NOTEBOOKS[@]}"; do
   name="$(basename "$nb" .ipynb)"
+  if [[ ! -f "target/notebooks/$name.ipynb" ]]; then echo "no executed copy of $name: not exported" >&2; continue; fi
   # executed copy from run-notebooks.sh -> self-contained HTML (figures embedded), without the input prompts' numbers
   jupyter nbconvert --to html --output-dir "$OUT" --output "$name" "target/notebooks/$name.ipynb" >/dev/null 2>&1
   echo "wrote docs/course/$name.html ($(du -k "$OUT/$name.html" | cut -f1) KiB)"
@@ -30,3 +32,4 @@ done
   echo "</ul>"
 } > "$OUT/index.html"
 echo "docs/course: $(du -sh "$OUT" | cut -f1) in $(ls "$OUT" | wc -l) files"
+exit $status
