@@ -50,21 +50,18 @@ public final class GroupNorm extends Module {
             Shape as = affineShape(s); // (C) -> (C, 1, 1) for 4-D input
             return y.mul(Ops.view(weight.get(), y, as)).add(Ops.view(bias.get(), y, as));
         }
-        // inference: exact two-pass group statistics on small tensors, then ONE fused native pass that
-        // normalises and applies the affine: eval-mode batch norm over (1, B·C, H·W) with the group stats
-        // as running stats computes x·(γ·rstd) + (β − mean·γ·rstd), the formula of torch's group_norm kernel
+        // inference: two-pass group statistics, then the normalisation of the centred values (x − mean)·rstd.
+        // Not the fused x·(γ·rstd) + (β − mean·γ·rstd) of torch's kernel (one pass, tried): it cancels two large
+        // terms when |mean| ≫ std and moved the parity fixtures' most ill-conditioned UNet case (sd-tiny-v1
+        // unet.c4) past its bound with one thread or two, depending on summation order.
         NDArray mean = g.mean(new int[] {2}, true); // (B, G, 1)
-        NDArray xc = g.sub(mean);
-        NDArray norm = xc.norm(new int[] {2}, true); // (B, G, 1): sqrt(Σ (x − mean)²)
-        xc.close(); // a full-size buffer: free it before the output is allocated
-        NDArray var = Ops.div(norm.square(), n); // biased variance
-        long cg = channels / groups;
-        NDArray meanC = mean.broadcast(b, groups, cg).reshape(b * channels); // (B, G, 1) -> (B, G, C/G) -> (B·C)
-        NDArray varC = var.broadcast(b, groups, cg).reshape(b * channels);
-        NDArray w = perSample(weight.get(), b, xf);
-        NDArray bb = perSample(bias.get(), b, xf);
-        NDArray y = ai.djl.nn.norm.BatchNorm.batchNorm(xf.reshape(1, b * channels, -1), meanC, varC, w, bb, 1, 0f, eps, false)
-                .singletonOrThrow().reshape(s); // (1, B·C, H·W) -> (B, C, H, W)
+        NDArray xc = g.sub(mean); // (B, G, C/G·H·W)
+        NDArray rstd = xc.square().mean(new int[] {2}, true).add((float) eps).sqrt().pow(-1); // (B, G, 1)
+        Shape as = affineShape(s);
+        // in place on the fresh centred buffer (inference only: nothing records these ops), so the output is
+        // the one full-size tensor this pass allocates besides the centred copy
+        NDArray y = xc.muli(rstd).reshape(s) // (B, G, C/G·H·W) -> (B, C, H, W)
+                .muli(Ops.to(Ops.view(weight.get(), g, as), DataType.FLOAT32)).addi(Ops.to(Ops.view(bias.get(), g, as), DataType.FLOAT32));
         return Ops.to(y, dt);
     }
 
