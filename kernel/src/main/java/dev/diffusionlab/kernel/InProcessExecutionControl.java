@@ -126,12 +126,10 @@ final class InProcessExecutionControl extends DirectExecutionControl {
         if (cellActive) {
             cellInterrupted = true;
         }
-        Thread t = running;
+        Thread t = interruptRunning();
         if (t == null) {
             return;
         }
-        stopRequested = true;
-        t.interrupt();
         Thread killer = new Thread(() -> {
             try {
                 t.join(GRACE_MS);
@@ -160,17 +158,25 @@ final class InProcessExecutionControl extends DirectExecutionControl {
         }
         memoryStop = why;
         cellInterrupted = true;
-        Thread t = running;
+        Thread t = interruptRunning();
         if (t == null) {
             return;
         }
-        stopRequested = true;
-        t.interrupt();
         try {
             t.stop();
         } catch (UnsupportedOperationException e) {
             // JDK 20+: only the interrupt (and the OutOfMemoryError itself) can end the cell
         }
+    }
+
+    /** Marks a stop as requested and interrupts the thread running the cell; null when none runs. */
+    private Thread interruptRunning() {
+        Thread t = running;
+        if (t != null) {
+            stopRequested = true;
+            t.interrupt();
+        }
+        return t;
     }
 
     /** The error for a stopped cell: out of memory when {@link #stopForMemory} stopped it, else interrupted. */
