@@ -37,6 +37,7 @@ public final class EvalMakeItYoursCommand {
               --guidance G       guidance scale of the word's generations (default 7.5)
               --inpaint-steps N --inpaint-guidance G   the inpainting runs' (default 50 and 3)
               --skip-ti / --skip-inpaint   run one half only
+              --overlay          paste the input back outside the mask after decoding (diffusers' apply_overlay)
               --object-prompt    inpaint with the new object's caption alone as the prompt (default: the whole new caption)
               --inpaint-model DIR  inpaint with this folder (e.g. from ./dlab train-shapes-inpaint) instead of --model
               --out DIR          also write ti-grid.png and inpaint-grid.png there""";
@@ -47,7 +48,7 @@ public final class EvalMakeItYoursCommand {
 
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--model", "--concept", "--token", "--ti-steps", "--samples", "--steps", "--guidance",
-                "--inpaint-steps", "--inpaint-guidance", "--out", "--inpaint-model"), Set.of("--skip-ti", "--skip-inpaint", "--object-prompt"));
+                "--inpaint-steps", "--inpaint-guidance", "--out", "--inpaint-model"), Set.of("--skip-ti", "--skip-inpaint", "--object-prompt", "--overlay"));
         Path model = opts.path("--model", null);
         String concept = opts.text("--concept", "green triangle");
         String token = opts.text("--token", "<zorp>");
@@ -82,7 +83,7 @@ public final class EvalMakeItYoursCommand {
                 TextualInversion t = new TextualInversion(TextualInversion.Config.defaults().withSteps(tiSteps));
                 TextualInversion.Result r;
                 try (Scheduler s = sd.newScheduler(null)) {
-                    r = t.train(token, MakeItYours.examples(concept, token, 64, 0), sd.tokenizer(), sd.textEncoder(), sd.unet(), sd.vae(),
+                    r = t.train(token, MakeItYours.examples(concept, token, 64, 0, MakeItYours.side(sd)), sd.tokenizer(), sd.textEncoder(), sd.unet(), sd.vae(),
                             s.betaSchedule(), m);
                 }
                 System.out.printf(Locale.ROOT, "textual inversion of \"%s\" as %s: %s (%d cores available, machine shared)%n", concept, token,
@@ -101,7 +102,7 @@ public final class EvalMakeItYoursCommand {
                 StableDiffusionInpaintPipeline ip = inpaintModel != null
                         ? StableDiffusionInpaintPipeline.load(inpaintModel, Device.cpu(), DataType.FLOAT32) : StableDiffusionInpaintPipeline.of(sd);
                 long t0 = System.nanoTime();
-                MakeItYours.InpaintReport rep = MakeItYours.evaluateInpainting(ip, samples, inpaintSteps, inpaintGuidance, wholeCaption, m);
+                MakeItYours.InpaintReport rep = MakeItYours.evaluateInpainting(ip, samples, inpaintSteps, inpaintGuidance, wholeCaption, opts.has("--overlay"), m);
                 System.out.printf(Locale.ROOT, "inpainting (%s), %d runs in %.1f s%n", ip.hasInpaintingUnet() ? "inpainting UNet"
                         : "4-channel UNet, masked blending", samples, (System.nanoTime() - t0) / 1e9);
                 System.out.println(rep.text());

@@ -65,8 +65,10 @@ public final class TextualInversionCommand {
         }
         try {
             Options o = parse(args);
-            List<TextualInversion.Example> examples = o.shapes != null
-                    ? MakeItYours.examples(o.shapes, o.token, o.examples, o.seed) : null;
+            if (o.shapes != null) {
+                MakeItYours.concept(o.shapes, dev.diffusionlab.shapes.Vocab.Position.CENTER); // a wrong phrase fails before loading
+            }
+            List<TextualInversion.Example> examples = null;
             Engines.start();
             try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(o.model, Device.cpu(), DataType.FLOAT32);
                  NDManager m = Engines.newCpuManager();
@@ -76,6 +78,9 @@ public final class TextualInversionCommand {
                             + "'s tokenizer (id " + sd.tokenizer().tokenId(o.token) + "); choose a new word, e.g. <" + o.token.replaceAll("[<>]", "") + "-new>");
                 }
                 int size = sd.unet().config().sampleSize() * sd.vaeScaleFactor();
+                if (o.shapes != null) {
+                    examples = MakeItYours.examples(o.shapes, o.token, o.examples, o.seed, size);
+                }
                 if (examples == null) {
                     examples = new ArrayList<>();
                     for (Path p : pictures(o.images)) {

@@ -32,6 +32,7 @@ public final class GenerationRequest {
     double strength = 0.8;
     BufferedImage maskImage;
     NDArray maskTensor;
+    boolean overlay;
     StepCallback callback;
     boolean progress;
     boolean decode = true;
@@ -141,6 +142,17 @@ public final class GenerationRequest {
     /** Inpainting mask as a tensor (1, 1, H, W) in [0, 1], 1 = repaint. */
     public GenerationRequest mask(NDArray mask01) {
         this.maskTensor = mask01;
+        return this;
+    }
+
+    /**
+     * Inpainting: paste the init image back outside the mask after decoding (diffusers' {@code
+     * VaeImageProcessor.apply_overlay}), so the kept area is the input's pixels exactly instead of its VAE round
+     * trip, which the repainted half also shifts near the border (the decoder sees both). Off by default, as in
+     * diffusers' pipeline without {@code padding_mask_crop}.
+     */
+    public GenerationRequest overlay(boolean on) {
+        this.overlay = on;
         return this;
     }
 

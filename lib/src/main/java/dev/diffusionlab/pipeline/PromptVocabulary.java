@@ -48,7 +48,8 @@ public final class PromptVocabulary {
             // a piece missing from vocab.json gets the unknown token's id, whose text is not the piece
             if (!t.text().equals(tokenizer.idToToken(t.id()))) {
                 unknown.add(t.word());
-            } else if (closedVocabulary && !t.text().endsWith(WORD_END)) {
+            } else if (closedVocabulary && !t.text().endsWith(WORD_END) && !tokenizer.addedTokens().containsKey(t.text())) {
+                // (an added token, e.g. a textual-inversion word, is one whole token without the word-end mark)
                 outside.add(t.word()); // the word was split: it is not one token of the vocabulary
             }
         }

@@ -31,7 +31,8 @@ import java.util.List;
  *       image's latents noised to the next timestep ("blending"), so only the masked area is generated.</li>
  * </ul>
  * Strength, classifier-free guidance, negative prompts, callbacks and attention hooks work as in
- * {@link StableDiffusionPipeline#generate}; the components are the wrapped pipeline's.
+ * {@link StableDiffusionPipeline#generate}; the components are the wrapped pipeline's. With
+ * {@link GenerationRequest#overlay} the input's pixels are pasted back outside the mask after decoding.
  *
  * <pre>{@code
  * try (StableDiffusionInpaintPipeline p = StableDiffusionInpaintPipeline.load(Path.of("sd-inpaint"))) {
@@ -310,7 +311,13 @@ public final class StableDiffusionInpaintPipeline implements AutoCloseable {
             List<BufferedImage> images = Collections.emptyList();
             NDArray imageTensor = null;
             if (r.decode) {
-                imageTensor = sd.generateDecodedTensor(latents);
+                imageTensor = sd.generateDecodedTensor(latents); // (B, 3, H, W) in [0, 1]
+                if (r.overlay) {
+                    // apply_overlay: m·generated + (1 − m)·init, the binarised mask at pixel size
+                    NDArray m = prep.maskCondition().toType(imageTensor.getDataType(), false);
+                    NDArray init01 = prep.image().add(1).div(2).toType(imageTensor.getDataType(), false); // [-1, 1] -> [0, 1]
+                    imageTensor = imageTensor.mul(m).add(init01.mul(m.mul(-1).add(1)));
+                }
                 imageTensor.attach(manager);
                 images = StableDiffusionPipeline.toImages(imageTensor);
             }

@@ -49,13 +49,17 @@ public final class MakeItYours {
      * with the colour and shape words replaced by {@code token}: "a &lt;zorp&gt; on the left".
      */
     public static List<TextualInversion.Example> examples(String phrase, String token, int n, long seed) {
-        ShapesWorld world = new ShapesWorld(ShapesWorld.Config.defaults());
+        return examples(phrase, token, n, seed, ShapesWorld.Config.defaults().size());
+    }
+
+    /** As above, drawn by the world of {@code side}-pixel pictures (32: v1, 64: {@link ShapesWorldV2}). */
+    public static List<TextualInversion.Example> examples(String phrase, String token, int n, long seed, int side) {
         List<TextualInversion.Example> out = new ArrayList<>();
         Random rnd = new Random(seed);
         for (int i = 0; i < n; i++) {
             Position p = Position.values()[rnd.nextInt(Position.values().length)];
             ObjectSpec spec = concept(phrase, p);
-            ShapesSample s = world.render(List.of(spec), rnd);
+            ShapesSample s = render(List.of(spec), rnd, side);
             out.add(new TextualInversion.Example(s.image(), tokenCaption(spec, token)));
         }
         return out;
@@ -67,16 +71,23 @@ public final class MakeItYours {
      * never saw this colour: what textual inversion cannot reach.
      */
     public static List<TextualInversion.Example> examplesInColour(ShapeType shape, java.awt.Color rgb, String token, int n, long seed) {
-        int side = ShapesWorld.Config.defaults().size();
+        return examplesInColour(shape, rgb, token, n, seed, ShapesWorld.Config.defaults().size());
+    }
+
+    /** As above at {@code side} pixels: v2's anchors and radii for 64 px (not anti-aliased: one flat colour). */
+    public static List<TextualInversion.Example> examplesInColour(ShapeType shape, java.awt.Color rgb, String token, int n, long seed,
+                                                                  int side) {
+        boolean v2 = side >= ShapesWorldV2.Config.defaults().size();
         Random rnd = new Random(seed);
         List<TextualInversion.Example> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Position p = Position.values()[rnd.nextInt(Position.values().length)];
             Vocab.Size size = Vocab.Size.values()[rnd.nextInt(Vocab.Size.values().length)];
-            double jitter = 0.04 * side;
-            double cx = p.x * side + (rnd.nextDouble() * 2 - 1) * jitter;
-            double cy = p.y * side + (rnd.nextDouble() * 2 - 1) * jitter;
-            double r = size.radiusFraction * side;
+            double jitter = (v2 ? 0.03 : 0.04) * side;
+            double[] at = v2 ? ShapesWorldV2.anchor(p) : new double[] {p.x, p.y};
+            double cx = at[0] * side + (rnd.nextDouble() * 2 - 1) * jitter;
+            double cy = at[1] * side + (rnd.nextDouble() * 2 - 1) * jitter;
+            double r = (v2 ? ShapesWorldV2.radius(size) : size.radiusFraction) * side;
             BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
             for (int y = 0; y < side; y++) {
                 for (int x = 0; x < side; x++) {
@@ -135,6 +146,22 @@ public final class MakeItYours {
         return new ColourReport(n, drawn / (double) n, List.copyOf(imgs), shares);
     }
 
+    /** The picture side of a shapes-world model (32 for v1, 64 for v2). */
+    public static int side(StableDiffusionPipeline sd) {
+        return sd.unet().config().sampleSize() * sd.vaeScaleFactor();
+    }
+
+    private static ShapesSample render(List<ObjectSpec> specs, Random rnd, int side) {
+        return side >= ShapesWorldV2.Config.defaults().size() ? new ShapesWorldV2(ShapesWorldV2.Config.defaults()).render(specs, rnd)
+                : new ShapesWorld(ShapesWorld.Config.defaults()).render(specs, rnd);
+    }
+
+    private static boolean heldOut(ObjectSpec s, int side) {
+        return side >= ShapesWorldV2.Config.defaults().size()
+                ? !new ShapesWorldV2(ShapesWorldV2.Config.defaults()).isTrainable(s.colour(), s.shape(), s.position())
+                : new ShapesWorld(ShapesWorld.Config.defaults()).isHeldOut(s.colour(), s.shape());
+    }
+
     /** The caption of {@code spec} with its "colour shape" words replaced by {@code token}. */
     public static String tokenCaption(ObjectSpec spec, String token) {
         return Caption.format(List.of(spec)).replace(spec.combo(), token);
@@ -162,7 +189,7 @@ public final class MakeItYours {
      */
     public static TiReport evaluateWord(StableDiffusionPipeline sd, String token, String phrase, int n, int steps, double guidance,
                                         NDManager manager) {
-        ShapesAnalyser analyser = new ShapesAnalyser();
+        ShapesReader analyser = ShapesReader.forSide(side(sd));
         List<WordSample> samples = new ArrayList<>();
         int drawn = 0;
         int placed = 0;
@@ -196,8 +223,12 @@ public final class MakeItYours {
 
     /** Scene {@code index}: left/right or top/bottom pair, object 0 replaced by a new colour and shape (never the kept colour). */
     public static Scene scene(long index) {
+        return scene(index, ShapesWorld.Config.defaults().size());
+    }
+
+    /** Scene {@code index} in the world of {@code side}-pixel pictures (32: v1, 64: {@link ShapesWorldV2}). */
+    public static Scene scene(long index, int side) {
         Random rnd = new Random(EVAL_SEED * 31 + index);
-        ShapesWorld world = new ShapesWorld(ShapesWorld.Config.defaults());
         boolean horizontal = rnd.nextBoolean();
         Position a = horizontal ? Position.LEFT : Position.TOP;
         Position b = horizontal ? Position.RIGHT : Position.BOTTOM;
@@ -213,7 +244,7 @@ public final class MakeItYours {
             do {
                 s = new ObjectSpec(Colour.values()[rnd.nextInt(Colour.values().length)],
                         ShapeType.values()[rnd.nextInt(ShapeType.values().length)], null, p);
-            } while (s.colour() == used || world.isHeldOut(s.colour(), s.shape()));
+            } while (s.colour() == used || heldOut(s, side));
             used = s.colour();
             specs.add(s);
         }
@@ -222,9 +253,8 @@ public final class MakeItYours {
             wanted = new ObjectSpec(Colour.values()[rnd.nextInt(Colour.values().length)],
                     ShapeType.values()[rnd.nextInt(ShapeType.values().length)], null, a);
         } while (wanted.colour() == specs.get(0).colour() || wanted.colour() == specs.get(1).colour()
-                || world.isHeldOut(wanted.colour(), wanted.shape()));
-        ShapesSample original = world.render(specs, rnd);
-        int side = original.width();
+                || heldOut(wanted, side));
+        ShapesSample original = render(specs, rnd, side);
         boolean[] m = new boolean[side * side];
         BufferedImage mask = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < side; y++) {
@@ -321,13 +351,20 @@ public final class MakeItYours {
      */
     public static InpaintReport evaluateInpainting(StableDiffusionInpaintPipeline inpaint, int n, int steps, double guidance,
                                                    boolean promptWholeCaption, NDManager manager) {
-        ShapesAnalyser analyser = new ShapesAnalyser();
+        return evaluateInpainting(inpaint, n, steps, guidance, promptWholeCaption, false, manager);
+    }
+
+    /** As above; {@code overlay} pastes the input back outside the mask ({@link GenerationRequest#overlay}). */
+    public static InpaintReport evaluateInpainting(StableDiffusionInpaintPipeline inpaint, int n, int steps, double guidance,
+                                                   boolean promptWholeCaption, boolean overlay, NDManager manager) {
+        int side = side(inpaint.pipeline());
+        ShapesReader analyser = ShapesReader.forSide(side);
         List<InpaintSample> samples = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Scene s = scene(i);
+            Scene s = scene(i, side);
             try (NDManager m = manager.newSubManager()) {
                 BufferedImage img = inpaint.generate(GenerationRequest.of(promptWholeCaption ? s.caption() : s.prompt()).initImage(s.original().image(), 1.0)
-                        .mask(s.mask()).steps(steps).guidance(guidance).seed(EVAL_SEED + i), m).images().get(0);
+                        .mask(s.mask()).steps(steps).guidance(guidance).overlay(overlay).seed(EVAL_SEED + i), m).images().get(0);
                 double[] d = diffOutside(s.original().image(), img, s.maskPixels());
                 boolean[] notKept = s.original().objects().get(1).mask().clone();
                 for (int k = 0; k < notKept.length; k++) {

@@ -25,7 +25,7 @@ import java.util.List;
  * s.colour();   // true when a red blob is there
  * }</pre>
  */
-public final class ShapesAnalyser {
+public final class ShapesAnalyser implements ShapesReader {
     /** A pixel farther than this (RGB Euclidean) from every palette colour counts as neither. */
     private final double maxColourDistance;
     /** Blobs smaller than this fraction of the image are noise. */

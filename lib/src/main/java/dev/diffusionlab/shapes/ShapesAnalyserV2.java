@@ -27,7 +27,7 @@ import java.util.List;
  * s.all();
  * }</pre>
  */
-public final class ShapesAnalyserV2 {
+public final class ShapesAnalyserV2 implements ShapesReader {
     private final double maxResidual;
     private final double minAreaFraction;
 

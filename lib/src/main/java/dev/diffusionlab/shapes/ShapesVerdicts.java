@@ -8,8 +8,9 @@ import java.util.Locale;
 /**
  * The analyser's verdict under every generated picture of a notebook, and the notebook's own exam: the
  * pictures it {@link #label labels} are tallied, and {@link #requireTargets} throws (failing the headless
- * run) when their colour or place accuracy falls below the model's eval targets
- * ({@link ShapesEval#COLOUR_TARGET}, {@link ShapesEval#POSITION_TARGET}).
+ * run) when their colour or place accuracy falls below the model's eval targets (v1:
+ * {@link ShapesEval#COLOUR_TARGET}, {@link ShapesEval#POSITION_TARGET}; v2, 64 px pictures: {@link ShapesEvalV2}'s held-in
+ * targets). Pictures are read by the analyser of their world ({@link ShapesReader#of}).
  *
  * <pre>{@code
  * ShapesVerdicts v = new ShapesVerdicts();
@@ -21,8 +22,8 @@ import java.util.Locale;
  * shape, {@code pos} place, {@code size}, {@code cnt} number of objects.
  */
 public final class ShapesVerdicts {
-    private final ShapesAnalyser analyser = new ShapesAnalyser();
     private final List<ShapesAnalyser.Score> counted = new ArrayList<>();
+    private boolean v2;
 
     /** The short verdict of one score: "ok" or "x " followed by what is wrong. */
     public static String verdict(ShapesAnalyser.Score s) {
@@ -47,14 +48,15 @@ public final class ShapesVerdicts {
 
     /** Scores the picture against its caption, counts it towards the notebook's exam and returns the verdict. */
     public String label(BufferedImage img, String caption) {
-        ShapesAnalyser.Score s = analyser.score(img, caption);
+        ShapesAnalyser.Score s = ShapesReader.of(img).score(img, caption);
+        v2 |= img.getWidth() >= ShapesWorldV2.Config.defaults().size();
         counted.add(s);
         return verdict(s);
     }
 
     /** The verdict without counting it: for pictures that are meant to fail (too few steps, a negative prompt...). */
     public String peek(BufferedImage img, String caption) {
-        return verdict(analyser.score(img, caption));
+        return verdict(ShapesReader.of(img).score(img, caption));
     }
 
     /** Number of counted pictures. */
@@ -77,10 +79,20 @@ public final class ShapesVerdicts {
         return counted.stream().filter(ShapesAnalyser.Score::all).count() / (double) Math.max(1, counted.size());
     }
 
+    /** The colour target of the counted pictures' world: {@link ShapesEval#COLOUR_TARGET}, or v2's {@link ShapesEvalV2#HELD_IN_COLOUR}. */
+    public double colourTarget() {
+        return v2 ? ShapesEvalV2.HELD_IN_COLOUR : ShapesEval.COLOUR_TARGET;
+    }
+
+    /** The place target of the counted pictures' world (v1 {@link ShapesEval#POSITION_TARGET}, v2 {@link ShapesEvalV2#HELD_IN_POSITION}). */
+    public double positionTarget() {
+        return v2 ? ShapesEvalV2.HELD_IN_POSITION : ShapesEval.POSITION_TARGET;
+    }
+
     /** One line: n, colour, place and all-right fractions against the targets. */
     public String summary() {
         return String.format(Locale.ROOT, "%d counted pictures: colour right %.3f (target %.2f), place right %.3f (target %.2f), all right %.3f",
-                count(), colour(), ShapesEval.COLOUR_TARGET, position(), ShapesEval.POSITION_TARGET, all());
+                count(), colour(), colourTarget(), position(), positionTarget(), all());
     }
 
     /**
@@ -91,7 +103,7 @@ public final class ShapesVerdicts {
         if (counted.isEmpty()) {
             throw new IllegalStateException("notebook " + notebook + ": no generated picture was checked");
         }
-        if (colour() < ShapesEval.COLOUR_TARGET || position() < ShapesEval.POSITION_TARGET) {
+        if (colour() < colourTarget() || position() < positionTarget()) {
             throw new IllegalStateException("notebook " + notebook + " generates below the model's eval targets: " + summary());
         }
         return "notebook " + notebook + " meets the eval targets: " + summary();

@@ -119,6 +119,52 @@ class InpaintPipelineTest {
     }
 
     @Test
+    void overlayPastesTheInputBackOutsideTheMaskOnly() {
+        try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(MODEL, Device.cpu(), DataType.FLOAT32);
+             NDManager m = Engines.newCpuManager()) {
+            StableDiffusionInpaintPipeline ip = StableDiffusionInpaintPipeline.of(sd);
+            MakeItYours.Scene scene = MakeItYours.scene(5);
+            BufferedImage in = scene.original().image();
+            GenerationRequest plain = GenerationRequest.of(scene.caption()).initImage(in, 1.0).mask(scene.mask()).steps(4).guidance(3).seed(1);
+            BufferedImage a = ip.generate(plain, m).images().get(0);
+            BufferedImage b = ip.generate(plain.overlay(true), m).images().get(0);
+            boolean[] mask = scene.maskPixels();
+            int w = in.getWidth();
+            int changedOutside = 0;
+            for (int i = 0; i < mask.length; i++) {
+                int x = i % w;
+                int y = i / w;
+                if (mask[i]) {
+                    assertEquals(a.getRGB(x, y), b.getRGB(x, y), "inside the mask the overlay keeps the generated pixel (" + x + ", " + y + ")");
+                } else {
+                    assertEquals(in.getRGB(x, y), b.getRGB(x, y), "outside the mask the overlay is the input (" + x + ", " + y + ")");
+                    changedOutside += a.getRGB(x, y) != in.getRGB(x, y) ? 1 : 0;
+                }
+            }
+            assertTrue(changedOutside > 0, "without the overlay the VAE round trip changes pixels outside the mask");
+        }
+    }
+
+    @Test
+    void scenesOfTheV2WorldAre64PixelsAndReadByItsAnalyser() {
+        MakeItYours.Scene s = MakeItYours.scene(3, 64);
+        assertEquals(64, s.original().image().getWidth());
+        assertEquals(64 * 64, s.maskPixels().length);
+        assertEquals(s.original().caption(), dev.diffusionlab.shapes.Caption.format(List.of(s.replaced(), s.kept())));
+        var score = dev.diffusionlab.shapes.ShapesReader.of(s.original().image()).score(s.original().image(), s.original().caption());
+        assertTrue(score.all(), "the v2 analyser reads the v2 scene it was drawn from: " + s.original().caption());
+        assertTrue(dev.diffusionlab.shapes.ShapesReader.of(s.original().image()) instanceof dev.diffusionlab.shapes.ShapesAnalyserV2);
+        // the repainted half is exactly the replaced object's half
+        for (boolean[] objMask : List.of(s.original().objects().get(0).mask())) {
+            for (int i = 0; i < objMask.length; i++) {
+                if (objMask[i]) {
+                    assertTrue(s.maskPixels()[i], "object 0 lies in the masked half");
+                }
+            }
+        }
+    }
+
+    @Test
     void badMasksAreRefusedWithOneMessage() {
         try (StableDiffusionPipeline sd = StableDiffusionPipeline.load(MODEL, Device.cpu(), DataType.FLOAT32);
              NDManager m = Engines.newCpuManager()) {

@@ -28,6 +28,10 @@ class PromptVocabularyTest {
         // every word of a caption is one token of the shapes vocabulary; punctuation is a token of its own
         assertEquals(List.of(), PromptVocabulary.warnings(tok.inspect("a red circle on the left and a small blue square at the bottom"), tok, true));
         assertEquals(List.of(), PromptVocabulary.warnings(tok.inspect("a Red circle."), tok, true));
+        // a textual-inversion word is one added token: known, although it has no word-end mark
+        assertEquals(1, PromptVocabulary.warnings(tok.inspect("a <zorp> on the left"), tok, true).size());
+        tok.addTokens(List.of("<zorp>"));
+        assertEquals(List.of(), PromptVocabulary.warnings(tok.inspect("a <zorp> on the left"), tok, true));
         // an open vocabulary (real CLIP) splits rare words into pieces legitimately: no warning there
         assertEquals(List.of(), PromptVocabulary.warnings(tok.inspect("a photo of a cat"), tok, false));
     }
