@@ -24,16 +24,17 @@ import java.util.Map;
  * The models the notebooks and {@code ./dlab generate} use when no real weights are given, both in the
  * real diffusers layout and made by our own code (no download, no third-party vocabulary):
  * <ul>
- *   <li>{@link #folder()}'s default, {@code toy-data/models/shapes-world}: the shapes-world model
- *       <b>trained</b> by {@code ./dlab train-shapes} (32×32 images of coloured shapes from captions such
- *       as "a red circle on the left"), so generations and attention maps are real;</li>
+ *   <li>{@link #folder()}'s default, {@code toy-data/models/shapes-world-v2}: the shapes-world model
+ *       <b>trained</b> by {@code ./dlab train-shapes --world v2} (64×64 images of one to three coloured shapes
+ *       from captions such as "a red circle on the left and a blue square at the top"), so generations and
+ *       attention maps are real; {@link #shapesV1Folder()} is the 32×32 v1 model, the small fast variant;</li>
  *   <li>{@link #randomFolder()}, {@code toy-data/models/sd-tiny-random}: a <b>random-weight</b> SD-shaped
  *       folder (77-token CLIP, 64×64) whose images are structured noise, for tests and benches of the
  *       machinery at SD's shapes.</li>
  * </ul>
  *
  * <pre>{@code
- * Path dir = DefaultModel.folder();           // $DLAB_MODEL, -Ddlab.model, else toy-data/models/shapes-world
+ * Path dir = DefaultModel.folder();           // $DLAB_MODEL, -Ddlab.model, else toy-data/models/shapes-world-v2
  * boolean shapes = DefaultModel.isShapesWorld(dir);   // prompts must then be shapes-world captions
  * boolean noise = DefaultModel.isRandomDefault(DefaultModel.randomFolder());
  * DefaultModel.create(Path.of("/tmp/sd-tiny"), DefaultModel.SEED);   // what ./dlab make-default-model does
@@ -44,10 +45,14 @@ public final class DefaultModel {
     public static final long SEED = 20240601L;
     /** The committed random-weight folder, relative to the repository root. */
     public static final String RELATIVE = "toy-data/models/sd-tiny-random";
-    /** The committed trained shapes-world folder (the default), relative to the repository root. */
+    /** The committed v1 shapes-world folder (32 px, the small fast variant), relative to the repository root. */
     public static final String SHAPES_RELATIVE = "toy-data/models/shapes-world";
-    /** The shapes-world folder's name in toy-data/models and in the jar ({@link ShippedModel}). */
+    /** The v1 shapes-world folder's name in toy-data/models and in the jar ({@link ShippedModel}). */
     public static final String SHAPES_NAME = "shapes-world";
+    /** The committed v2 shapes-world folder (64 px, one to three objects): the default when present. */
+    public static final String SHAPES_V2_RELATIVE = "toy-data/models/shapes-world-v2";
+    /** The v2 folder's name in toy-data/models and in the jar. */
+    public static final String SHAPES_V2_NAME = "shapes-world-v2";
     /** model_index.json key marking a shapes-world model (diffusers ignores keys starting with "_"). */
     public static final String SHAPES_MARKER = "_dlab_shapes_world";
     /** model_index.json key marking our random folders (diffusers ignores keys starting with "_"). */
@@ -61,9 +66,10 @@ public final class DefaultModel {
     private DefaultModel() {}
 
     /**
-     * {@code $DLAB_MODEL}, else {@code -Ddlab.model}, else the embedded trained shapes-world folder: the checkout's
-     * {@code toy-data/models/shapes-world} when there is one, else the copy shipped in the library jar (extracted
-     * once to a cache folder by {@link ShippedModel}), so it works from any directory without {@code DLAB_HOME}.
+     * {@code $DLAB_MODEL}, else {@code -Ddlab.model}, else the embedded trained shapes-world folder: v2
+     * ({@code toy-data/models/shapes-world-v2}) where it exists, else v1; the checkout's copy when there is one,
+     * else the copy shipped in the library jar (extracted once to a cache folder by {@link ShippedModel}), so it
+     * works from any directory without {@code DLAB_HOME}.
      */
     public static Path folder() {
         String p = System.getenv("DLAB_MODEL");
@@ -73,17 +79,30 @@ public final class DefaultModel {
         if (p != null && !p.isBlank()) {
             return Path.of(p).toAbsolutePath().normalize();
         }
+        Path v2 = embedded(SHAPES_V2_RELATIVE, SHAPES_V2_NAME);
+        return v2 != null ? v2 : shapesV1Folder();
+    }
+
+    /**
+     * The v1 shapes-world folder (32 px, one or two objects: the small fast variant that notebooks train in
+     * minutes), from the checkout or the jar, whatever the default is.
+     */
+    public static Path shapesV1Folder() {
+        Path v1 = embedded(SHAPES_RELATIVE, SHAPES_NAME);
+        return v1 != null ? v1 : Paths.home().resolve(SHAPES_RELATIVE); // names the missing folder in the load error
+    }
+
+    /** The checkout's folder, else the jar's copy, else null. */
+    private static Path embedded(String relative, String name) {
         try {
-            Path inCheckout = Paths.home().resolve(SHAPES_RELATIVE);
-            if (Files.isDirectory(inCheckout) || !ShippedModel.available(SHAPES_NAME)) {
+            Path inCheckout = Paths.home().resolve(relative);
+            if (Files.isDirectory(inCheckout)) {
                 return inCheckout;
             }
         } catch (IllegalStateException noCheckout) {
-            if (!ShippedModel.available(SHAPES_NAME)) {
-                throw noCheckout;
-            }
+            // outside a checkout: the jar's copy below
         }
-        return ShippedModel.folder(SHAPES_NAME);
+        return ShippedModel.available(name) ? ShippedModel.folder(name) : null;
     }
 
     /** The embedded random-weight SD-shaped folder (tests, benches). */

@@ -59,7 +59,7 @@ public final class MakeItYours {
         for (int i = 0; i < n; i++) {
             Position p = Position.values()[rnd.nextInt(Position.values().length)];
             ObjectSpec spec = concept(phrase, p);
-            ShapesSample s = render(List.of(spec), rnd, side);
+            ShapesSample s = ShapesWorlds.render(side, List.of(spec), rnd);
             out.add(new TextualInversion.Example(s.image(), tokenCaption(spec, token)));
         }
         return out;
@@ -77,7 +77,7 @@ public final class MakeItYours {
     /** As above at {@code side} pixels: v2's anchors and radii for 64 px (not anti-aliased: one flat colour). */
     public static List<TextualInversion.Example> examplesInColour(ShapeType shape, java.awt.Color rgb, String token, int n, long seed,
                                                                   int side) {
-        boolean v2 = side >= ShapesWorldV2.Config.defaults().size();
+        boolean v2 = ShapesWorlds.isV2(side);
         Random rnd = new Random(seed);
         List<TextualInversion.Example> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -149,17 +149,6 @@ public final class MakeItYours {
     /** The picture side of a shapes-world model (32 for v1, 64 for v2). */
     public static int side(StableDiffusionPipeline sd) {
         return sd.unet().config().sampleSize() * sd.vaeScaleFactor();
-    }
-
-    private static ShapesSample render(List<ObjectSpec> specs, Random rnd, int side) {
-        return side >= ShapesWorldV2.Config.defaults().size() ? new ShapesWorldV2(ShapesWorldV2.Config.defaults()).render(specs, rnd)
-                : new ShapesWorld(ShapesWorld.Config.defaults()).render(specs, rnd);
-    }
-
-    private static boolean heldOut(ObjectSpec s, int side) {
-        return side >= ShapesWorldV2.Config.defaults().size()
-                ? !new ShapesWorldV2(ShapesWorldV2.Config.defaults()).isTrainable(s.colour(), s.shape(), s.position())
-                : new ShapesWorld(ShapesWorld.Config.defaults()).isHeldOut(s.colour(), s.shape());
     }
 
     /** The caption of {@code spec} with its "colour shape" words replaced by {@code token}. */
@@ -244,7 +233,7 @@ public final class MakeItYours {
             do {
                 s = new ObjectSpec(Colour.values()[rnd.nextInt(Colour.values().length)],
                         ShapeType.values()[rnd.nextInt(ShapeType.values().length)], null, p);
-            } while (s.colour() == used || heldOut(s, side));
+            } while (s.colour() == used || !ShapesWorlds.trainable(side, s));
             used = s.colour();
             specs.add(s);
         }
@@ -253,8 +242,8 @@ public final class MakeItYours {
             wanted = new ObjectSpec(Colour.values()[rnd.nextInt(Colour.values().length)],
                     ShapeType.values()[rnd.nextInt(ShapeType.values().length)], null, a);
         } while (wanted.colour() == specs.get(0).colour() || wanted.colour() == specs.get(1).colour()
-                || heldOut(wanted, side));
-        ShapesSample original = render(specs, rnd, side);
+                || !ShapesWorlds.trainable(side, wanted));
+        ShapesSample original = ShapesWorlds.render(side, specs, rnd);
         boolean[] m = new boolean[side * side];
         BufferedImage mask = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < side; y++) {

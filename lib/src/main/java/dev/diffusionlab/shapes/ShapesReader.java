@@ -20,7 +20,7 @@ public interface ShapesReader {
 
     /** The reader of a world of {@code side}-pixel pictures: v2's for 64 px and more, else v1's. */
     static ShapesReader forSide(int side) {
-        return side >= ShapesWorldV2.Config.defaults().size() ? new ShapesAnalyserV2() : new ShapesAnalyser();
+        return ShapesWorlds.isV2(side) ? new ShapesAnalyserV2() : new ShapesAnalyser();
     }
 
     /** The reader of the world {@code img} comes from (by its width). */

@@ -26,9 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ShippedModelTest {
     @Test
     void classpathHoldsTheCheckoutsShapesWorldFolderMinusItsTrainingLog() throws IOException {
-        assertTrue(ShippedModel.available(DefaultModel.SHAPES_NAME));
-        Path shipped = ShippedModel.folder(DefaultModel.SHAPES_NAME);
-        Path toy = Paths.home().resolve(DefaultModel.SHAPES_RELATIVE);
+        assertShipped(DefaultModel.SHAPES_NAME, DefaultModel.SHAPES_RELATIVE);
+        if (Files.isDirectory(Paths.home().resolve(DefaultModel.SHAPES_V2_RELATIVE))) {
+            assertShipped(DefaultModel.SHAPES_V2_NAME, DefaultModel.SHAPES_V2_RELATIVE);
+        }
+    }
+
+    private static void assertShipped(String name, String relative) throws IOException {
+        assertTrue(ShippedModel.available(name), name);
+        Path shipped = ShippedModel.folder(name);
+        Path toy = Paths.home().resolve(relative);
         List<String> expected = files(toy).stream().filter(f -> !f.equals("training_log.csv")).toList();
         assertEquals(expected, files(shipped));
         for (String f : expected) {

@@ -1,0 +1,40 @@
+package dev.diffusionlab.shapes;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The shapes world a model was trained on, told by its picture side: {@link ShapesWorld} (v1, 32 px) or
+ * {@link ShapesWorldV2} (64 px). Notebooks and stage 5 use it so one code path serves either model.
+ *
+ * <pre>{@code
+ * int side = MakeItYours.side(sd);                    // 32 or 64
+ * ShapesSample s = ShapesWorlds.sample(side, 2);       // a training picture of the model's world
+ * }</pre>
+ */
+public final class ShapesWorlds {
+    private ShapesWorlds() {}
+
+    /** True for the v2 world's pictures (64 px and more). */
+    public static boolean isV2(int side) {
+        return side >= ShapesWorldV2.Config.defaults().size();
+    }
+
+    /** Training sample {@code index} of the world of {@code side}-pixel pictures. */
+    public static ShapesSample sample(int side, long index) {
+        return isV2(side) ? new ShapesWorldV2(ShapesWorldV2.Config.defaults()).sample(index, ShapesWorldV2.Split.TRAIN)
+                : new ShapesWorld(ShapesWorld.Config.defaults()).sample(index, ShapesWorld.Split.TRAIN);
+    }
+
+    /** Draws the objects as specified in that world (an unsaid size is drawn from {@code rnd}). */
+    public static ShapesSample render(int side, List<ObjectSpec> specs, Random rnd) {
+        return isV2(side) ? new ShapesWorldV2(ShapesWorldV2.Config.defaults()).render(specs, rnd)
+                : new ShapesWorld(ShapesWorld.Config.defaults()).render(specs, rnd);
+    }
+
+    /** Whether training showed such an object: v1 holds out a colour–shape pair, v2 a pair and a triple with a place. */
+    public static boolean trainable(int side, ObjectSpec s) {
+        return isV2(side) ? new ShapesWorldV2(ShapesWorldV2.Config.defaults()).isTrainable(s.colour(), s.shape(), s.position())
+                : !new ShapesWorld(ShapesWorld.Config.defaults()).isHeldOut(s.colour(), s.shape());
+    }
+}
