@@ -26,7 +26,7 @@ public final class TrainShapesCommand {
               --minutes N        wall-clock budget; the VAE gets a quarter (default: none, run all steps)
               --seed S           seed of weights and data (default 0)
               --vae-steps N      VAE steps (default 1500, v2 too)
-              --unet-steps N     text encoder + UNet steps (default 24000; v2 7000)
+              --unet-steps N     text encoder + UNet steps (default 24000; v2 16000)
               --batch N          images per step (default 16)
               --checkpoint-every N  steps between checkpoints (default 250)
               --tiny             tiny architectures (smoke runs)

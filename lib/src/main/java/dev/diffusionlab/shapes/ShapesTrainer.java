@@ -89,14 +89,13 @@ public final class ShapesTrainer {
         }
 
         /**
-         * The v2 recipe (recorded in recipe.json): {@link ShapesModels#v2()} on {@link ShapesWorldV2}, 1 500 VAE steps, 7 000
+         * The v2 recipe (recorded in recipe.json): {@link ShapesModels#v2()} on {@link ShapesWorldV2}, 1 500 VAE steps, 16 000
          * UNet + text-encoder steps of batch 16 at 5·10⁻⁴ (warm-up 500, cosine to 10 %), EMA 0.999, curriculum
          * one → two → three objects, half the captions re-ordered, 10 % empty captions, seed 0, checkpoints every 250 steps.
-         * The step counts are provisional: set them from a quiet-machine measurement so the run fits 2 hours
-         * (docs/shapes-world.md, "v2: what to run next").
+         * The step counts fill the 2-hour budget at the measured 0.33 s per step on one core (docs/shapes-world.md).
          */
         public static Config v2() {
-            return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 7000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
+            return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 16000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
                     true, true, ShapesRecipe.v2());
         }
 
