@@ -48,6 +48,8 @@ public final class GenerateCommand {
               --strength X         img2img noise strength in (0, 1] (default 0.8; 1.0 with --mask)
               --mask M             inpainting: repaint where this black-and-white picture (the init image's size) is
                                    white, keep the rest (a 9-channel inpainting UNet, or blending for ordinary models)
+              --overlay            with --mask: paste the init image back outside the mask after decoding
+                                   (diffusers' apply_overlay: the kept area is exactly the input's pixels)
               --embedding FILE     load a textual-inversion embedding (safetensors {token: (n, hidden)}); repeatable
               --clip-skip K        use the text encoder's layer L-K (diffusers' clip_skip)
               --dtype fp32|fp16     weights and activations (bf16 is refused: DJL 0.36 aborts on it) (default: fp16 on CUDA, fp32 on CPU)
@@ -60,7 +62,8 @@ public final class GenerateCommand {
     /** Parsed options. */
     record Options(Path model, String prompt, String negative, int steps, double cfg, String scheduler, long seed,
                    Integer height, Integer width, Path initImage, Double strength, Integer clipSkip, DataType dtype, Path out,
-                   Path attentionMaps, Path mask, java.util.List<Path> embeddings, String attentionSlicing, boolean vaeTiling) {}
+                   Path attentionMaps, Path mask, java.util.List<Path> embeddings, String attentionSlicing, boolean vaeTiling,
+                   boolean overlay) {}
 
     public static int run(String[] args) {
         return run(args, System.out, System.err);
@@ -118,13 +121,13 @@ public final class GenerateCommand {
                     try (NDManager tmp = m.newSubManager()) {
                         dev.diffusionlab.pipeline.MaskProcessor.maskTensor(mask, tmp, "--mask " + o.mask); // one channel, checked now
                     }
-                    r.mask(mask);
+                    r.mask(mask).overlay(o.overlay());
                 }
             } else if (o.height != null) {
                 r.size(o.height, o.width);
             }
             out.println(engine.engine() + " " + engine.version() + " on " + engine.device() + ", " + dtypeName(dtype)
-                    + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : DefaultModel.isShapesWorld(o.model) ? " — shapes-world model " + o.model + " (32×32; it knows captions like \"a red circle on the left\")" : " — model " + o.model));
+                    + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : DefaultModel.isShapesWorld(o.model) ?  " — shapes-world model " + o.model + " (" + (sd.unet().config().sampleSize() * sd.vaeScaleFactor()) + " px; it knows captions like \"a red circle on the left\")" : " — model " + o.model));
             long t0 = System.nanoTime();
             StableDiffusionPipeline.Result res;
             double wallMs;
@@ -191,7 +194,7 @@ public final class GenerateCommand {
     static Options parse(String[] args) {
         Args.Options o = Args.options(args, java.util.Set.of("--model", "--prompt", "--negative", "--steps", "--cfg", "--scheduler", "--seed",
                 "--height", "--width", "--init-image", "--strength", "--clip-skip", "--dtype", "--out", "--attention-maps", "--mask",
-                "--embedding", "--attention-slicing"), java.util.Set.of("--vae-tiling"));
+                "--embedding", "--attention-slicing"), java.util.Set.of("--vae-tiling", "--overlay"));
         Path model = o.path("--model", null);
         String prompt = o.text("--prompt", null);
         String negative = o.text("--negative", null);
@@ -211,6 +214,7 @@ public final class GenerateCommand {
         java.util.List<Path> embeddings = o.all("--embedding").stream().map(Path::of).toList();
         String slicing = o.text("--attention-slicing", null);
         boolean tiling = o.has("--vae-tiling");
+        boolean overlay = o.has("--overlay");
         if (prompt == null) {
             throw new IllegalArgumentException("--prompt is required");
         }
@@ -241,6 +245,9 @@ public final class GenerateCommand {
         if (mask != null && init == null) {
             throw new IllegalArgumentException("--mask needs --init-image (the picture to inpaint)");
         }
+        if (overlay && mask == null) {
+            throw new IllegalArgumentException("--overlay needs --mask (it pastes the init image back outside the mask)");
+        }
         if (mask != null && !Files.isRegularFile(mask)) {
             throw new IllegalArgumentException("--mask " + mask + ": no such file");
         }
@@ -262,7 +269,7 @@ public final class GenerateCommand {
             throw new IllegalArgumentException("--attention-slicing must be auto, max, off or a slice size, got '" + slicing + "'");
         }
         return new Options(model, prompt, negative, steps, cfg, scheduler, seed, height, width, init, strength, clipSkip, dtype, out, attentionMaps, mask,
-                java.util.List.copyOf(embeddings), slicing, tiling);
+                java.util.List.copyOf(embeddings), slicing, tiling, overlay);
     }
 
     private static DataType parseDtype(String s) {

@@ -82,6 +82,17 @@ class MakeItYoursCommandsTest {
         assertEquals(0, ip.status, ip.err);
         assertTrue(ip.out.contains("masked blending"), ip.out);
         assertEquals(32, Images.load(out).getWidth());
+        // --overlay: outside the mask the written picture is the input, pixel for pixel
+        Run ov = gen("--model", MODEL, "--prompt", scene.caption(), "--init-image", init.toString(), "--mask", mask.toString(),
+                "--overlay", "--steps", "3", "--out", out.toString());
+        assertEquals(0, ov.status, ov.err);
+        BufferedImage written = Images.load(out);
+        int w = written.getWidth();
+        for (int i = 0; i < scene.maskPixels().length; i++) {
+            if (!scene.maskPixels()[i]) {
+                assertEquals(scene.original().image().getRGB(i % w, i / w), written.getRGB(i % w, i / w), "pixel " + i + " outside the mask");
+            }
+        }
     }
 
     @Test
@@ -116,6 +127,8 @@ class MakeItYoursCommandsTest {
                 "dlab generate: ", "the mask must be black and white");
         assertOneError(gen("--model", MODEL, "--prompt", "a", "--mask", coloured.toString(), "--out", png),
                 "dlab generate: ", "--mask needs --init-image");
+        assertOneError(gen("--model", MODEL, "--prompt", "a", "--init-image", init.toString(), "--overlay", "--out", png),
+                "dlab generate: ", "--overlay needs --mask");
         Path wide = tmp.resolve("wide.safetensors");
         try (NDManager m = Engines.newCpuManager()) {
             TextualInversionFile.save(wide, "<wide>", m.ones(new Shape(1, 48)));
