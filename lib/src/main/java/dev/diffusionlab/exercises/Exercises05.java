@@ -45,16 +45,29 @@ public final class Exercises05 {
     /** 05.3: how many of {@code n} images of a split contain a purple triangle, counted with the world's own specs. */
     public static Check purpleTriangles(dev.diffusionlab.shapes.ShapesWorld world, dev.diffusionlab.shapes.ShapesWorld.Split split,
                                         int n, int answer) {
+        return purpleTriangles(i -> world.sample(i, split), split.toString(), split == dev.diffusionlab.shapes.ShapesWorld.Split.TRAIN, n, answer);
+    }
+
+    /** 05.3 on the v2 world (a v2 model): the same count over its {@code TRAIN}, {@code HELD_OUT_PAIR} or {@code HELD_OUT_TRIPLE} split. */
+    public static Check purpleTriangles(dev.diffusionlab.shapes.ShapesWorldV2 world, dev.diffusionlab.shapes.ShapesWorldV2.Split split,
+                                        int n, int answer) {
+        return purpleTriangles(i -> world.sample(i, split), split.toString(), split == dev.diffusionlab.shapes.ShapesWorldV2.Split.TRAIN, n,
+                answer);
+    }
+
+    private static Check purpleTriangles(java.util.function.LongFunction<dev.diffusionlab.shapes.ShapesSample> sample, String split,
+                                         boolean training, int n, int answer) {
         String id = "05.3";
         int want = 0;
         for (int i = 0; i < n; i++) {
-            if (world.sample(i, split).objects().stream().anyMatch(o -> o.spec().combo().equals("purple triangle"))) {
+            if (sample.apply(i).objects().stream().anyMatch(o -> o.spec().combo().equals("purple triangle"))) {
                 want++;
             }
         }
         if (answer == want) {
-            return Check.right(id, want + " of " + n + " " + split + " images: "
-                    + (want == 0 ? "training never shows the combination" : "the held-out split always has one"));
+            String why = want == 0 ? (training ? "training never shows the combination" : "this split never draws it")
+                    : want == n ? "the held-out split always has one" : "some of them have one";
+            return Check.right(id, want + " of " + n + " " + split + " images: " + why);
         }
         return Check.wrong(id, "count the images with an object whose spec().combo() is \"purple triangle\"; you have " + answer);
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.diffusionlab.shapes.ShapesAnalyser;
 import dev.diffusionlab.shapes.ShapesWorld;
+import dev.diffusionlab.shapes.ShapesWorldV2;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -83,5 +84,14 @@ class Exercises030405Test {
         rejects(Exercises05.purpleTriangles(world, ShapesWorld.Split.TRAIN, 200, 1), "purple triangle");
         accepts(Exercises05.purpleTriangles(world, ShapesWorld.Split.HELD_OUT, 20, 20));
         rejects(Exercises05.purpleTriangles(world, ShapesWorld.Split.HELD_OUT, 20, 0), "purple triangle");
+
+        // the v2 world (a 64 px model): training and the held-out triple never draw one, the held-out pair always does
+        ShapesWorldV2 v2 = new ShapesWorldV2(ShapesWorldV2.Config.defaults());
+        accepts(Exercises05.purpleTriangles(v2, ShapesWorldV2.Split.TRAIN, 200, 0));
+        rejects(Exercises05.purpleTriangles(v2, ShapesWorldV2.Split.TRAIN, 200, 1), "purple triangle");
+        accepts(Exercises05.purpleTriangles(v2, ShapesWorldV2.Split.HELD_OUT_PAIR, 20, 20));
+        rejects(Exercises05.purpleTriangles(v2, ShapesWorldV2.Split.HELD_OUT_PAIR, 20, 19), "purple triangle");
+        accepts(Exercises05.purpleTriangles(v2, ShapesWorldV2.Split.HELD_OUT_TRIPLE, 20, 0));
+        assertTrue(Exercises05.purpleTriangles(v2, ShapesWorldV2.Split.HELD_OUT_TRIPLE, 20, 0).message().contains("never draws it"));
     }
 }
