@@ -25,7 +25,7 @@ for nb in "${NOTEBOOKS[@]}"; do
   # executed copy from run-notebooks.sh -> figures quantised (pngquant) -> self-contained HTML with the bare
   # template (the full one adds ~550 KiB of CSS per page) and a few lines of style
   small="$(mktemp --suffix=.ipynb)"
-  /usr/bin/env python3 scripts/shrink-notebook.py "target/notebooks/$name.ipynb" "$small"
+  /usr/bin/env python3 scripts/shrink-notebook.py "target/notebooks/$name.ipynb" "$small" "$ROOT"
   jupyter nbconvert --to html --template basic --output-dir "$OUT" --output "$name" "$small" >/dev/null 2>&1
   rm -f "$small"
   { echo "<!doctype html><meta charset=utf-8><title>$name</title><style>$STYLE</style>"
