@@ -32,7 +32,9 @@ public final class TrainShapesCommand {
               --tiny             tiny architectures (smoke runs)
               --fp32             write float32 weights (default float16)
               --quiet            no progress bars
-              --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)""";
+              --text-pretrain-steps N  train the text encoder first, contrastively (CLIP's recipe, batch 64), then keep
+                     it frozen while the UNet learns (default 0: it learns jointly through the UNet's loss)
+  --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)""";
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
@@ -41,7 +43,7 @@ public final class TrainShapesCommand {
 
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--world", "--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
-                "--checkpoint-every", "--threads"), Set.of("--tiny", "--fp32", "--quiet"));
+                "--checkpoint-every", "--threads", "--text-pretrain-steps"), Set.of("--tiny", "--fp32", "--quiet"));
         String worldName = opts.text("--world", "v1");
         if (!worldName.equals("v1") && !worldName.equals("v2")) {
             throw new IllegalArgumentException("--world must be v1 or v2, got '" + worldName + "'");
@@ -59,11 +61,12 @@ public final class TrainShapesCommand {
         boolean fp16 = !opts.has("--fp32");
         boolean progress = !opts.has("--quiet");
         Integer threads = opts.integer("--threads", null);
+        Integer textPretrain = opts.integer("--text-pretrain-steps", null);
         if (!(minutes >= 0) || Double.isInfinite(minutes)) {
             throw new IllegalArgumentException("--minutes must be a finite number ≥ 0, got " + minutes);
         }
         for (Object[] o : new Object[][] {{"--vae-steps", vaeSteps, 0}, {"--unet-steps", unetSteps, 0}, {"--batch", batch, 1},
-                {"--checkpoint-every", every, 1}}) {
+                {"--checkpoint-every", every, 1}, {"--text-pretrain-steps", textPretrain, 0}}) {
             if (o[1] != null && (int) o[1] < (int) o[2]) {
                 throw new IllegalArgumentException(o[0] + " = " + o[1] + ": expected an integer >= " + o[2]);
             }
@@ -78,6 +81,9 @@ public final class TrainShapesCommand {
         if (batch != null) {
             c = new ShapesTrainer.Config(c.models(), c.world(), c.vaeSteps(), c.unetSteps(), batch, c.vaeLr(), c.unetLr(),
                     c.klWeight(), c.captionDropout(), c.seed(), c.checkpointEvery(), c.maxSeconds(), c.fp16(), c.progress(), c.recipe());
+        }
+        if (textPretrain != null) {
+            c = c.withRecipe(c.recipe().withTextPretraining(textPretrain));
         }
         if (v2) {
             System.out.println("v2 recipe: " + c.recipe().json(c).replaceAll("\\s+", " ").strip());

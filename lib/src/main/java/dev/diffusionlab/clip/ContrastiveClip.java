@@ -61,10 +61,16 @@ public final class ContrastiveClip extends Module {
     private final Embedding positions;
     private final Linear txt1;
     private final Linear txt2;
+    private final CLIPTextModel textModel;
+    private final CLIPTokenizer tokenizer;
+    private final Linear textProjection;
 
     /** An untrained model for {@code size}×{@code size} pictures and this vocabulary (id 0 is padding, 1 unknown). */
     public ContrastiveClip(Config config, int size, List<String> vocabulary) {
         this.config = config;
+        this.textModel = null;
+        this.tokenizer = null;
+        this.textProjection = null;
         for (String w : vocabulary) {
             index.putIfAbsent(w, index.size() + 2);
         }
@@ -77,6 +83,31 @@ public final class ContrastiveClip extends Module {
         txt2 = child("text_mlp_2", new Linear(config.hidden(), config.embedDim(), true));
     }
 
+    private ContrastiveClip(Config config, int size, CLIPTextModel textModel, CLIPTokenizer tokenizer) {
+        this.config = config;
+        this.textModel = textModel;
+        this.tokenizer = tokenizer;
+        this.pixels = 3 * (size / 2) * (size / 2);
+        img1 = child("image_mlp_1", new Linear(pixels, config.hidden(), true));
+        img2 = child("image_mlp_2", new Linear(config.hidden(), config.embedDim(), true));
+        textProjection = child("text_projection", new Linear(textModel.config().hiddenSize(), config.embedDim(), false));
+        words = null;
+        positions = null;
+        txt1 = null;
+        txt2 = null;
+    }
+
+    /**
+     * CLIP's own recipe for a diffusion model's text encoder: {@code textModel} (a {@link CLIPTextModel}, its
+     * tokenizer) is the text tower, read at its end token ({@code pooled_output}) through a learned
+     * {@code text_projection}, as in CLIP; {@link #train} then updates the text model's weights too. Stable
+     * Diffusion's text encoder was trained this way before the UNet ever saw it.
+     */
+    public static ContrastiveClip forTextModel(Config config, int size, CLIPTextModel textModel, CLIPTokenizer tokenizer, NDManager weights) {
+        ContrastiveClip clip = new ContrastiveClip(config, size, textModel, tokenizer);
+        clip.initialize(weights, DataType.FLOAT32, config.seed());
+        return clip;
+    }
     /** Matching pictures and captions: picture i is described by caption i. */
     public record Batch(List<BufferedImage> images, List<String> captions) {
         public Batch {
@@ -123,6 +154,10 @@ public final class ContrastiveClip extends Module {
 
     /** Captions -> (C, E) unit vectors; words beyond {@code maxWords} are dropped, unknown words share one id. */
     public NDArray encodeTexts(List<String> captions, NDManager m) {
+        if (textModel != null) {
+            NDArray pooled = textModel.encode(tokenizer.encodeBatch(captions, m)).pooledOutput(); // (C, D) at the end token
+            return normalize(textProjection.forward(pooled));                                       // (C, D) -> (C, E)
+        }
         int w = config.maxWords();
         float[] ids = new float[captions.size() * w];
         for (int i = 0; i < captions.size(); i++) {
@@ -164,6 +199,11 @@ public final class ContrastiveClip extends Module {
     public List<Float> train(IntFunction<Batch> data, NDManager base) {
         Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) config.lr())).build();
         List<Float> losses = new ArrayList<>();
+        Map<String, NDArray> params = new java.util.LinkedHashMap<>(namedParameters());
+        if (textModel != null) {
+            textModel.namedParameters().forEach((k, v) -> params.put("text_model/" + k, v));
+            textModel.setRequiresGradient(true);
+        }
         setRequiresGradient(true);
         try {
             for (int step = 0; step < config.steps(); step++) {
@@ -175,7 +215,7 @@ public final class ContrastiveClip extends Module {
                         gc.backward(loss);
                         losses.add(loss.getFloat());
                     }
-                    for (Map.Entry<String, NDArray> e : namedParameters().entrySet()) {
+                    for (Map.Entry<String, NDArray> e : params.entrySet()) {
                         NDArray g = e.getValue().getGradient(); // a new handle on the gradient: attach it to the step
                         g.attach(sm);
                         adam.update(e.getKey(), e.getValue(), g);
@@ -184,6 +224,9 @@ public final class ContrastiveClip extends Module {
             }
         } finally {
             setRequiresGradient(false);
+            if (textModel != null) {
+                textModel.setRequiresGradient(false);
+            }
         }
         return losses;
     }

@@ -23,8 +23,11 @@ import java.util.List;
  *                           (the same picture is then seen with either order)
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
-                           double oneObjectUntil, double twoObjectsUntil, double reorderProbability) {
+                           double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps) {
     public ShapesRecipe {
+        if (textPretrainSteps < 0) {
+            throw new IllegalArgumentException("bad recipe: textPretrainSteps " + textPretrainSteps + " (≥ 0)");
+        }
         if (warmupSteps < 0 || !(minLrFraction >= 0 && minLrFraction <= 1) || !(emaDecay >= 0 && emaDecay < 1)
                 || !(oneObjectUntil >= 0 && oneObjectUntil <= twoObjectsUntil && twoObjectsUntil <= 1)
                 || !(reorderProbability >= 0 && reorderProbability <= 1)) {
@@ -36,7 +39,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     /** The v1 recipe: the trainer's own world, constant learning rate, no EMA, no curriculum. */
     public static ShapesRecipe none() {
-        return new ShapesRecipe(null, 0, 1, 0, 0, 0, 0);
+        return new ShapesRecipe(null, 0, 1, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -45,7 +48,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      * captions re-ordered.
      */
     public static ShapesRecipe v2() {
-        return new ShapesRecipe(ShapesWorldV2.Config.defaults(), 500, 0.1, 0.999, 0.1, 0.35, 0.5);
+        return new ShapesRecipe(ShapesWorldV2.Config.defaults(), 500, 0.1, 0.999, 0.1, 0.35, 0.5, 0);
     }
 
     public boolean isV2() {
@@ -53,15 +56,25 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     }
 
     public ShapesRecipe withWarmup(int steps) {
-        return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability);
+        return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps);
     }
 
     public ShapesRecipe withEma(double decay) {
-        return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability);
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps);
+    }
+
+    /**
+     * CLIP first: {@code steps} contrastive steps ({@link dev.diffusionlab.clip.ContrastiveClip#forTextModel}, batch 64
+     * pictures of the training world) train the text encoder before the UNet phase, which then keeps it frozen,
+     * as Stable Diffusion keeps its pretrained CLIP text encoder frozen (0: the text encoder learns jointly with the
+     * UNet through the denoising loss).
+     */
+    public ShapesRecipe withTextPretraining(int steps) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps);
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
-        return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability);
+        return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -100,7 +113,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
                 "unet_lr", c.unetLr(), "kl_weight", c.klWeight(), "caption_dropout", c.captionDropout(), "warmup_steps", warmupSteps,
                 "min_lr_fraction", minLrFraction, "ema_decay", emaDecay,
                 "curriculum", ConfigJson.map("one_object_until", oneObjectUntil, "two_objects_until", twoObjectsUntil),
-                "reorder_probability", reorderProbability));
+                "reorder_probability", reorderProbability, "text_pretrain_steps", textPretrainSteps));
     }
 
     private static List<String> sorted(java.util.Set<String> s) {

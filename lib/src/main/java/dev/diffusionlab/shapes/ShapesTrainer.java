@@ -385,8 +385,13 @@ public final class ShapesTrainer {
     private int trainUnet(AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, double scaling, int done,
                           int vaeDone, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt) {
         FusedAdam adam = new FusedAdam(config.unetLr(), base);
+        boolean frozenText = config.recipe().textPretrainSteps() > 0;
+        if (frozenText && done == 0) {
+            pretrainText(te, tok, base);
+            ckpt.save(vae, te, unet, vaeDone, 0, true, scaling);
+        }
         unet.setRequiresGradient(true);
-        te.setRequiresGradient(true);
+        te.setRequiresGradient(!frozenText);
         startEma(unet, te, ckpt, base);
         int b = config.batchSize();
         dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("UNet + text encoder", config.unetSteps()) : null;
@@ -426,7 +431,8 @@ public final class ShapesTrainer {
                     loss = mse.getFloat();
                 }
                 long t4 = System.nanoTime();
-                double norm = update(adam, List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
+                double norm = update(adam, frozenText ? List.of(Map.entry("unet.", unet))
+                        : List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
                 if (emaUnet != null) {
                     emaUnet.update(step);
                     emaTe.update(step);
@@ -441,6 +447,58 @@ public final class ShapesTrainer {
         unet.setRequiresGradient(false);
         te.setRequiresGradient(false);
         return step;
+    }
+
+    /**
+     * CLIP's recipe before the UNet sees the text encoder: InfoNCE between the text encoder's end-token vector (through a
+     * projection) and a small image encoder, batches of 64 training pictures with their captions. A caption is then
+     * told from its near misses by what the picture shows, so words that only matter through where an object is
+     * ("left" against "right") get distinct vectors, which training through the UNet's loss alone never gave them
+     * (docs/shapes-world.md). The image encoder and the projection are discarded.
+     */
+    private void pretrainText(CLIPTextModel te, CLIPTokenizer tok, NDManager base) {
+        int steps = config.recipe().textPretrainSteps();
+        dev.diffusionlab.clip.ContrastiveClip.Config cc = new dev.diffusionlab.clip.ContrastiveClip.Config(64, 256, 32, 16, 64, steps,
+                1e-3, 0.1, (int) config.seed() + 7);
+        try (NDManager cm = base.newSubManager()) {
+            dev.diffusionlab.clip.ContrastiveClip clip = dev.diffusionlab.clip.ContrastiveClip.forTextModel(cc, config.models().imageSize(),
+                    te, tok, cm);
+            long t0 = System.nanoTime();
+            List<Float> losses = clip.train(step -> {
+                List<BufferedImage> pics = new ArrayList<>();
+                List<String> caps = new ArrayList<>();
+                for (int i = 0; i < cc.batch(); i++) {
+                    long index = 9_000_000L + (long) step * cc.batch() + i;
+                    ShapesSample sample = worldV2 != null ? v2Sample(worldV2, index) : world.sample(index, ShapesWorld.Split.TRAIN);
+                    pics.add(sample.image());
+                    caps.add(sample.caption());
+                }
+                return new dev.diffusionlab.clip.ContrastiveClip.Batch(pics, caps);
+            }, cm);
+            List<BufferedImage> evalPics = new ArrayList<>();
+            List<String> evalCaps = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                ShapesSample sample = worldV2 != null ? worldV2.sample(8_000_000L + i, ShapesWorldV2.Split.TRAIN)
+                        : world.sample(8_000_000L + i, ShapesWorld.Split.TRAIN);
+                evalPics.add(sample.image());
+                evalCaps.add(sample.caption());
+            }
+            double acc = clip.retrievalAccuracy(evalPics, evalCaps, cm);
+            if (config.progress()) {
+                System.out.printf(Locale.ROOT, "text encoder, contrastive (CLIP's recipe): %d steps in %.1f s, InfoNCE %.3f -> %.3f"
+                        + " (chance ln 64 = %.3f), caption retrieval on 64 unseen pictures %.0f %%; frozen from here%n", steps,
+                        (System.nanoTime() - t0) / 1e9, losses.get(0), mean(losses.subList(Math.max(0, losses.size() - 20), losses.size())),
+                        Math.log(64), 100 * acc);
+            }
+        }
+    }
+
+    private static double mean(List<Float> v) {
+        double s = 0;
+        for (float x : v) {
+            s += x;
+        }
+        return v.isEmpty() ? Double.NaN : s / v.size();
     }
 
     /** Keeps step {@code step}'s loss and its log line (phase,step,loss,grad_norm). */
