@@ -26,14 +26,15 @@ public final class TrainShapesCommand {
               --minutes N        wall-clock budget; the VAE gets a quarter (default: none, run all steps)
               --seed S           seed of weights and data (default 0)
               --vae-steps N      VAE steps (default 1500, v2 too)
-              --unet-steps N     text encoder + UNet steps (default 24000; v2 16000)
+              --unet-steps N     text encoder + UNet steps (default 24000; v2 9000)
               --batch N          images per step (default 16)
               --checkpoint-every N  steps between checkpoints (default 250)
               --tiny             tiny architectures (smoke runs)
               --fp32             write float32 weights (default float16)
               --quiet            no progress bars
               --text-pretrain-steps N  train the text encoder first, contrastively (CLIP's recipe, batch 64), then keep
-                     it frozen while the UNet learns (default 0: it learns jointly through the UNet's loss)
+                     it frozen while the UNet learns (default 1500, the shipped recipes; 0: it learns jointly
+                     through the UNet's loss, which never teaches it the place words)
   --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)""";
 
     /** Runs the command; returns the exit status. */

@@ -89,14 +89,14 @@ public final class ShapesTrainer {
         }
 
         /**
-         * The v2 recipe (recorded in recipe.json): {@link ShapesModels#v2()} on {@link ShapesWorldV2}, 1 500 VAE steps, 16 000
-         * UNet + text-encoder steps of batch 16 at 5·10⁻⁴ (warm-up 500, cosine to 10 %), EMA 0.999, curriculum
-         * one → two → three objects, half the captions re-ordered, 10 % empty captions, seed 0, checkpoints every 250 steps.
-         * The step counts fill the 2-hour budget at the measured 0.33 s per step on one core (docs/shapes-world.md).
+         * The v2 recipe (recorded in recipe.json): {@link ShapesModels#v2()} on {@link ShapesWorldV2}, 1 500 VAE steps, the
+         * text encoder trained CLIP's way (1 500 contrastive steps) and frozen, then 9 000 UNet steps of batch 16 at 5·10⁻⁴
+         * (warm-up 500, cosine to 10 %), EMA 0.999, curriculum one → two → three objects, half the captions re-ordered, 10 %
+         * empty captions, seed 0, checkpoints every 250 steps: about an hour on one core (docs/shapes-world.md).
          */
         public static Config v2() {
-            return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 16000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
-                    true, true, ShapesRecipe.v2());
+            return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 9000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
+                    true, true, ShapesRecipe.v2().withTextPretraining(TEXT_PRETRAIN_STEPS));
         }
 
         /** A smoke-test v2 recipe: tiny v2 models, few steps, short warm-up, the whole v2 machinery (EMA, curriculum, re-ordering). */
@@ -110,11 +110,18 @@ public final class ShapesTrainer {
                     checkpointEvery, maxSeconds, fp16, progress, r);
         }
 
-        /** The shipped model's recipe. */
+        /**
+         * The shipped v1 model's recipe: 1 500 VAE steps, then the text encoder trained CLIP's way for 1 500 contrastive
+         * steps and frozen, then 24 000 UNet steps of batch 16 at 5·10⁻⁴ (docs/shapes-world.md: without the contrastive
+         * text encoder the place words never steer the picture).
+         */
         public static Config standard() {
             return new Config(ShapesModels.standard(), ShapesWorld.Config.defaults(), 1500, 24000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0,
-                    250, 0, true, true);
+                    250, 0, true, true, ShapesRecipe.none().withTextPretraining(TEXT_PRETRAIN_STEPS));
         }
+
+        /** Contrastive text-encoder steps of the shipped recipes. */
+        public static final int TEXT_PRETRAIN_STEPS = 1500;
 
         /** A smoke-test recipe: tiny models, few steps. */
         public static Config tiny(int vaeSteps, int unetSteps) {

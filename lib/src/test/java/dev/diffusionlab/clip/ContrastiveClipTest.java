@@ -34,6 +34,32 @@ class ContrastiveClipTest {
     }
 
     @Test
+    void aClipTextModelAsTheTextTowerLearnsTheCaptionsAndOnlyItsOwnRowsMove() {
+        ShapesWorld world = new ShapesWorld(ShapesWorld.Config.defaults());
+        java.nio.file.Path shapes = dev.diffusionlab.core.Paths.home().resolve(dev.diffusionlab.pipeline.DefaultModel.SHAPES_RELATIVE);
+        CLIPTokenizer tok = CLIPTokenizer.fromFolder(shapes.resolve("tokenizer"));
+        try (NDManager m = Engines.newCpuManager();
+             CLIPTextModel te = CLIPTextModel.random(CLIPTextConfig.from(dev.diffusionlab.nn.ConfigJson.parse(
+                     dev.diffusionlab.shapes.ShapesModels.tiny().textEncoderJson(), "tiny te")), ai.djl.Device.cpu(),
+                     ai.djl.ndarray.types.DataType.FLOAT32, 3)) {
+            ContrastiveClip.Config config = new ContrastiveClip.Config(32, 128, 32, 16, 32, 150, 2e-3, 0.1, 0);
+            ContrastiveClip clip = ContrastiveClip.forTextModel(config, 32, te, tok, m);
+            NDArray before = te.namedParameters().get("text_model.embeddings.token_embedding.weight").duplicate();
+            List<Float> losses = clip.train(step -> batch(world, step, config.batch()), m);
+            double first = losses.subList(0, 10).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+            double last = losses.subList(140, 150).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+            assertTrue(first > Math.log(32) * 0.9, "untrained: loss ≈ ln 32, got " + first);
+            assertTrue(last < 0.7 * first, "InfoNCE falls through the CLIP text model: " + first + " -> " + last);
+            NDArray after = te.namedParameters().get("text_model.embeddings.token_embedding.weight");
+            assertTrue(after.sub(before).abs().max().getFloat() > 0, "the text model's weights were not trained");
+            assertFalse(clip.namedParameters().keySet().stream().anyMatch(k -> k.startsWith("text_model")),
+                    "the text model is borrowed, not a part of the contrastive model: " + clip.namedParameters().keySet());
+            assertTrue(clip.namedParameters().containsKey("text_projection.weight"));
+            before.close();
+        }
+    }
+
+    @Test
     void shortTrainingMatchesPicturesToTheirCaptions() {
         ShapesWorld world = new ShapesWorld(ShapesWorld.Config.defaults());
         try (NDManager m = Engines.newCpuManager()) {

@@ -27,6 +27,23 @@ class ShapesTrainerTest {
     }
 
     @Test
+    void aContrastivelyPretrainedTextEncoderStaysFrozenWhileTheUNetLearns() throws Exception {
+        ShapesTrainer.Config base = ShapesTrainer.Config.tiny(4, 0);
+        ShapesTrainer.Config noUnet = base.withRecipe(base.recipe().withTextPretraining(30));
+        ShapesTrainer.Config withUnet = noUnet.withSteps(4, 6);
+        new ShapesTrainer(noUnet).train(dir.resolve("pre"));
+        new ShapesTrainer(withUnet).train(dir.resolve("pre-unet"));
+        new ShapesTrainer(base).train(dir.resolve("plain"));
+        Path te = Path.of("text_encoder", "model.safetensors");
+        Path unet = Path.of("unet", "diffusion_pytorch_model.safetensors");
+        // the UNet phase moved the UNet but not one bit of the pretrained text encoder
+        assertEquals(-1L, Files.mismatch(dir.resolve("pre").resolve(te), dir.resolve("pre-unet").resolve(te)), "text encoder changed");
+        assertTrue(Files.mismatch(dir.resolve("pre").resolve(unet), dir.resolve("pre-unet").resolve(unet)) >= 0, "UNet did not train");
+        // and the contrastive phase did change the text encoder from its initialisation
+        assertTrue(Files.mismatch(dir.resolve("pre").resolve(te), dir.resolve("plain").resolve(te)) >= 0, "pretraining changed nothing");
+    }
+
+    @Test
     void smokeTrainingLossFallsAndTheFolderGenerates() throws Exception {
         Path out = dir.resolve("shapes");
         ShapesTrainer.Result r = new ShapesTrainer(ShapesTrainer.Config.tiny(40, 40)).train(out);
