@@ -168,12 +168,13 @@ public final class ShapesEval {
 
     /**
      * The aims (from the project's issue) are 0.80 for colour and position on held-in captions at the best
-     * guidance and 0.80 pointing for shape words. The shipped model reaches the colour aim; for position and
-     * pointing the targets are what it reliably reaches (see docs/shapes-world.md), well above chance
-     * (position: 0.2 per object; pointing: the object's share of the image, about 0.05).
+     * guidance and 0.80 pointing for shape words. Colour and position are checked at their aims (the model
+     * with a contrastively trained text encoder reaches both); the pointing target is the earlier model's 0.40,
+     * not lowered although the current model misses it (0.38–0.39: docs/shapes-world.md), far above chance
+     * (the object's share of the image, about 0.07).
      */
     public static final double COLOUR_TARGET = 0.80;
-    public static final double POSITION_TARGET = 0.50;
+    public static final double POSITION_TARGET = 0.80;
     public static final double POINTING_TARGET = 0.40;
     public static final double AIM = 0.80;
 
