@@ -37,7 +37,8 @@ public final class EvalMakeItYoursCommand {
               --guidance G       guidance scale of the word's generations (default 7.5)
               --inpaint-steps N --inpaint-guidance G   the inpainting runs' (default 50 and 3)
               --skip-ti / --skip-inpaint   run one half only
-              --overlay          paste the input back outside the mask after decoding (diffusers' apply_overlay)
+              --no-overlay       keep the decoded picture outside the mask too (default: the input pasted back outside
+                                 the mask after decoding, diffusers' apply_overlay, so the kept object is the input's)
               --object-prompt    inpaint with the new object's caption alone as the prompt (default: the whole new caption)
               --inpaint-model DIR  inpaint with this folder (e.g. from ./dlab train-shapes-inpaint) instead of --model
               --out DIR          also write ti-grid.png and inpaint-grid.png there""";
@@ -48,7 +49,7 @@ public final class EvalMakeItYoursCommand {
 
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--model", "--concept", "--token", "--ti-steps", "--samples", "--steps", "--guidance",
-                "--inpaint-steps", "--inpaint-guidance", "--out", "--inpaint-model"), Set.of("--skip-ti", "--skip-inpaint", "--object-prompt", "--overlay"));
+                "--inpaint-steps", "--inpaint-guidance", "--out", "--inpaint-model"), Set.of("--skip-ti", "--skip-inpaint", "--object-prompt", "--no-overlay"));
         Path model = opts.path("--model", null);
         String concept = opts.text("--concept", "green triangle");
         String token = opts.text("--token", "<zorp>");
@@ -58,6 +59,7 @@ public final class EvalMakeItYoursCommand {
         double guidance = opts.number("--guidance", 7.5);
         int inpaintSteps = opts.integer("--inpaint-steps", 50);
         double inpaintGuidance = opts.number("--inpaint-guidance", 3.0);
+        boolean overlay = !opts.has("--no-overlay");
         boolean ti = !opts.has("--skip-ti");
         boolean inpaint = !opts.has("--skip-inpaint");
         boolean wholeCaption = !opts.has("--object-prompt");
@@ -102,9 +104,9 @@ public final class EvalMakeItYoursCommand {
                 StableDiffusionInpaintPipeline ip = inpaintModel != null
                         ? StableDiffusionInpaintPipeline.load(inpaintModel, Device.cpu(), DataType.FLOAT32) : StableDiffusionInpaintPipeline.of(sd);
                 long t0 = System.nanoTime();
-                MakeItYours.InpaintReport rep = MakeItYours.evaluateInpainting(ip, samples, inpaintSteps, inpaintGuidance, wholeCaption, opts.has("--overlay"), m);
-                System.out.printf(Locale.ROOT, "inpainting (%s), %d runs in %.1f s%n", ip.hasInpaintingUnet() ? "inpainting UNet"
-                        : "4-channel UNet, masked blending", samples, (System.nanoTime() - t0) / 1e9);
+                MakeItYours.InpaintReport rep = MakeItYours.evaluateInpainting(ip, samples, inpaintSteps, inpaintGuidance, wholeCaption, overlay, m);
+                System.out.printf(Locale.ROOT, "inpainting (%s, %s), %d runs in %.1f s%n", ip.hasInpaintingUnet() ? "inpainting UNet"
+                        : "4-channel UNet, masked blending", overlay ? "input pasted back outside the mask" : "no overlay", samples, (System.nanoTime() - t0) / 1e9);
                 System.out.println(rep.text());
                 boolean ok = rep.both() >= 0.8;
                 System.out.printf(Locale.ROOT, "target: masked object replaced AND unmasked object unchanged >= 80 %%: %.0f %% %s%n",
