@@ -471,26 +471,9 @@ public final class ShapesTrainer {
             dev.diffusionlab.clip.ContrastiveClip clip = dev.diffusionlab.clip.ContrastiveClip.forTextModel(cc, config.models().imageSize(),
                     te, tok, cm);
             long t0 = System.nanoTime();
-            List<Float> losses = clip.train(step -> {
-                List<BufferedImage> pics = new ArrayList<>();
-                List<String> caps = new ArrayList<>();
-                for (int i = 0; i < cc.batch(); i++) {
-                    long index = 9_000_000L + (long) step * cc.batch() + i;
-                    ShapesSample sample = worldV2 != null ? v2Sample(worldV2, index) : world.sample(index, ShapesWorld.Split.TRAIN);
-                    pics.add(sample.image());
-                    caps.add(sample.caption());
-                }
-                return new dev.diffusionlab.clip.ContrastiveClip.Batch(pics, caps);
-            }, cm);
-            List<BufferedImage> evalPics = new ArrayList<>();
-            List<String> evalCaps = new ArrayList<>();
-            for (int i = 0; i < 64; i++) {
-                ShapesSample sample = worldV2 != null ? worldV2.sample(8_000_000L + i, ShapesWorldV2.Split.TRAIN)
-                        : world.sample(8_000_000L + i, ShapesWorld.Split.TRAIN);
-                evalPics.add(sample.image());
-                evalCaps.add(sample.caption());
-            }
-            double acc = clip.retrievalAccuracy(evalPics, evalCaps, cm);
+            List<Float> losses = clip.train(step -> clipBatch(9_000_000L + (long) step * cc.batch(), cc.batch()), cm);
+            dev.diffusionlab.clip.ContrastiveClip.Batch unseen = clipBatch(8_000_000L, 64);
+            double acc = clip.retrievalAccuracy(unseen.images(), unseen.captions(), cm);
             if (config.progress()) {
                 System.out.printf(Locale.ROOT, "text encoder, contrastive (CLIP's recipe): %d steps in %.1f s, InfoNCE %.3f -> %.3f"
                         + " (chance ln 64 = %.3f), caption retrieval on 64 unseen pictures %.0f %%; frozen from here%n", steps,
@@ -498,6 +481,18 @@ public final class ShapesTrainer {
                         Math.log(64), 100 * acc);
             }
         }
+    }
+
+    /** Training pictures {@code first}, {@code first + 1}, ... ({@code n} of them) with their captions. */
+    private dev.diffusionlab.clip.ContrastiveClip.Batch clipBatch(long first, int n) {
+        List<BufferedImage> pics = new ArrayList<>();
+        List<String> caps = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ShapesSample sample = trainingSample(worldV2, first + i);
+            pics.add(sample.image());
+            caps.add(sample.caption());
+        }
+        return new dev.diffusionlab.clip.ContrastiveClip.Batch(pics, caps);
     }
 
     private static double mean(List<Float> v) {
@@ -635,7 +630,7 @@ public final class ShapesTrainer {
                 : new ShapesWorldV2(config.recipe().worldAt(unetStep, config.unetSteps()));
         for (int i = 0; i < config.batchSize(); i++) {
             long index = key * config.batchSize() + i;
-            ShapesSample sample = v2 != null ? v2Sample(v2, index) : world.sample(index, ShapesWorld.Split.TRAIN);
+            ShapesSample sample = trainingSample(v2, index);
             captions.add(sample.caption());
             pictures.add(sample.image());
         }
@@ -672,6 +667,11 @@ public final class ShapesTrainer {
             pending.put(nextKey, prefetch.submit(() -> render(nextKey, nextStep)));
         }
         return new Batch(ImageTensors.toBatch(sm, p.images), p.captions);
+    }
+
+    /** Training picture {@code index}: of {@code v2} (a v2 recipe's world at some step) when given, else of the v1 world. */
+    private ShapesSample trainingSample(ShapesWorldV2 v2, long index) {
+        return v2 != null ? v2Sample(v2, index) : world.sample(index, ShapesWorld.Split.TRAIN);
     }
 
     /**

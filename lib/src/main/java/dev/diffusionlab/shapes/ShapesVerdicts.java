@@ -49,7 +49,7 @@ public final class ShapesVerdicts {
     /** Scores the picture against its caption, counts it towards the notebook's exam and returns the verdict. */
     public String label(BufferedImage img, String caption) {
         ShapesAnalyser.Score s = ShapesReader.of(img).score(img, caption);
-        v2 |= img.getWidth() >= ShapesWorldV2.Config.defaults().size();
+        v2 |= ShapesWorlds.isV2(img.getWidth());
         counted.add(s);
         return verdict(s);
     }
