@@ -2,6 +2,7 @@ package dev.diffusionlab.cli;
 
 import dev.diffusionlab.shapes.ShapesTrainer;
 import java.nio.file.Path;
+import dev.diffusionlab.clip.ContrastiveClip;
 import java.util.Locale;
 import java.util.Set;
 
@@ -35,6 +36,10 @@ public final class TrainShapesCommand {
               --text-pretrain-steps N  train the text encoder first, contrastively (CLIP's recipe, batch 64), then keep
                      it frozen while the UNet learns (default 1500, the shipped recipes; 0: it learns jointly
                      through the UNet's loss, which never teaches it the place words)
+              --clip-images conv|pool-mlp  image tower of that contrastive phase (default: v2 conv, v1 pool-mlp)
+              --shape-negatives on|off     half of each contrastive batch: twins with one shape changed (v2 default on)
+              --attention-loss W  weight of the token-level attention loss (TokenCompose): each content word's
+                     cross-attention should fall on its object (default: v2 0.1, v1 0 = off)
   --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)""";
 
     /** Runs the command; returns the exit status. */
@@ -44,7 +49,7 @@ public final class TrainShapesCommand {
 
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--world", "--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
-                "--checkpoint-every", "--threads", "--text-pretrain-steps"), Set.of("--tiny", "--fp32", "--quiet"));
+                "--checkpoint-every", "--threads", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss"), Set.of("--tiny", "--fp32", "--quiet"));
         String worldName = opts.text("--world", "v1");
         if (!worldName.equals("v1") && !worldName.equals("v2")) {
             throw new IllegalArgumentException("--world must be v1 or v2, got '" + worldName + "'");
@@ -85,6 +90,27 @@ public final class TrainShapesCommand {
         }
         if (textPretrain != null) {
             c = c.withRecipe(c.recipe().withTextPretraining(textPretrain));
+        }
+        String clipImages = opts.text("--clip-images", null);
+        String negatives = opts.text("--shape-negatives", null);
+        if (clipImages != null || negatives != null) {
+            if (clipImages != null && !clipImages.equals("conv") && !clipImages.equals("pool-mlp")) {
+                throw new IllegalArgumentException("--clip-images must be conv or pool-mlp, got '" + clipImages + "'");
+            }
+            if (negatives != null && !negatives.equals("on") && !negatives.equals("off")) {
+                throw new IllegalArgumentException("--shape-negatives must be on or off, got '" + negatives + "'");
+            }
+            ContrastiveClip.ImageEncoder enc = clipImages == null ? c.recipe().clipImageEncoder()
+                    : clipImages.equals("conv") ? ContrastiveClip.ImageEncoder.CONV : ContrastiveClip.ImageEncoder.POOL_MLP;
+            c = c.withRecipe(c.recipe().withClipImages(enc, negatives == null ? c.recipe().shapeNegatives() : negatives.equals("on")));
+        }
+        double attentionLoss = opts.number("--attention-loss", c.recipe().attentionLossWeight());
+        if (!(attentionLoss >= 0) || Double.isInfinite(attentionLoss)) {
+            throw new IllegalArgumentException("--attention-loss must be a finite number ≥ 0, got " + attentionLoss);
+        }
+        c = c.withRecipe(c.recipe().withAttentionLoss(attentionLoss));
+        if (!v2 && attentionLoss > 0) {
+            System.out.println("v1 recipe with the token-level attention loss, weight " + attentionLoss);
         }
         if (v2) {
             System.out.println("v2 recipe: " + c.recipe().json(c).replaceAll("\\s+", " ").strip());

@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.diffusionlab.image.ImageTensors;
+import dev.diffusionlab.nn.Conv2d;
 import dev.diffusionlab.nn.Embedding;
 import dev.diffusionlab.nn.Linear;
 import dev.diffusionlab.nn.Module;
@@ -34,8 +35,10 @@ import java.util.function.IntFunction;
  * NDArray sim = clip.similarity(clip.encodeImages(images, m), clip.encodeTexts(captions, m));   // (B, C) cosines
  * }</pre>
  * The data come from the caller (notebook 03b and the test draw them from the shapes world), so this package
- * does not depend on {@code shapes}. It is not the text encoder of the diffusion model (that one was trained through the UNet's loss); it shows
- * what the "CLIP" in Stable Diffusion was originally trained to do: match pictures and captions.
+ * does not depend on {@code shapes}. It shows what the "CLIP" in Stable Diffusion was originally trained to do: match
+ * pictures and captions. {@link #forTextModel} puts a diffusion model's own {@link CLIPTextModel} in as the text tower,
+ * optionally against a small convolutional image tower ({@link ImageEncoder#CONV}), which is how the shapes trainer
+ * pretrains its text encoder.
  */
 public final class ContrastiveClip extends Module {
     /**
@@ -52,6 +55,13 @@ public final class ContrastiveClip extends Module {
         }
     }
 
+    /**
+     * The image tower: {@code POOL_MLP} (2×2 average pool, two-layer MLP: sees colour, size and place, barely
+     * shape) or {@code CONV} (three stride-2 3×3 convolutions, then the MLP on the flattened 1/8-size map:
+     * local edges first, so a corner tells a square from a circle, and the flattening keeps the place).
+     */
+    public enum ImageEncoder { POOL_MLP, CONV }
+
     private final Config config;
     private final Map<String, Integer> index = new HashMap<>();
     private final int pixels;
@@ -64,6 +74,9 @@ public final class ContrastiveClip extends Module {
     private final CLIPTextModel textModel;
     private final CLIPTokenizer tokenizer;
     private final Linear textProjection;
+    private final Conv2d conv1;
+    private final Conv2d conv2;
+    private final Conv2d conv3;
 
     /** An untrained model for {@code size}×{@code size} pictures and this vocabulary (id 0 is padding, 1 unknown). */
     public ContrastiveClip(Config config, int size, List<String> vocabulary) {
@@ -71,6 +84,9 @@ public final class ContrastiveClip extends Module {
         this.textModel = null;
         this.tokenizer = null;
         this.textProjection = null;
+        this.conv1 = null;
+        this.conv2 = null;
+        this.conv3 = null;
         for (String w : vocabulary) {
             index.putIfAbsent(w, index.size() + 2);
         }
@@ -83,11 +99,24 @@ public final class ContrastiveClip extends Module {
         txt2 = child("text_mlp_2", new Linear(config.hidden(), config.embedDim(), true));
     }
 
-    private ContrastiveClip(Config config, int size, CLIPTextModel textModel, CLIPTokenizer tokenizer) {
+    private ContrastiveClip(Config config, int size, CLIPTextModel textModel, CLIPTokenizer tokenizer, ImageEncoder encoder) {
         this.config = config;
         this.textModel = textModel;
         this.tokenizer = tokenizer;
-        this.pixels = 3 * (size / 2) * (size / 2);
+        if (encoder == ImageEncoder.CONV) {
+            if (size % 8 != 0) {
+                throw new IllegalArgumentException("the CONV image encoder needs a picture size divisible by 8, got " + size);
+            }
+            conv1 = child("image_conv_1", new Conv2d(3, 32, 3, 2, 1));
+            conv2 = child("image_conv_2", new Conv2d(32, 64, 3, 2, 1));
+            conv3 = child("image_conv_3", new Conv2d(64, 64, 3, 2, 1));
+            this.pixels = 64 * (size / 8) * (size / 8);
+        } else {
+            conv1 = null;
+            conv2 = null;
+            conv3 = null;
+            this.pixels = 3 * (size / 2) * (size / 2);
+        }
         img1 = child("image_mlp_1", new Linear(pixels, config.hidden(), true));
         img2 = child("image_mlp_2", new Linear(config.hidden(), config.embedDim(), true));
         textProjection = child("text_projection", new Linear(textModel.config().hiddenSize(), config.embedDim(), false));
@@ -104,7 +133,13 @@ public final class ContrastiveClip extends Module {
      * Diffusion's text encoder was trained this way before the UNet ever saw it.
      */
     public static ContrastiveClip forTextModel(Config config, int size, CLIPTextModel textModel, CLIPTokenizer tokenizer, NDManager weights) {
-        ContrastiveClip clip = new ContrastiveClip(config, size, textModel, tokenizer);
+        return forTextModel(config, size, textModel, tokenizer, ImageEncoder.POOL_MLP, weights);
+    }
+
+    /** As {@link #forTextModel(Config, int, CLIPTextModel, CLIPTokenizer, NDManager)} with the given image tower. */
+    public static ContrastiveClip forTextModel(Config config, int size, CLIPTextModel textModel, CLIPTokenizer tokenizer, ImageEncoder encoder,
+                                               NDManager weights) {
+        ContrastiveClip clip = new ContrastiveClip(config, size, textModel, tokenizer, encoder);
         clip.initialize(weights, DataType.FLOAT32, config.seed());
         return clip;
     }
@@ -142,6 +177,13 @@ public final class ContrastiveClip extends Module {
     public NDArray encodeImages(NDArray images) {
         Shape s = images.getShape();
         long b = s.get(0);
+        if (conv1 != null) {
+            NDArray f = conv1.forward(images).getNDArrayInternal().relu();  // (B, 3, S, S) -> (B, 32, S/2, S/2)
+            f = conv2.forward(f).getNDArrayInternal().relu();                // -> (B, 64, S/4, S/4)
+            f = conv3.forward(f).getNDArrayInternal().relu();                // -> (B, 64, S/8, S/8)
+            NDArray h = img1.forward(f.reshape(b, pixels)).getNDArrayInternal().relu(); // (B, 64·S²/64) -> (B, hidden)
+            return normalize(img2.forward(h));
+        }
         NDArray pooled = images.reshape(b, 3, s.get(2) / 2, 2, s.get(3) / 2, 2).mean(new int[] {5}).mean(new int[] {3}); // (B, 3, S, S) -> (B, 3, S/2, S/2)
         NDArray h = img1.forward(pooled.reshape(b, pixels)).getNDArrayInternal().relu();              // (B, 3·S²/4) -> (B, hidden)
         return normalize(img2.forward(h));                                                             // (B, hidden) -> (B, E)

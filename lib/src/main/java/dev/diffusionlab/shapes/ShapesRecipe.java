@@ -1,5 +1,6 @@
 package dev.diffusionlab.shapes;
 
+import dev.diffusionlab.clip.ContrastiveClip;
 import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.pipeline.DiffusersFolder;
 import java.util.Arrays;
@@ -21,10 +22,25 @@ import java.util.List;
  *                        in between, 30 % one and 70 % two objects
  * @param reorderProbability chance that a training caption names its objects in a new random order
  *                           (the same picture is then seen with either order)
+ * @param textPretrainSteps contrastive steps that train the text encoder before the UNet phase (0: none, the text
+ *                          encoder then learns jointly with the UNet)
+ * @param clipImageEncoder the image tower of that contrastive phase (discarded afterwards)
+ * @param shapeNegatives whether half of each contrastive batch are twins of the other half with one object's shape
+ *                       changed (v2 worlds), so a caption is told from its twin by shape alone
+ * @param attentionLossWeight weight of the token-level attention loss (TokenCompose, Wang et al. 2024) added to the
+ *                            denoising loss: each content word's cross-attention should fall inside its object (0: none)
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
-                           double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps) {
+                           double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
+                           ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight) {
     public ShapesRecipe {
+        clipImageEncoder = clipImageEncoder == null ? ContrastiveClip.ImageEncoder.POOL_MLP : clipImageEncoder;
+        if (!(attentionLossWeight >= 0) || Double.isInfinite(attentionLossWeight)) {
+            throw new IllegalArgumentException("bad recipe: attentionLossWeight " + attentionLossWeight + " (finite, ≥ 0)");
+        }
+        if (shapeNegatives && world == null) {
+            throw new IllegalArgumentException("bad recipe: shapeNegatives needs a v2 world (the v1 world has no re-rendering of a scene)");
+        }
         if (textPretrainSteps < 0) {
             throw new IllegalArgumentException("bad recipe: textPretrainSteps " + textPretrainSteps + " (≥ 0)");
         }
@@ -39,7 +55,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     /** The v1 recipe: the trainer's own world, constant learning rate, no EMA, no curriculum. */
     public static ShapesRecipe none() {
-        return new ShapesRecipe(null, 0, 1, 0, 0, 0, 0, 0);
+        return new ShapesRecipe(null, 0, 1, 0, 0, 0, 0, 0, null, false, 0);
     }
 
     /**
@@ -48,7 +64,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      * captions re-ordered.
      */
     public static ShapesRecipe v2() {
-        return new ShapesRecipe(ShapesWorldV2.Config.defaults(), 500, 0.1, 0.999, 0.1, 0.35, 0.5, 0);
+        return new ShapesRecipe(ShapesWorldV2.Config.defaults(), 500, 0.1, 0.999, 0.1, 0.35, 0.5, 0, null, false, 0);
     }
 
     public boolean isV2() {
@@ -56,11 +72,13 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     }
 
     public ShapesRecipe withWarmup(int steps) {
-        return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps);
+        return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight);
     }
 
     public ShapesRecipe withEma(double decay) {
-        return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps);
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight);
     }
 
     /**
@@ -70,11 +88,28 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      * UNet through the denoising loss).
      */
     public ShapesRecipe withTextPretraining(int steps) {
-        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps);
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight);
+    }
+
+    /**
+     * The contrastive phase's image tower ({@code CONV} sees shape, which a pooled MLP barely does) and whether its
+     * batches hold shape-changed twins (docs/shapes-world.md: with neither, "circle" and "square" stay close).
+     */
+    public ShapesRecipe withClipImages(ContrastiveClip.ImageEncoder encoder, boolean negatives) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                encoder, negatives, attentionLossWeight);
+    }
+
+    /** Token-level attention supervision of weight {@code w} (0: off), see {@link #attentionLossWeight()}. */
+    public ShapesRecipe withAttentionLoss(double w) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, w);
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
-        return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps);
+        return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -113,7 +148,9 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
                 "unet_lr", c.unetLr(), "kl_weight", c.klWeight(), "caption_dropout", c.captionDropout(), "warmup_steps", warmupSteps,
                 "min_lr_fraction", minLrFraction, "ema_decay", emaDecay,
                 "curriculum", ConfigJson.map("one_object_until", oneObjectUntil, "two_objects_until", twoObjectsUntil),
-                "reorder_probability", reorderProbability, "text_pretrain_steps", textPretrainSteps));
+                "reorder_probability", reorderProbability, "text_pretrain_steps", textPretrainSteps,
+                "clip_image_encoder", clipImageEncoder.name().toLowerCase(java.util.Locale.ROOT), "shape_negatives", shapeNegatives,
+                "attention_loss_weight", attentionLossWeight));
     }
 
     private static List<String> sorted(java.util.Set<String> s) {

@@ -90,13 +90,16 @@ public final class ShapesTrainer {
 
         /**
          * The v2 recipe (recorded in recipe.json): {@link ShapesModels#v2()} on {@link ShapesWorldV2}, 1 500 VAE steps, the
-         * text encoder trained CLIP's way (1 500 contrastive steps) and frozen, then 9 000 UNet steps of batch 16 at 5·10⁻⁴
-         * (warm-up 500, cosine to 10 %), EMA 0.999, curriculum one → two → three objects, half the captions re-ordered, 10 %
-         * empty captions, seed 0, checkpoints every 250 steps: about an hour on one core (docs/shapes-world.md).
+         * text encoder trained CLIP's way (1 500 contrastive steps against a convolutional image tower, half of each batch
+         * shape-changed twins) and frozen, then 9 000 UNet steps of batch 16 at 5·10⁻⁴ (warm-up 500, cosine to 10 %) with
+         * the token-level attention loss (weight 0.1), EMA 0.999, curriculum one → two → three objects, half the captions
+         * re-ordered, 10 % empty captions, seed 0, checkpoints every 250 steps: about an hour on one core
+         * (docs/shapes-world.md).
          */
         public static Config v2() {
             return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 9000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
-                    true, true, ShapesRecipe.v2().withTextPretraining(TEXT_PRETRAIN_STEPS));
+                    true, true, ShapesRecipe.v2().withTextPretraining(TEXT_PRETRAIN_STEPS)
+                            .withClipImages(dev.diffusionlab.clip.ContrastiveClip.ImageEncoder.CONV, true).withAttentionLoss(ATTENTION_LOSS_WEIGHT));
         }
 
         /** A smoke-test v2 recipe: tiny v2 models, few steps, short warm-up, the whole v2 machinery (EMA, curriculum, re-ordering). */
@@ -119,6 +122,9 @@ public final class ShapesTrainer {
             return new Config(ShapesModels.standard(), ShapesWorld.Config.defaults(), 1500, 24000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0,
                     250, 0, true, true, ShapesRecipe.none().withTextPretraining(TEXT_PRETRAIN_STEPS));
         }
+
+        /** Weight of the token-level attention loss in the v2 recipe ({@link ShapesRecipe#attentionLossWeight()}). */
+        public static final double ATTENTION_LOSS_WEIGHT = 0.1;
 
         /** Contrastive text-encoder steps of the shipped recipes. */
         public static final int TEXT_PRETRAIN_STEPS = 1500;
@@ -428,14 +434,26 @@ public final class ShapesTrainer {
                 NDArray ids = tok.encodeBatch(captions, sm); // (B, maxLength)
                 long t2 = System.nanoTime();
                 float loss;
+                float attnLoss = Float.NaN;
                 long t3;
+                double lambda = config.recipe().attentionLossWeight();
+                AttentionSupervision sup = lambda > 0 ? new AttentionSupervision(batch.samples(), captions, tok, sm) : null;
+                unet.setAttentionHook(sup != null && sup.active() ? sup : null);
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray ctx = te.encode(ids).lastHiddenState(); // (B, L, D)
                     NDArray pred = unet.forward(xt, sm.create(ts), ctx);
                     NDArray mse = pred.sub(eps).square().mean();
+                    NDArray total = mse;
+                    if (sup != null && sup.active()) {
+                        NDArray attn = sup.loss();
+                        total = mse.add(Ops.mul(attn, lambda));
+                        attnLoss = attn.getFloat();
+                    }
                     t3 = System.nanoTime();
-                    gc.backward(mse);
+                    gc.backward(total);
                     loss = mse.getFloat();
+                } finally {
+                    unet.setAttentionHook(null);
                 }
                 long t4 = System.nanoTime();
                 double norm = update(adam, frozenText ? List.of(Map.entry("unet.", unet))
@@ -446,6 +464,9 @@ public final class ShapesTrainer {
                 }
                 unetTimes.add(t1 - t0, t2 - t1, t3 - t2, t4 - t3, System.nanoTime() - t4);
                 record(ckpt, losses, "unet", step, loss, norm);
+                if (!Float.isNaN(attnLoss)) {
+                    ckpt.log(String.format(Locale.ROOT, "attention,%d,%.6f,%.5f", step + 1, attnLoss, norm));
+                }
             }
             step++;
             int unetStep = step;
@@ -469,30 +490,91 @@ public final class ShapesTrainer {
                 1e-3, 0.1, (int) config.seed() + 7);
         try (NDManager cm = base.newSubManager()) {
             dev.diffusionlab.clip.ContrastiveClip clip = dev.diffusionlab.clip.ContrastiveClip.forTextModel(cc, config.models().imageSize(),
-                    te, tok, cm);
+                    te, tok, config.recipe().clipImageEncoder(), cm);
             long t0 = System.nanoTime();
             List<Float> losses = clip.train(step -> clipBatch(9_000_000L + (long) step * cc.batch(), cc.batch()), cm);
             dev.diffusionlab.clip.ContrastiveClip.Batch unseen = clipBatch(8_000_000L, 64);
             double acc = clip.retrievalAccuracy(unseen.images(), unseen.captions(), cm);
             if (config.progress()) {
-                System.out.printf(Locale.ROOT, "text encoder, contrastive (CLIP's recipe): %d steps in %.1f s, InfoNCE %.3f -> %.3f"
-                        + " (chance ln 64 = %.3f), caption retrieval on 64 unseen pictures %.0f %%; frozen from here%n", steps,
+                System.out.printf(Locale.ROOT, "text encoder, contrastive (CLIP's recipe, %s image tower%s): %d steps in %.1f s, InfoNCE %.3f -> %.3f"
+                        + " (chance ln 64 = %.3f), caption retrieval on 64 unseen pictures %.0f %%%s; frozen from here%n",
+                        config.recipe().clipImageEncoder().name().toLowerCase(Locale.ROOT),
+                        config.recipe().shapeNegatives() ? ", half the batch shape-changed twins" : "", steps,
                         (System.nanoTime() - t0) / 1e9, losses.get(0), mean(losses.subList(Math.max(0, losses.size() - 20), losses.size())),
-                        Math.log(64), 100 * acc);
+                        Math.log(64), 100 * acc, worldV2 == null ? ""
+                                : String.format(Locale.ROOT, ", own caption above its shape-changed twin's for %.0f %% of 64 unseen pictures (chance 50 %%)",
+                                100 * twinAccuracy(clip, cm)));
             }
         }
     }
 
-    /** Training pictures {@code first}, {@code first + 1}, ... ({@code n} of them) with their captions. */
+    /**
+     * Training pictures {@code first}, {@code first + 1}, ... ({@code n} of them) with their captions; with the
+     * recipe's shape negatives the second half are the first half's twins, one object's shape changed.
+     */
     private dev.diffusionlab.clip.ContrastiveClip.Batch clipBatch(long first, int n) {
         List<BufferedImage> pics = new ArrayList<>();
         List<String> caps = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
+        boolean twins = config.recipe().shapeNegatives() && worldV2 != null;
+        int originals = twins ? n / 2 : n;
+        List<ShapesSample> drawn = new ArrayList<>();
+        for (int i = 0; i < originals; i++) {
             ShapesSample sample = trainingSample(worldV2, first + i);
+            drawn.add(sample);
             pics.add(sample.image());
             caps.add(sample.caption());
         }
+        for (int i = 0; twins && pics.size() < n; i++) {
+            ShapesSample twin = shapeTwin(drawn.get(i % originals), rng(6, first + i));
+            pics.add(twin.image());
+            caps.add(twin.caption());
+        }
         return new dev.diffusionlab.clip.ContrastiveClip.Batch(pics, caps);
+    }
+
+    /**
+     * How often a picture's own caption scores above the caption of its twin with one shape changed (and the
+     * twin's above the picture's): 0.5 is a text encoder blind to shape.
+     */
+    private double twinAccuracy(dev.diffusionlab.clip.ContrastiveClip clip, NDManager m) {
+        List<BufferedImage> pics = new ArrayList<>();
+        List<String> caps = new ArrayList<>();
+        int n = 32;
+        List<ShapesSample> originals = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            originals.add(trainingSample(worldV2, 7_000_000L + i));
+        }
+        for (int i = 0; i < n; i++) {
+            ShapesSample twin = shapeTwin(originals.get(i), rng(6, 7_000_000L + i));
+            pics.add(originals.get(i).image());
+            caps.add(originals.get(i).caption());
+            pics.add(twin.image());
+            caps.add(twin.caption());
+        }
+        try (NDManager sm = m.newSubManager()) {
+            float[] sim = clip.similarity(clip.encodeImages(pics, sm), clip.encodeTexts(caps, sm)).toFloatArray(); // (2n, 2n)
+            int right = 0;
+            for (int i = 0; i < 2 * n; i++) {
+                int own = i;
+                int other = i % 2 == 0 ? i + 1 : i - 1;
+                right += sim[i * 2 * n + own] > sim[i * 2 * n + other] ? 1 : 0;
+            }
+            return right / (2.0 * n);
+        }
+    }
+
+    /** {@code s} with one object's shape changed to another trainable one (held-out combinations stay unseen). */
+    private ShapesSample shapeTwin(ShapesSample s, Random rnd) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int o = rnd.nextInt(s.objects().size());
+            ObjectSpec sp = s.objects().get(o).spec();
+            Vocab.ShapeType[] all = Vocab.ShapeType.values();
+            Vocab.ShapeType other = all[(sp.shape().ordinal() + 1 + rnd.nextInt(all.length - 1)) % all.length];
+            if (worldV2.isTrainable(sp.colour(), other, sp.position())) {
+                return worldV2.withShape(s, o, other, rnd);
+            }
+        }
+        return s;
     }
 
     private static double mean(List<Float> v) {
@@ -606,9 +688,9 @@ public final class ShapesTrainer {
 
     // ---------------------------------------------------------------- data
 
-    private record Batch(NDArray images, List<String> captions) {}
+    private record Batch(NDArray images, List<String> captions, List<ShapesSample> samples) {}
 
-    private record Pictures(List<BufferedImage> images, List<String> captions) {}
+    private record Pictures(List<BufferedImage> images, List<String> captions, List<ShapesSample> samples) {}
 
     /** Renders the next batch's pictures on another core while torch computes this step (the world is a pure function of the index). */
     private final java.util.concurrent.ExecutorService prefetch = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -626,6 +708,7 @@ public final class ShapesTrainer {
     private Pictures render(long key, int unetStep) {
         List<BufferedImage> pictures = new ArrayList<>();
         List<String> captions = new ArrayList<>();
+        List<ShapesSample> samples = new ArrayList<>();
         ShapesWorldV2 v2 = worldV2 == null || unetStep < 0 ? worldV2
                 : new ShapesWorldV2(config.recipe().worldAt(unetStep, config.unetSteps()));
         for (int i = 0; i < config.batchSize(); i++) {
@@ -633,8 +716,9 @@ public final class ShapesTrainer {
             ShapesSample sample = trainingSample(v2, index);
             captions.add(sample.caption());
             pictures.add(sample.image());
+            samples.add(sample);
         }
-        return new Pictures(pictures, captions);
+        return new Pictures(pictures, captions, samples);
     }
 
     /**
@@ -666,7 +750,7 @@ public final class ShapesTrainer {
             int nextStep = unetStep < 0 ? -1 : unetStep + 1;
             pending.put(nextKey, prefetch.submit(() -> render(nextKey, nextStep)));
         }
-        return new Batch(ImageTensors.toBatch(sm, p.images), p.captions);
+        return new Batch(ImageTensors.toBatch(sm, p.images), p.captions, p.samples);
     }
 
     /** Training picture {@code index}: of {@code v2} (a v2 recipe's world at some step) when given, else of the v1 world. */

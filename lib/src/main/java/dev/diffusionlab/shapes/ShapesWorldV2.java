@@ -257,6 +257,22 @@ public final class ShapesWorldV2 {
     }
 
     /**
+     * The scene of {@code s} redrawn with object {@code object}'s shape replaced by {@code shape} (same colours,
+     * sizes, places and caption order; centres re-jittered from {@code rnd}): a contrastive near miss that differs
+     * from {@code s} by one shape word.
+     */
+    public ShapesSample withShape(ShapesSample s, int object, ShapeType shape, Random rnd) {
+        List<ObjectSpec> specs = new ArrayList<>();
+        List<Size> sizes = new ArrayList<>();
+        for (int o = 0; o < s.objects().size(); o++) {
+            ObjectSpec sp = s.objects().get(o).spec();
+            specs.add(o == object ? new ObjectSpec(sp.colour(), shape, sp.size(), sp.position()) : sp);
+            sizes.add(s.objects().get(o).actualSize());
+        }
+        return draw(specs, sizes, rnd);
+    }
+
+    /**
      * The same picture with its objects named in another order: object {@code order[k]} of {@code s} becomes
      * the caption's k-th object (caption, objects and word masks follow).
      */

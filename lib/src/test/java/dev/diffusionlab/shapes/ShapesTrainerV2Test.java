@@ -63,6 +63,28 @@ class ShapesTrainerV2Test {
     }
 
     @Test
+    void attentionLossAndShapeTwinsRunAndAreRecorded() throws Exception {
+        Path out = dir.resolve("tc");
+        ShapesTrainer.Config c = ShapesTrainer.Config.tinyV2(2, 6);
+        c = c.withRecipe(c.recipe().withTextPretraining(3).withClipImages(dev.diffusionlab.clip.ContrastiveClip.ImageEncoder.CONV, true)
+                .withAttentionLoss(0.1));
+        ShapesTrainer.Result r = new ShapesTrainer(c).train(out);
+        assertEquals(6, r.unetStepsDone());
+        String recipe = Files.readString(out.resolve("recipe.json"));
+        assertTrue(recipe.contains("\"attention_loss_weight\": 0.1") && recipe.contains("\"clip_image_encoder\": \"conv\"")
+                && recipe.contains("\"shape_negatives\": true"), recipe);
+        List<String> attention = Files.readAllLines(out.resolve(ShapesTrainer.LOG)).stream().filter(l -> l.startsWith("attention,")).toList();
+        assertFalse(attention.isEmpty(), "the attention loss is logged beside the denoising loss");
+        for (String row : attention) {
+            double v = Double.parseDouble(row.split(",")[2]);
+            // an untrained UNet spreads its attention: most of a word's mass misses its small object
+            assertTrue(v > 0.5 && v <= 1, row);
+        }
+        assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.none().withClipImages(dev.diffusionlab.clip.ContrastiveClip.ImageEncoder.CONV, true));
+        assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withAttentionLoss(-1));
+    }
+
+    @Test
     void v2TrainingIsReproducibleWithThePrefetch() {
         // the next batch (curriculum world of the next step, re-ordered captions) renders on another thread:
         // it must be the batch the step would have drawn itself, so two runs agree to the bit

@@ -198,4 +198,28 @@ class ShapesWorldV2Test {
         assertThrows(IllegalArgumentException.class, () -> world.render(List.of(new ObjectSpec(Colour.RED, ShapeType.CIRCLE, null,
                 Position.LEFT), new ObjectSpec(Colour.BLUE, ShapeType.CIRCLE, null, Position.LEFT)), new java.util.Random(0)));
     }
+
+    @Test
+    void aShapeTwinChangesOneShapeWordAndNothingElseThatTheCaptionSays() {
+        ShapesWorldV2 world = new ShapesWorldV2(ShapesWorldV2.Config.defaults());
+        ShapesSample s = world.sample(3, Split.TRAIN);
+        ShapesSample twin = world.withShape(s, 0, s.objects().get(0).spec().shape() == ShapeType.SQUARE ? ShapeType.CIRCLE : ShapeType.SQUARE,
+                new java.util.Random(1));
+        String[] a = s.caption().split(" ");
+        String[] b = twin.caption().split(" ");
+        assertEquals(a.length, b.length);
+        int differ = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (!a[i].equals(b[i])) {
+                differ++;
+                assertTrue(a[i].equals("circle") || a[i].equals("square") || a[i].equals("triangle"), a[i]);
+            }
+        }
+        assertEquals(1, differ, s.caption() + " / " + twin.caption());
+        for (int o = 0; o < s.objects().size(); o++) {
+            assertEquals(s.objects().get(o).actualSize(), twin.objects().get(o).actualSize());
+            assertEquals(s.objects().get(o).spec().position(), twin.objects().get(o).spec().position());
+        }
+        assertTrue(new ShapesAnalyserV2().score(twin.image(), twin.caption()).all(), "the analyser reads the twin as its caption");
+    }
 }
