@@ -98,7 +98,9 @@ final class AttentionSupervision implements AttentionHook {
         NDArray inside = p.mul(t.expandDims(1)).sum(new int[] {2});                     // (B, H, L)
         NDArray whole = p.sum(new int[] {2});                                           // (B, H, L)
         // scalars through Ops: a DJL scalar operand that autograd keeps would be read from freed memory (docs/shapes-world.md)
-        NDArray miss = whole.sub(inside).div(whole.add(1e-8f)).square();                // (1 - share inside)², (B, H, L)
+        // 1 - inside/whole, not (whole - inside)/whole: the two differ where a word gets no attention at all, and the
+        // second scores that 0, so a run learnt to starve every content word (docs/shapes-world.md); here it scores 1
+        NDArray miss = inside.div(whole.add(1e-8f)).neg().add(1f).square();              // (1 - share inside)², (B, H, L)
         NDArray term = Ops.div(miss.mul(weights(probs.getDataType()).expandDims(1)).sum(), (double) call.heads() * supervised);
         term.attach(manager); // outlives the attention call's scope: it joins the loss
         terms.add(term);

@@ -98,6 +98,22 @@ class AttentionSupervisionTest {
     }
 
     @Test
+    void attentionThatIgnoresTheWordsScoresOneNotZero() {
+        // every pixel attends to the start token only: no content word gets any attention. That must cost the
+        // most (1), or a run learns to starve the words instead of placing them (it did, with (whole - inside)/whole)
+        float[] probs = new float[H * R * R * L];
+        for (int row = 0; row < H * R * R; row++) {
+            probs[row * L] = 1;
+        }
+        try (NDManager m = Engines.newCpuManager()) {
+            AttentionSupervision sup = new AttentionSupervision(List.of(sample), List.of(sample.caption()), tok, m);
+            sup.onAttention(new AttentionCall("mid_block.attentions.0.transformer_blocks.0.attn2", true, H, 1, R, R, L),
+                    Ops.constant(m, probs, new Shape(H, R * R, L), DataType.FLOAT32));
+            assertEquals(1, sup.loss().getFloat(), 1e-6);
+        }
+    }
+
+    @Test
     void droppedCaptionsAreNotSupervisedAndAMismatchIsRefused() {
         try (NDManager m = Engines.newCpuManager()) {
             assertFalse(new AttentionSupervision(List.of(sample), List.of(""), tok, m).active());
