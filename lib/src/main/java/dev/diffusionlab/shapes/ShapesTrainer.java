@@ -513,9 +513,13 @@ public final class ShapesTrainer {
      * recipe's shape negatives the second half are the first half's twins, one object's shape changed.
      */
     private dev.diffusionlab.clip.ContrastiveClip.Batch clipBatch(long first, int n) {
+        return clipBatch(first, n, config.recipe().shapeNegatives() && worldV2 != null);
+    }
+
+    /** As {@link #clipBatch(long, int)}, the second half twins of the first when {@code twins}. */
+    private dev.diffusionlab.clip.ContrastiveClip.Batch clipBatch(long first, int n, boolean twins) {
         List<BufferedImage> pics = new ArrayList<>();
         List<String> caps = new ArrayList<>();
-        boolean twins = config.recipe().shapeNegatives() && worldV2 != null;
         int originals = twins ? n / 2 : n;
         List<ShapesSample> drawn = new ArrayList<>();
         for (int i = 0; i < originals; i++) {
@@ -537,27 +541,14 @@ public final class ShapesTrainer {
      * twin's above the picture's): 0.5 is a text encoder blind to shape.
      */
     private double twinAccuracy(dev.diffusionlab.clip.ContrastiveClip clip, NDManager m) {
-        List<BufferedImage> pics = new ArrayList<>();
-        List<String> caps = new ArrayList<>();
         int n = 32;
-        List<ShapesSample> originals = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            originals.add(trainingSample(worldV2, 7_000_000L + i));
-        }
-        for (int i = 0; i < n; i++) {
-            ShapesSample twin = shapeTwin(originals.get(i), rng(6, 7_000_000L + i));
-            pics.add(originals.get(i).image());
-            caps.add(originals.get(i).caption());
-            pics.add(twin.image());
-            caps.add(twin.caption());
-        }
+        dev.diffusionlab.clip.ContrastiveClip.Batch b = clipBatch(7_000_000L, 2 * n, true); // picture i's twin is picture n + i
         try (NDManager sm = m.newSubManager()) {
-            float[] sim = clip.similarity(clip.encodeImages(pics, sm), clip.encodeTexts(caps, sm)).toFloatArray(); // (2n, 2n)
+            float[] sim = clip.similarity(clip.encodeImages(b.images(), sm), clip.encodeTexts(b.captions(), sm)).toFloatArray(); // (2n, 2n)
             int right = 0;
             for (int i = 0; i < 2 * n; i++) {
-                int own = i;
-                int other = i % 2 == 0 ? i + 1 : i - 1;
-                right += sim[i * 2 * n + own] > sim[i * 2 * n + other] ? 1 : 0;
+                int other = i < n ? i + n : i - n;
+                right += sim[i * 2 * n + i] > sim[i * 2 * n + other] ? 1 : 0;
             }
             return right / (2.0 * n);
         }
