@@ -77,6 +77,8 @@ public final class ContrastiveClip extends Module {
     private final Conv2d conv1;
     private final Conv2d conv2;
     private final Conv2d conv3;
+    private double contextInvariance;
+    private float lastInvariance = Float.NaN;
 
     /** An untrained model for {@code size}×{@code size} pictures and this vocabulary (id 0 is padding, 1 unknown). */
     public ContrastiveClip(Config config, int size, List<String> vocabulary) {
@@ -143,13 +145,24 @@ public final class ContrastiveClip extends Module {
         clip.initialize(weights, DataType.FLOAT32, config.seed());
         return clip;
     }
-    /** Matching pictures and captions: picture i is described by caption i. */
-    public record Batch(List<BufferedImage> images, List<String> captions) {
+    /**
+     * Matching pictures and captions: picture i is described by caption i. {@code contextTwins} (optional, null:
+     * none) holds caption i with one word changed, for {@link #contextInvariance}; it describes no picture.
+     */
+    public record Batch(List<BufferedImage> images, List<String> captions, List<String> contextTwins) {
         public Batch {
             if (images.size() != captions.size() || images.isEmpty()) {
                 throw new IllegalArgumentException("a batch needs as many captions as pictures (at least one), got "
                         + images.size() + " pictures and " + captions.size() + " captions");
             }
+            if (contextTwins != null && contextTwins.size() != captions.size()) {
+                throw new IllegalArgumentException("a batch needs one context twin per caption, got " + contextTwins.size()
+                        + " twins for " + captions.size() + " captions");
+            }
+        }
+
+        public Batch(List<BufferedImage> images, List<String> captions) {
+            this(images, captions, null);
         }
     }
 
@@ -171,6 +184,64 @@ public final class ContrastiveClip extends Module {
 
     public Config config() {
         return config;
+    }
+
+    /**
+     * Adds {@code weight}·{@link #contextInvariance} to the loss of every {@link #train} batch that carries context
+     * twins (a text-model tower only); returns this.
+     */
+    public ContrastiveClip withContextInvariance(double weight) {
+        if (!(weight >= 0) || Double.isInfinite(weight) || (weight > 0 && textModel == null)) {
+            throw new IllegalArgumentException("context invariance needs a finite weight ≥ 0 and a text-model tower, got " + weight);
+        }
+        this.contextInvariance = weight;
+        return this;
+    }
+
+    /**
+     * How much the text model's states after the changed word move when caption i becomes {@code twins.get(i)}
+     * (one word changed): the mean squared difference of {@code last_hidden_state} per element over the positions
+     * after the first differing token, the end token excepted (it must still tell the captions apart, CLIP reads it).
+     * A causal encoder whose states ignore a preceding colour word gives 0, so the shape word after a colour never
+     * seen with it ("purple triangle") is the state the UNet already knows. Rows whose twins tokenise to another
+     * length are skipped; with none left the result is 0.
+     */
+    public NDArray contextInvariance(List<String> captions, List<String> twins, NDManager m) {
+        if (textModel == null || captions.size() != twins.size() || captions.isEmpty()) {
+            throw new IllegalArgumentException("context invariance needs a text-model tower and one twin per caption, got "
+                    + captions.size() + " captions and " + twins.size() + " twins");
+        }
+        int b = captions.size();
+        List<String> both = new ArrayList<>(captions);
+        both.addAll(twins);
+        NDArray ids = tokenizer.encodeBatch(both, m);                       // (2B, L)
+        long[] flat = ids.toLongArray();
+        int len = (int) ids.getShape().get(1);
+        float[] mask = new float[b * len];
+        int count = 0;
+        for (int i = 0; i < b; i++) {
+            int eosA = tokenizer.inspect(captions.get(i)).eosPosition();
+            int eosB = tokenizer.inspect(twins.get(i)).eosPosition();
+            if (eosA != eosB) {
+                continue;
+            }
+            int first = -1;
+            for (int t = 0; t < len && first < 0; t++) {
+                first = flat[i * len + t] != flat[(b + i) * len + t] ? t : -1;
+            }
+            for (int t = first + 1; first >= 0 && t < len; t++) {
+                if (t != eosA) {
+                    mask[i * len + t] = 1;
+                    count++;
+                }
+            }
+        }
+        NDArray h = textModel.encode(ids).lastHiddenState();               // (2B, L, D)
+        long d = h.getShape().get(2);
+        NDArray diff = h.get("0:" + b).sub(h.get(b + ":"));                 // (B, L, D)
+        NDArray perPosition = diff.square().sum(new int[] {2});             // (B, L, D) -> (B, L)
+        NDArray w = dev.diffusionlab.nn.Ops.constant(m, mask, new Shape(b, len), perPosition.getDataType());
+        return dev.diffusionlab.nn.Ops.div(perPosition.mul(w).sum(), Math.max(1, count) * (double) d);
     }
 
     /** (B, 3, S, S) pictures in [-1, 1] -> (B, E) unit vectors. */
@@ -227,11 +298,12 @@ public final class ContrastiveClip extends Module {
 
     /** The symmetric InfoNCE loss of a batch of matching (picture i, caption i) pairs. */
     public NDArray infoNce(NDArray imageEmb, NDArray textEmb) {
-        NDArray logits = similarity(imageEmb, textEmb).div(config.temperature()); // (B, B)
+        // scalars through Ops: autograd keeps a DJL scalar operand, which the garbage collector may free before backward
+        NDArray logits = dev.diffusionlab.nn.Ops.div(similarity(imageEmb, textEmb), config.temperature()); // (B, B)
         NDArray eye = logits.getManager().eye((int) logits.getShape().get(0));
         NDArray toText = logits.logSoftmax(1).mul(eye).sum(new int[] {1}).mean();  // log p(caption i | picture i)
         NDArray toImage = logits.logSoftmax(0).mul(eye).sum(new int[] {0}).mean(); // log p(picture i | caption i)
-        return toText.add(toImage).div(-2);
+        return dev.diffusionlab.nn.Ops.div(toText.add(toImage), -2);
     }
 
     /**
@@ -254,6 +326,11 @@ public final class ContrastiveClip extends Module {
                     NDArray x = ImageTensors.toBatch(sm, b.images());
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray loss = infoNce(encodeImages(x), encodeTexts(b.captions(), sm));
+                        if (contextInvariance > 0 && b.contextTwins() != null) {
+                            NDArray inv = contextInvariance(b.captions(), b.contextTwins(), sm);
+                            lastInvariance = inv.getFloat();
+                            loss = loss.add(dev.diffusionlab.nn.Ops.mul(inv, contextInvariance));
+                        }
                         gc.backward(loss);
                         losses.add(loss.getFloat());
                     }
@@ -271,6 +348,11 @@ public final class ContrastiveClip extends Module {
             }
         }
         return losses;
+    }
+
+    /** The {@link #contextInvariance} of the last trained batch that had context twins (NaN: none yet). */
+    public float lastContextInvariance() {
+        return lastInvariance;
     }
 
     /** Fraction of pictures whose most similar caption, among the given ones, is their own (index i for picture i). */

@@ -29,11 +29,21 @@ import java.util.List;
  *                       changed (v2 worlds), so a caption is told from its twin by shape alone
  * @param attentionLossWeight weight of the token-level attention loss (TokenCompose, Wang et al. 2024) added to the
  *                            denoising loss: each content word's cross-attention should fall inside its object (0: none)
+ * @param colourInvariance weight of the contrastive phase's colour-invariance term: the text encoder's states after a
+ *                         colour word (end token excepted) should not change when that colour word does (0: none), so
+ *                         "triangle" after an unseen colour ("purple") is the "triangle" the UNet learnt
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
-                           ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight) {
+                           ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight,
+                           double colourInvariance) {
     public ShapesRecipe {
+        if (!(colourInvariance >= 0) || Double.isInfinite(colourInvariance)) {
+            throw new IllegalArgumentException("bad recipe: colourInvariance " + colourInvariance + " (finite, ≥ 0)");
+        }
+        if (colourInvariance > 0 && world == null) {
+            throw new IllegalArgumentException("bad recipe: colourInvariance needs a v2 world (its colour twins keep held-out pairs unseen)");
+        }
         clipImageEncoder = clipImageEncoder == null ? ContrastiveClip.ImageEncoder.POOL_MLP : clipImageEncoder;
         if (!(attentionLossWeight >= 0) || Double.isInfinite(attentionLossWeight)) {
             throw new IllegalArgumentException("bad recipe: attentionLossWeight " + attentionLossWeight + " (finite, ≥ 0)");
@@ -55,7 +65,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     /** The v1 recipe: the trainer's own world, constant learning rate, no EMA, no curriculum. */
     public static ShapesRecipe none() {
-        return new ShapesRecipe(null, 0, 1, 0, 0, 0, 0, 0, null, false, 0);
+        return new ShapesRecipe(null, 0, 1, 0, 0, 0, 0, 0, null, false, 0, 0);
     }
 
     /**
@@ -64,7 +74,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      * captions re-ordered.
      */
     public static ShapesRecipe v2() {
-        return new ShapesRecipe(ShapesWorldV2.Config.defaults(), 500, 0.1, 0.999, 0.1, 0.35, 0.5, 0, null, false, 0);
+        return new ShapesRecipe(ShapesWorldV2.Config.defaults(), 500, 0.1, 0.999, 0.1, 0.35, 0.5, 0, null, false, 0, 0);
     }
 
     public boolean isV2() {
@@ -73,12 +83,12 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     public ShapesRecipe withWarmup(int steps) {
         return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance);
     }
 
     public ShapesRecipe withEma(double decay) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance);
     }
 
     /**
@@ -89,7 +99,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withTextPretraining(int steps) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance);
     }
 
     /**
@@ -98,18 +108,24 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withClipImages(ContrastiveClip.ImageEncoder encoder, boolean negatives) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                encoder, negatives, attentionLossWeight);
+                encoder, negatives, attentionLossWeight, colourInvariance);
     }
 
     /** Token-level attention supervision of weight {@code w} (0: off), see {@link #attentionLossWeight()}. */
     public ShapesRecipe withAttentionLoss(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, w);
+                clipImageEncoder, shapeNegatives, w, colourInvariance);
+    }
+
+    /** The contrastive phase's colour-invariance term of weight {@code w} (0: off), see {@link #colourInvariance()}. */
+    public ShapesRecipe withColourInvariance(double w) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight, w);
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
         return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -150,7 +166,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
                 "curriculum", ConfigJson.map("one_object_until", oneObjectUntil, "two_objects_until", twoObjectsUntil),
                 "reorder_probability", reorderProbability, "text_pretrain_steps", textPretrainSteps,
                 "clip_image_encoder", clipImageEncoder.name().toLowerCase(java.util.Locale.ROOT), "shape_negatives", shapeNegatives,
-                "attention_loss_weight", attentionLossWeight));
+                "attention_loss_weight", attentionLossWeight, "colour_invariance", colourInvariance));
     }
 
     private static List<String> sorted(java.util.Set<String> s) {

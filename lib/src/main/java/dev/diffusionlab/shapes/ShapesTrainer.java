@@ -99,7 +99,8 @@ public final class ShapesTrainer {
         public static Config v2() {
             return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 9000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
                     true, true, ShapesRecipe.v2().withTextPretraining(TEXT_PRETRAIN_STEPS)
-                            .withClipImages(dev.diffusionlab.clip.ContrastiveClip.ImageEncoder.CONV, true).withAttentionLoss(ATTENTION_LOSS_WEIGHT));
+                            .withClipImages(dev.diffusionlab.clip.ContrastiveClip.ImageEncoder.CONV, true).withAttentionLoss(ATTENTION_LOSS_WEIGHT)
+                            .withColourInvariance(COLOUR_INVARIANCE));
         }
 
         /** A smoke-test v2 recipe: tiny v2 models, few steps, short warm-up, the whole v2 machinery (EMA, curriculum, re-ordering). */
@@ -125,6 +126,9 @@ public final class ShapesTrainer {
 
         /** Weight of the token-level attention loss in the v2 recipe ({@link ShapesRecipe#attentionLossWeight()}). */
         public static final double ATTENTION_LOSS_WEIGHT = 0.1;
+
+        /** Weight of the contrastive phase's colour-invariance term in the v2 recipe ({@link ShapesRecipe#colourInvariance()}). */
+        public static final double COLOUR_INVARIANCE = 1.0;
 
         /** Contrastive text-encoder steps of the shipped recipes. */
         public static final int TEXT_PRETRAIN_STEPS = 1500;
@@ -490,7 +494,8 @@ public final class ShapesTrainer {
                 1e-3, 0.1, (int) config.seed() + 7);
         try (NDManager cm = base.newSubManager()) {
             dev.diffusionlab.clip.ContrastiveClip clip = dev.diffusionlab.clip.ContrastiveClip.forTextModel(cc, config.models().imageSize(),
-                    te, tok, config.recipe().clipImageEncoder(), cm);
+                    te, tok, config.recipe().clipImageEncoder(), cm).withContextInvariance(config.recipe().colourInvariance());
+            double pairShiftBefore = config.recipe().colourInvariance() > 0 ? heldOutPairShift(clip, cm) : Double.NaN;
             long t0 = System.nanoTime();
             List<Float> losses = clip.train(step -> clipBatch(9_000_000L + (long) step * cc.batch(), cc.batch()), cm);
             dev.diffusionlab.clip.ContrastiveClip.Batch unseen = clipBatch(8_000_000L, 64);
@@ -504,6 +509,11 @@ public final class ShapesTrainer {
                         Math.log(64), 100 * acc, worldV2 == null ? ""
                                 : String.format(Locale.ROOT, ", own caption above its shape-changed twin's for %.0f %% of 64 unseen pictures (chance 50 %%)",
                                 100 * twinAccuracy(clip, cm)));
+                if (config.recipe().colourInvariance() > 0) {
+                    System.out.printf(Locale.ROOT, "colour invariance (weight %.2f): last batch %.4f; states after the colour word of held-out-pair"
+                            + " captions against a trainable colour: mean squared change %.4f before, %.4f after%n",
+                            config.recipe().colourInvariance(), clip.lastContextInvariance(), pairShiftBefore, heldOutPairShift(clip, cm));
+                }
             }
         }
     }
@@ -514,6 +524,52 @@ public final class ShapesTrainer {
      */
     private dev.diffusionlab.clip.ContrastiveClip.Batch clipBatch(long first, int n) {
         return clipBatch(first, n, config.recipe().shapeNegatives() && worldV2 != null);
+    }
+
+    /**
+     * For 32 held-out-pair captions: how far the text encoder's states after the held-out object's colour word move
+     * when that colour becomes one the shape is trained with ({@link dev.diffusionlab.clip.ContrastiveClip#contextInvariance}).
+     */
+    private double heldOutPairShift(dev.diffusionlab.clip.ContrastiveClip clip, NDManager m) {
+        List<String> caps = new ArrayList<>();
+        List<String> twins = new ArrayList<>();
+        for (long i = 0; caps.size() < 32 && i < 1000; i++) {
+            ShapesSample s = worldV2.sample(6_500_000L + i, ShapesWorldV2.Split.HELD_OUT_PAIR);
+            for (int o = 0; o < s.objects().size(); o++) {
+                ObjectSpec sp = s.objects().get(o).spec();
+                if (!worldV2.isTrainable(sp.colour(), sp.shape(), sp.position())) {
+                    String twin = colourTwin(s, o, rng(8, i));
+                    if (twin != null) {
+                        caps.add(s.caption());
+                        twins.add(twin);
+                    }
+                    break;
+                }
+            }
+        }
+        try (NDManager sm = m.newSubManager()) {
+            return clip.contextInvariance(caps, twins, sm).getFloat();
+        }
+    }
+
+    /**
+     * The caption of {@code s} with object {@code o}'s colour word changed to another colour that is trainable with its
+     * shape and place and not used by the other objects (null if none is): text only, no picture.
+     */
+    String colourTwin(ShapesSample s, int o, Random rnd) {
+        List<ObjectSpec> specs = new ArrayList<>(s.objects().stream().map(ShapesSample.DrawnObject::spec).toList());
+        ObjectSpec sp = specs.get(o);
+        Vocab.Colour[] all = Vocab.Colour.values();
+        int start = rnd.nextInt(all.length);
+        for (int k = 0; k < all.length; k++) {
+            Vocab.Colour c = all[(start + k) % all.length];
+            boolean taken = specs.stream().anyMatch(x -> x.colour() == c);
+            if (!taken && worldV2.isTrainable(c, sp.shape(), sp.position())) {
+                specs.set(o, new ObjectSpec(c, sp.shape(), sp.size(), sp.position()));
+                return Caption.format(specs);
+            }
+        }
+        return null;
     }
 
     /** As {@link #clipBatch(long, int)}, the second half twins of the first when {@code twins}. */
@@ -533,7 +589,17 @@ public final class ShapesTrainer {
             pics.add(twin.image());
             caps.add(twin.caption());
         }
-        return new dev.diffusionlab.clip.ContrastiveClip.Batch(pics, caps);
+        List<String> contextTwins = null;
+        if (config.recipe().colourInvariance() > 0) {
+            contextTwins = new ArrayList<>();
+            for (int i = 0; i < caps.size(); i++) {
+                ShapesSample s = i < drawn.size() ? drawn.get(i) : null;
+                Random rnd = rng(7, first + i);
+                String twin = s == null ? null : colourTwin(s, rnd.nextInt(s.objects().size()), rnd);
+                contextTwins.add(twin == null ? caps.get(i) : twin);
+            }
+        }
+        return new dev.diffusionlab.clip.ContrastiveClip.Batch(pics, caps, contextTwins);
     }
 
     /**

@@ -97,4 +97,116 @@ class ContrastiveClipTest {
             }
         }
     }
+    /** Caption {@code c} with its first colour word {@code from} replaced by {@code to} (null if {@code from} is absent). */
+    static String recolour(String c, String from, String to) {
+        String padded = " " + c + " ";
+        int at = padded.indexOf(" " + from + " ");
+        return at < 0 ? null : (padded.substring(0, at + 1) + to + padded.substring(at + 1 + from.length())).trim();
+    }
+
+    private static CLIPTextModel tinyTextModel() {
+        return CLIPTextModel.random(CLIPTextConfig.from(dev.diffusionlab.nn.ConfigJson.parse(
+                dev.diffusionlab.shapes.ShapesModels.tiny().textEncoderJson(), "tiny te")), ai.djl.Device.cpu(),
+                ai.djl.ndarray.types.DataType.FLOAT32, 3);
+    }
+
+    private static CLIPTokenizer shapesTokenizer() {
+        return CLIPTokenizer.fromFolder(dev.diffusionlab.core.Paths.home().resolve(dev.diffusionlab.pipeline.DefaultModel.SHAPES_RELATIVE)
+                .resolve("tokenizer"));
+    }
+
+    @Test
+    void contextInvarianceIsTheMeanSquaredChangeOfTheStatesAfterTheChangedWordEndTokenExcepted() {
+        CLIPTokenizer tok = shapesTokenizer();
+        List<String> caps = List.of("a red circle on the left", "a large blue square at the top and a small red triangle on the right");
+        List<String> twins = List.of("a green circle on the left", "a large blue square at the top and a small yellow triangle on the right");
+        try (NDManager m = Engines.newCpuManager(); CLIPTextModel te = tinyTextModel()) {
+            ContrastiveClip clip = ContrastiveClip.forTextModel(new ContrastiveClip.Config(32, 128, 32, 16, 32, 1, 2e-3, 0.1, 0), 32, te, tok, m);
+            double got = clip.contextInvariance(caps, twins, m).getFloat();
+            // the same figure from the text model's states, summed here position by position
+            float[] a = te.encode(tok.encodeBatch(caps, m)).lastHiddenState().toFloatArray();
+            float[] b = te.encode(tok.encodeBatch(twins, m)).lastHiddenState().toFloatArray();
+            int len = tok.encode(caps.get(0)).length;
+            int d = a.length / (caps.size() * len);
+            double sum = 0;
+            int count = 0;
+            for (int i = 0; i < caps.size(); i++) {
+                int[] ia = tok.encode(caps.get(i));
+                int[] ib = tok.encode(twins.get(i));
+                int first = 0;
+                while (ia[first] == ib[first]) {
+                    first++;
+                }
+                int eos = tok.inspect(caps.get(i)).eosPosition();
+                for (int t = 0; t < len; t++) {
+                    double sq = 0;
+                    for (int k = 0; k < d; k++) {
+                        double diff = a[(i * len + t) * d + k] - b[(i * len + t) * d + k];
+                        sq += diff * diff;
+                    }
+                    if (t < first) {
+                        assertEquals(0.0, sq, 1e-10, "a causal encoder's states before the changed word do not move (row " + i + ", position " + t + ")");
+                    } else if (t == first) {
+                        assertTrue(sq > 1e-4, "the changed word's own state moves");
+                    } else if (t != eos) {
+                        sum += sq;
+                        count++;
+                    }
+                }
+            }
+            assertEquals(sum / (count * (double) d), got, 1e-5 * Math.max(1, got));
+            assertTrue(got > 1e-4, "a random encoder mixes the colour into later states: " + got);
+            assertEquals(0.0, clip.contextInvariance(caps, caps, m).getFloat(), 0.0, "identical twins");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> clip.contextInvariance(caps, twins.subList(0, 1), m));
+            assertTrue(e.getMessage().contains("2 captions and 1 twins"), e.getMessage());
+        }
+    }
+
+    @Test
+    void trainingWithColourTwinsMakesTheShapeWordIgnoreAColourItNeverFollowed() {
+        ShapesWorld world = new ShapesWorld(ShapesWorld.Config.defaults());
+        CLIPTokenizer tok = shapesTokenizer();
+        String[] colours = {"red", "green", "blue", "yellow", "purple", "orange"};
+        // the probe: "X triangle" against "purple triangle", a pair the training twins never form
+        List<String> probe = new ArrayList<>();
+        List<String> probeTwins = new ArrayList<>();
+        for (int i = 0; probe.size() < 16; i++) {
+            String c = world.sample(50_000 + i, ShapesWorld.Split.TRAIN).caption();
+            for (String x : colours) {
+                String t = c.contains(x + " triangle") && !c.contains("purple") ? c.replace(x + " triangle", "purple triangle") : null;
+                if (t != null && probe.size() < 16) {
+                    probe.add(c);
+                    probeTwins.add(t);
+                }
+            }
+        }
+        double[] after = new double[2];
+        for (int run = 0; run < 2; run++) {
+            try (NDManager m = Engines.newCpuManager(); CLIPTextModel te = tinyTextModel()) {
+                ContrastiveClip.Config config = new ContrastiveClip.Config(32, 128, 32, 16, 32, 100, 2e-3, 0.1, 0);
+                ContrastiveClip clip = ContrastiveClip.forTextModel(config, 32, te, tok, m).withContextInvariance(run == 0 ? 0 : 1.0);
+                java.util.Random rnd = new java.util.Random(1);
+                List<Float> losses = clip.train(step -> {
+                    ContrastiveClip.Batch b = batch(world, step, config.batch());
+                    List<String> twins = new ArrayList<>();
+                    for (String c : b.captions()) {
+                        String t = null;
+                        for (int k = 0; k < 20 && (t == null || t.contains("purple triangle")); k++) {
+                            t = recolour(c, colours[rnd.nextInt(colours.length)], colours[rnd.nextInt(colours.length)]);
+                        }
+                        twins.add(t == null || t.contains("purple triangle") ? c : t);
+                    }
+                    return new ContrastiveClip.Batch(b.images(), b.captions(), twins);
+                }, m);
+                assertTrue(Float.isFinite(losses.get(losses.size() - 1)));
+                after[run] = clip.contextInvariance(probe, probeTwins, m).getFloat();
+                assertEquals(run == 0, Float.isNaN(clip.lastContextInvariance()), "the term runs only with a weight");
+                if (run == 1) {
+                    assertThrows(IllegalArgumentException.class, () -> clip.withContextInvariance(-1));
+                }
+            }
+        }
+        assertTrue(after[1] < 0.3 * after[0], "X triangle -> purple triangle moves the later states " + after[0] + " without the term, "
+                + after[1] + " with it");
+    }
 }
