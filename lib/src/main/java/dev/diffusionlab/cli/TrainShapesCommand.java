@@ -41,7 +41,8 @@ public final class TrainShapesCommand {
               --attention-loss W  weight of the token-level attention loss (TokenCompose): each content word's
                      cross-attention should fall on its object (default: v2 0.1, v1 0 = off)
               --colour-invariance W  v2: weight of the contrastive phase's colour-invariance term, the text
-                     encoder's states after a colour word kept unchanged when that colour changes (default 1, 0 = off)
+                     encoder's states after a colour word kept unchanged when that colour changes (default 0 = off)
+              --colour-invariance-span N  positions after the colour word that term covers (default 0 = all; 1 = the shape word)
   --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)""";
 
     /** Runs the command; returns the exit status. */
@@ -51,7 +52,7 @@ public final class TrainShapesCommand {
 
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--world", "--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
-                "--checkpoint-every", "--threads", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--colour-invariance"), Set.of("--tiny", "--fp32", "--quiet"));
+                "--checkpoint-every", "--threads", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--colour-invariance", "--colour-invariance-span"), Set.of("--tiny", "--fp32", "--quiet"));
         String worldName = opts.text("--world", "v1");
         if (!worldName.equals("v1") && !worldName.equals("v2")) {
             throw new IllegalArgumentException("--world must be v1 or v2, got '" + worldName + "'");
@@ -115,7 +116,11 @@ public final class TrainShapesCommand {
         if (!(invariance >= 0) || Double.isInfinite(invariance) || (!v2 && invariance > 0)) {
             throw new IllegalArgumentException("--colour-invariance must be a finite number ≥ 0 (and 0 for the v1 world), got " + invariance);
         }
-        c = c.withRecipe(c.recipe().withColourInvariance(invariance));
+        int span = opts.integer("--colour-invariance-span", c.recipe().colourInvarianceSpan());
+        if (span < 0) {
+            throw new IllegalArgumentException("--colour-invariance-span must be an integer ≥ 0, got " + span);
+        }
+        c = c.withRecipe(c.recipe().withColourInvariance(invariance, span));
         if (!v2 && attentionLoss > 0) {
             System.out.println("v1 recipe with the token-level attention loss, weight " + attentionLoss);
         }

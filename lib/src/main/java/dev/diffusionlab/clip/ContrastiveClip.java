@@ -78,6 +78,7 @@ public final class ContrastiveClip extends Module {
     private final Conv2d conv2;
     private final Conv2d conv3;
     private double contextInvariance;
+    private int contextSpan;
     private float lastInvariance = Float.NaN;
 
     /** An untrained model for {@code size}×{@code size} pictures and this vocabulary (id 0 is padding, 1 unknown). */
@@ -191,10 +192,17 @@ public final class ContrastiveClip extends Module {
      * twins (a text-model tower only); returns this.
      */
     public ContrastiveClip withContextInvariance(double weight) {
-        if (!(weight >= 0) || Double.isInfinite(weight) || (weight > 0 && textModel == null)) {
-            throw new IllegalArgumentException("context invariance needs a finite weight ≥ 0 and a text-model tower, got " + weight);
+        return withContextInvariance(weight, 0);
+    }
+
+    /** As {@link #withContextInvariance(double)}, on the {@code span} positions after the changed word only (0: all of them). */
+    public ContrastiveClip withContextInvariance(double weight, int span) {
+        if (!(weight >= 0) || Double.isInfinite(weight) || (weight > 0 && textModel == null) || span < 0) {
+            throw new IllegalArgumentException("context invariance needs a finite weight ≥ 0, a span ≥ 0 and a text-model tower, got weight "
+                    + weight + ", span " + span);
         }
         this.contextInvariance = weight;
+        this.contextSpan = span;
         return this;
     }
 
@@ -207,6 +215,14 @@ public final class ContrastiveClip extends Module {
      * length are skipped; with none left the result is 0.
      */
     public NDArray contextInvariance(List<String> captions, List<String> twins, NDManager m) {
+        return contextInvariance(captions, twins, 0, m);
+    }
+
+    /**
+     * {@link #contextInvariance(List, List, NDManager)} over the {@code span} positions after the first differing token
+     * only (0: every position up to the end of the sequence, the end token excepted).
+     */
+    public NDArray contextInvariance(List<String> captions, List<String> twins, int span, NDManager m) {
         if (textModel == null || captions.size() != twins.size() || captions.isEmpty()) {
             throw new IllegalArgumentException("context invariance needs a text-model tower and one twin per caption, got "
                     + captions.size() + " captions and " + twins.size() + " twins");
@@ -229,7 +245,8 @@ public final class ContrastiveClip extends Module {
             for (int t = 0; t < len && first < 0; t++) {
                 first = flat[i * len + t] != flat[(b + i) * len + t] ? t : -1;
             }
-            for (int t = first + 1; first >= 0 && t < len; t++) {
+            int last = span > 0 ? Math.min(len, first + 1 + span) : len;
+            for (int t = first + 1; first >= 0 && t < last; t++) {
                 if (t != eosA) {
                     mask[i * len + t] = 1;
                     count++;
@@ -327,7 +344,7 @@ public final class ContrastiveClip extends Module {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray loss = infoNce(encodeImages(x), encodeTexts(b.captions(), sm));
                         if (contextInvariance > 0 && b.contextTwins() != null) {
-                            NDArray inv = contextInvariance(b.captions(), b.contextTwins(), sm);
+                            NDArray inv = contextInvariance(b.captions(), b.contextTwins(), contextSpan, sm);
                             lastInvariance = inv.getFloat();
                             loss = loss.add(dev.diffusionlab.nn.Ops.mul(inv, contextInvariance));
                         }

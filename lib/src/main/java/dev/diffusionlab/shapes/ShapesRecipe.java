@@ -32,12 +32,18 @@ import java.util.List;
  * @param colourInvariance weight of the contrastive phase's colour-invariance term: the text encoder's states after a
  *                         colour word (end token excepted) should not change when that colour word does (0: none), so
  *                         "triangle" after an unseen colour ("purple") is the "triangle" the UNet learnt
+ * @param colourInvarianceSpan how many positions after the colour word that term covers (0: all up to the end token;
+ *                             1: the shape word only). All of them leaves no token that binds a colour to its place,
+ *                             since the colour word comes before the place word (docs/shapes-world.md, the fourth run)
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
                            ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight,
-                           double colourInvariance) {
+                           double colourInvariance, int colourInvarianceSpan) {
     public ShapesRecipe {
+        if (colourInvarianceSpan < 0) {
+            throw new IllegalArgumentException("bad recipe: colourInvarianceSpan " + colourInvarianceSpan + " (≥ 0; 0: every position)");
+        }
         if (!(colourInvariance >= 0) || Double.isInfinite(colourInvariance)) {
             throw new IllegalArgumentException("bad recipe: colourInvariance " + colourInvariance + " (finite, ≥ 0)");
         }
@@ -65,7 +71,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     /** The v1 recipe: the trainer's own world, constant learning rate, no EMA, no curriculum. */
     public static ShapesRecipe none() {
-        return new ShapesRecipe(null, 0, 1, 0, 0, 0, 0, 0, null, false, 0, 0);
+        return new ShapesRecipe(null, 0, 1, 0, 0, 0, 0, 0, null, false, 0, 0, 0);
     }
 
     /**
@@ -74,7 +80,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      * captions re-ordered.
      */
     public static ShapesRecipe v2() {
-        return new ShapesRecipe(ShapesWorldV2.Config.defaults(), 500, 0.1, 0.999, 0.1, 0.35, 0.5, 0, null, false, 0, 0);
+        return new ShapesRecipe(ShapesWorldV2.Config.defaults(), 500, 0.1, 0.999, 0.1, 0.35, 0.5, 0, null, false, 0, 0, 0);
     }
 
     public boolean isV2() {
@@ -83,12 +89,12 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     public ShapesRecipe withWarmup(int steps) {
         return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
     }
 
     public ShapesRecipe withEma(double decay) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
     }
 
     /**
@@ -99,7 +105,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withTextPretraining(int steps) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
     }
 
     /**
@@ -108,24 +114,29 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withClipImages(ContrastiveClip.ImageEncoder encoder, boolean negatives) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                encoder, negatives, attentionLossWeight, colourInvariance);
+                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
     }
 
     /** Token-level attention supervision of weight {@code w} (0: off), see {@link #attentionLossWeight()}. */
     public ShapesRecipe withAttentionLoss(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, w, colourInvariance);
+                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan);
     }
 
     /** The contrastive phase's colour-invariance term of weight {@code w} (0: off), see {@link #colourInvariance()}. */
     public ShapesRecipe withColourInvariance(double w) {
+        return withColourInvariance(w, colourInvarianceSpan);
+    }
+
+    /** As {@link #withColourInvariance(double)}, on the {@code span} positions after the colour word only (0: all). */
+    public ShapesRecipe withColourInvariance(double w, int span) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, w);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span);
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
         return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -166,7 +177,8 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
                 "curriculum", ConfigJson.map("one_object_until", oneObjectUntil, "two_objects_until", twoObjectsUntil),
                 "reorder_probability", reorderProbability, "text_pretrain_steps", textPretrainSteps,
                 "clip_image_encoder", clipImageEncoder.name().toLowerCase(java.util.Locale.ROOT), "shape_negatives", shapeNegatives,
-                "attention_loss_weight", attentionLossWeight, "colour_invariance", colourInvariance));
+                "attention_loss_weight", attentionLossWeight, "colour_invariance", colourInvariance,
+                "colour_invariance_span", colourInvarianceSpan));
     }
 
     private static List<String> sorted(java.util.Set<String> s) {

@@ -130,6 +130,7 @@ class ContrastiveClipTest {
             int d = a.length / (caps.size() * len);
             double sum = 0;
             int count = 0;
+            double sumNext = 0;   // span 1: the position right after the changed word only
             for (int i = 0; i < caps.size(); i++) {
                 int[] ia = tok.encode(caps.get(i));
                 int[] ib = tok.encode(twins.get(i));
@@ -151,10 +152,14 @@ class ContrastiveClipTest {
                     } else if (t != eos) {
                         sum += sq;
                         count++;
+                        sumNext += t == first + 1 ? sq : 0;
                     }
                 }
             }
             assertEquals(sum / (count * (double) d), got, 1e-5 * Math.max(1, got));
+            double next = clip.contextInvariance(caps, twins, 1, m).getFloat();
+            assertEquals(sumNext / (caps.size() * (double) d), next, 1e-5 * Math.max(1, next));
+            assertEquals(got, clip.contextInvariance(caps, twins, 0, m).getFloat(), 0.0, "span 0 is every position");
             assertTrue(got > 1e-4, "a random encoder mixes the colour into later states: " + got);
             assertEquals(0.0, clip.contextInvariance(caps, caps, m).getFloat(), 0.0, "identical twins");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> clip.contextInvariance(caps, twins.subList(0, 1), m));

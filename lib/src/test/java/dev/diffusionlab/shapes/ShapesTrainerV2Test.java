@@ -67,12 +67,13 @@ class ShapesTrainerV2Test {
         Path out = dir.resolve("tc");
         ShapesTrainer.Config c = ShapesTrainer.Config.tinyV2(2, 6);
         c = c.withRecipe(c.recipe().withTextPretraining(3).withClipImages(dev.diffusionlab.clip.ContrastiveClip.ImageEncoder.CONV, true)
-                .withAttentionLoss(0.1).withColourInvariance(1.0));
+                .withAttentionLoss(0.1).withColourInvariance(1.0, 1));
         ShapesTrainer.Result r = new ShapesTrainer(c).train(out);
         assertEquals(6, r.unetStepsDone());
         String recipe = Files.readString(out.resolve("recipe.json"));
         assertTrue(recipe.contains("\"attention_loss_weight\": 0.1") && recipe.contains("\"clip_image_encoder\": \"conv\"")
-                && recipe.contains("\"shape_negatives\": true") && recipe.contains("\"colour_invariance\": 1.0"), recipe);
+                && recipe.contains("\"shape_negatives\": true") && recipe.contains("\"colour_invariance\": 1.0")
+                && recipe.contains("\"colour_invariance_span\": 1"), recipe);
         List<String> attention = Files.readAllLines(out.resolve(ShapesTrainer.LOG)).stream().filter(l -> l.startsWith("attention,")).toList();
         assertFalse(attention.isEmpty(), "the attention loss is logged beside the denoising loss");
         for (String row : attention) {
@@ -84,6 +85,7 @@ class ShapesTrainerV2Test {
         assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withAttentionLoss(-1));
         assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withColourInvariance(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.none().withColourInvariance(1), "v1 has no colour twins");
+        assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withColourInvariance(1, -1));
     }
 
     @Test
