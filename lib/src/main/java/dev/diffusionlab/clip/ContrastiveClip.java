@@ -211,7 +211,9 @@ public final class ContrastiveClip extends Module {
      * (one word changed): the mean squared difference of {@code last_hidden_state} per element over the positions
      * after the first differing token, the end token excepted (it must still tell the captions apart, CLIP reads it).
      * A causal encoder whose states ignore a preceding colour word gives 0, so the shape word after a colour never
-     * seen with it ("purple triangle") is the state the UNet already knows. Rows whose twins tokenise to another
+     * seen with it ("purple triangle") is the state the UNet already knows. The catch, measured on the shapes world
+     * (docs/shapes-world.md): those later tokens are also the only ones that can bind the colour to a word that
+     * follows it (its place), so over every position the term breaks binding. Rows whose twins tokenise to another
      * length are skipped; with none left the result is 0.
      */
     public NDArray contextInvariance(List<String> captions, List<String> twins, NDManager m) {
@@ -325,7 +327,7 @@ public final class ContrastiveClip extends Module {
 
     /**
      * Trains for {@code config.steps()} Adam steps, step k on {@code data.apply(k)} (each step in its own
-     * sub-manager, so memory stays flat), and returns the loss per step.
+     * sub-manager, so memory stays flat), and returns the InfoNCE loss per step (without the context-invariance term).
      */
     public List<Float> train(IntFunction<Batch> data, NDManager base) {
         Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) config.lr())).build();
@@ -342,14 +344,15 @@ public final class ContrastiveClip extends Module {
                     Batch b = data.apply(step);
                     NDArray x = ImageTensors.toBatch(sm, b.images());
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray loss = infoNce(encodeImages(x), encodeTexts(b.captions(), sm));
+                        NDArray nce = infoNce(encodeImages(x), encodeTexts(b.captions(), sm));
+                        NDArray loss = nce;
                         if (contextInvariance > 0 && b.contextTwins() != null) {
                             NDArray inv = contextInvariance(b.captions(), b.contextTwins(), contextSpan, sm);
                             lastInvariance = inv.getFloat();
-                            loss = loss.add(dev.diffusionlab.nn.Ops.mul(inv, contextInvariance));
+                            loss = nce.add(dev.diffusionlab.nn.Ops.mul(inv, contextInvariance));
                         }
                         gc.backward(loss);
-                        losses.add(loss.getFloat());
+                        losses.add(nce.getFloat()); // the InfoNCE part: the figure the callers print as such
                     }
                     for (Map.Entry<String, NDArray> e : params.entrySet()) {
                         NDArray g = e.getValue().getGradient(); // a new handle on the gradient: attach it to the step
