@@ -229,32 +229,48 @@ public final class ContrastiveClip extends Module {
             throw new IllegalArgumentException("context invariance needs a text-model tower and one twin per caption, got "
                     + captions.size() + " captions and " + twins.size() + " twins");
         }
-        int b = captions.size();
-        List<String> both = new ArrayList<>(captions);
-        both.addAll(twins);
-        NDArray ids = tokenizer.encodeBatch(both, m);                       // (2B, L)
-        long[] flat = ids.toLongArray();
-        int len = (int) ids.getShape().get(1);
+        // rows whose twin differs and tokenises to the same length; identical twins (zero mask) are not encoded at all
+        List<int[]> kept = new ArrayList<>();
+        List<int[]> keptTwins = new ArrayList<>();
+        List<int[]> ranges = new ArrayList<>();   // {first changed token, end position}
+        for (int i = 0; i < captions.size(); i++) {
+            TokenizedPrompt a = tokenizer.inspect(captions.get(i));
+            TokenizedPrompt t = tokenizer.inspect(twins.get(i));
+            int[] ia = a.ids();
+            int[] it = t.ids();
+            int first = 0;
+            while (first < ia.length && ia[first] == it[first]) {
+                first++;
+            }
+            if (first < ia.length && a.eosPosition() == t.eosPosition()) {
+                kept.add(ia);
+                keptTwins.add(it);
+                ranges.add(new int[] {first, a.eosPosition()});
+            }
+        }
+        if (kept.isEmpty()) {
+            return m.zeros(new Shape());
+        }
+        int b = kept.size();
+        int len = kept.get(0).length;
+        long[] flat = new long[2 * b * len];
         float[] mask = new float[b * len];
         int count = 0;
         for (int i = 0; i < b; i++) {
-            int eosA = tokenizer.inspect(captions.get(i)).eosPosition();
-            int eosB = tokenizer.inspect(twins.get(i)).eosPosition();
-            if (eosA != eosB) {
-                continue;
+            for (int t = 0; t < len; t++) {
+                flat[i * len + t] = kept.get(i)[t];
+                flat[(b + i) * len + t] = keptTwins.get(i)[t];
             }
-            int first = -1;
-            for (int t = 0; t < len && first < 0; t++) {
-                first = flat[i * len + t] != flat[(b + i) * len + t] ? t : -1;
-            }
+            int first = ranges.get(i)[0];
             int last = span > 0 ? Math.min(len, first + 1 + span) : len;
-            for (int t = first + 1; first >= 0 && t < last; t++) {
-                if (t != eosA) {
+            for (int t = first + 1; t < last; t++) {
+                if (t != ranges.get(i)[1]) {
                     mask[i * len + t] = 1;
                     count++;
                 }
             }
         }
+        NDArray ids = m.create(flat, new Shape(2L * b, len));              // (2B, L)
         NDArray h = textModel.encode(ids).lastHiddenState();               // (2B, L, D)
         long d = h.getShape().get(2);
         NDArray diff = h.get("0:" + b).sub(h.get(b + ":"));                 // (B, L, D)
