@@ -87,7 +87,7 @@ public final class EvalShapesCommand {
             }
             ShapesEvalV2.Config d2 = ShapesEvalV2.Config.defaults(samples);
             ShapesEvalV2.Config c2 = new ShapesEvalV2.Config(samples, guidanceSet ? guidances[0] : d2.guidance(), stepsSet ? steps : d2.steps(),
-                    seed, d2.world(), layers, d2.batch());
+                    seed, ShapesWorldV2.Config.forModel(dir), layers, d2.batch());
             return evalV2(dir, c2, out);
         }
         ShapesEval.Config config = new ShapesEval.Config(samples, guidances, steps, seed, ShapesWorld.Config.defaults(), layers);

@@ -1,5 +1,6 @@
 package dev.diffusionlab.cli;
 
+import dev.diffusionlab.shapes.Caption;
 import dev.diffusionlab.shapes.ShapesTrainer;
 import java.nio.file.Path;
 import dev.diffusionlab.clip.ContrastiveClip;
@@ -43,6 +44,10 @@ public final class TrainShapesCommand {
               --colour-invariance W  v2: weight of the contrastive phase's colour-invariance term, the text
                      encoder's states after a colour word kept unchanged when that colour changes (default 0 = off)
               --colour-invariance-span N  positions after the colour word that term covers (default 0 = all; 1 = the shape word)
+              --colour-word-margin M  with --colour-invariance: the changed colour word's own vector must move by at
+                     least M of its size, so the colour stays in the colour word (default 0 = off)
+              --caption-order colour-first|place-first  v2: "a red circle on the left" or "on the left a red circle"
+                     (default: the recipe's)
   --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)""";
 
     /** Runs the command; returns the exit status. */
@@ -52,7 +57,8 @@ public final class TrainShapesCommand {
 
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--world", "--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
-                "--checkpoint-every", "--threads", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--colour-invariance", "--colour-invariance-span"), Set.of("--tiny", "--fp32", "--quiet"));
+                "--checkpoint-every", "--threads", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--colour-invariance", "--colour-invariance-span",
+                "--colour-word-margin", "--caption-order"), Set.of("--tiny", "--fp32", "--quiet"));
         String worldName = opts.text("--world", "v1");
         if (!worldName.equals("v1") && !worldName.equals("v2")) {
             throw new IllegalArgumentException("--world must be v1 or v2, got '" + worldName + "'");
@@ -121,6 +127,18 @@ public final class TrainShapesCommand {
             throw new IllegalArgumentException("--colour-invariance-span must be an integer ≥ 0, got " + span);
         }
         c = c.withRecipe(c.recipe().withColourInvariance(invariance, span));
+        double margin = opts.number("--colour-word-margin", c.recipe().colourWordMargin());
+        if (!(margin >= 0) || Double.isInfinite(margin) || (margin > 0 && !(invariance > 0))) {
+            throw new IllegalArgumentException("--colour-word-margin must be a finite number ≥ 0, and needs --colour-invariance > 0, got " + margin);
+        }
+        c = c.withRecipe(c.recipe().withColourWordMargin(margin));
+        String order = opts.text("--caption-order", null);
+        if (order != null) {
+            if (!v2) {
+                throw new IllegalArgumentException("--caption-order is a v2 option (the v1 world's captions are colour first)");
+            }
+            c = c.withRecipe(c.recipe().withWorld(c.recipe().world().withCaptionOrder(Caption.Order.of(order))));
+        }
         if (!v2 && attentionLoss > 0) {
             System.out.println("v1 recipe with the token-level attention loss, weight " + attentionLoss);
         }

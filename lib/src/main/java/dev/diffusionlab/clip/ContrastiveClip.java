@@ -79,7 +79,9 @@ public final class ContrastiveClip extends Module {
     private final Conv2d conv3;
     private double contextInvariance;
     private int contextSpan;
+    private double wordMargin;
     private float lastInvariance = Float.NaN;
+    private float lastWordShift = Float.NaN;
 
     /** An untrained model for {@code size}×{@code size} pictures and this vocabulary (id 0 is padding, 1 unknown). */
     public ContrastiveClip(Config config, int size, List<String> vocabulary) {
@@ -207,6 +209,19 @@ public final class ContrastiveClip extends Module {
     }
 
     /**
+     * With {@link #withContextInvariance}: the changed word's own vector must also move, by at least {@code margin} of its
+     * size ({@link #changedWordShortfall}), so the change is kept in that word rather than only in the end token; returns
+     * this (0: no such term).
+     */
+    public ContrastiveClip withChangedWordMargin(double margin) {
+        if (!(margin >= 0) || Double.isInfinite(margin) || (margin > 0 && textModel == null)) {
+            throw new IllegalArgumentException("the changed-word margin needs a finite value ≥ 0 and a text-model tower, got " + margin);
+        }
+        this.wordMargin = margin;
+        return this;
+    }
+
+    /**
      * How much the text model's states after the changed word move when caption i becomes {@code twins.get(i)}
      * (one word changed): the mean squared difference of {@code last_hidden_state} per element over the positions
      * after the first differing token, the end token excepted (it must still tell the captions apart, CLIP reads it).
@@ -225,6 +240,20 @@ public final class ContrastiveClip extends Module {
      * only (0: every position up to the end of the sequence, the end token excepted).
      */
     public NDArray contextInvariance(List<String> captions, List<String> twins, int span, NDManager m) {
+        return twinTerms(captions, twins, span, 0, m)[0];
+    }
+
+    /**
+     * How far short of {@code margin} the changed word's own vector moves when caption i becomes {@code twins.get(i)}:
+     * the mean over rows of max(0, margin² − ‖h − h'‖² / ‖h‖²) at the first differing token ({@code last_hidden_state}).
+     * 0 when every changed word moves by at least {@code margin} times its size; same rows as {@link #contextInvariance}.
+     */
+    public NDArray changedWordShortfall(List<String> captions, List<String> twins, double margin, NDManager m) {
+        return twinTerms(captions, twins, 0, margin, m)[1];
+    }
+
+    /** {contextInvariance over span, changed-word shortfall under margin} from one text forward of both captions. */
+    private NDArray[] twinTerms(List<String> captions, List<String> twins, int span, double margin, NDManager m) {
         if (textModel == null || captions.size() != twins.size() || captions.isEmpty()) {
             throw new IllegalArgumentException("context invariance needs a text-model tower and one twin per caption, got "
                     + captions.size() + " captions and " + twins.size() + " twins");
@@ -249,12 +278,13 @@ public final class ContrastiveClip extends Module {
             }
         }
         if (kept.isEmpty()) {
-            return m.zeros(new Shape());
+            return new NDArray[] {m.zeros(new Shape()), m.zeros(new Shape())};
         }
         int b = kept.size();
         int len = kept.get(0).length;
         long[] flat = new long[2 * b * len];
         float[] mask = new float[b * len];
+        float[] changed = new float[b * len];
         int count = 0;
         for (int i = 0; i < b; i++) {
             for (int t = 0; t < len; t++) {
@@ -262,6 +292,7 @@ public final class ContrastiveClip extends Module {
                 flat[(b + i) * len + t] = keptTwins.get(i)[t];
             }
             int first = ranges.get(i)[0];
+            changed[i * len + first] = 1;
             int last = span > 0 ? Math.min(len, first + 1 + span) : len;
             for (int t = first + 1; t < last; t++) {
                 if (t != ranges.get(i)[1]) {
@@ -273,10 +304,21 @@ public final class ContrastiveClip extends Module {
         NDArray ids = m.create(flat, new Shape(2L * b, len));              // (2B, L)
         NDArray h = textModel.encode(ids).lastHiddenState();               // (2B, L, D)
         long d = h.getShape().get(2);
-        NDArray diff = h.get("0:" + b).sub(h.get(b + ":"));                 // (B, L, D)
+        NDArray own = h.get("0:" + b);                                      // (B, L, D)
+        NDArray diff = own.sub(h.get(b + ":"));                             // (B, L, D)
         NDArray perPosition = diff.square().sum(new int[] {2});             // (B, L, D) -> (B, L)
         NDArray w = dev.diffusionlab.nn.Ops.constant(m, mask, new Shape(b, len), perPosition.getDataType());
-        return dev.diffusionlab.nn.Ops.div(perPosition.mul(w).sum(), Math.max(1, count) * (double) d);
+        NDArray invariance = dev.diffusionlab.nn.Ops.div(perPosition.mul(w).sum(), Math.max(1, count) * (double) d);
+        NDArray shortfall = m.zeros(new Shape());
+        if (margin > 0) {
+            NDArray c = dev.diffusionlab.nn.Ops.constant(m, changed, new Shape(b, len), perPosition.getDataType());
+            NDArray moved = perPosition.mul(c).sum(new int[] {1});                          // (B, L) -> (B,): ‖h − h'‖² at the word
+            NDArray size = own.square().sum(new int[] {2}).mul(c).sum(new int[] {1});       // (B,): ‖h‖² there
+            NDArray relative = moved.div(size.add(dev.diffusionlab.nn.Ops.constant(m, new float[] {1e-6f}, new Shape(), size.getDataType())));
+            NDArray marginSq = dev.diffusionlab.nn.Ops.constant(m, new float[] {(float) (margin * margin)}, new Shape(), relative.getDataType());
+            shortfall = dev.diffusionlab.nn.Ops.div(marginSq.sub(relative).getNDArrayInternal().relu().sum(), b);
+        }
+        return new NDArray[] {invariance, shortfall};
     }
 
     /** (B, 3, S, S) pictures in [-1, 1] -> (B, E) unit vectors. */
@@ -363,9 +405,10 @@ public final class ContrastiveClip extends Module {
                         NDArray nce = infoNce(encodeImages(x), encodeTexts(b.captions(), sm));
                         NDArray loss = nce;
                         if (contextInvariance > 0 && b.contextTwins() != null) {
-                            NDArray inv = contextInvariance(b.captions(), b.contextTwins(), contextSpan, sm);
-                            lastInvariance = inv.getFloat();
-                            loss = nce.add(dev.diffusionlab.nn.Ops.mul(inv, contextInvariance));
+                            NDArray[] terms = twinTerms(b.captions(), b.contextTwins(), contextSpan, wordMargin, sm);
+                            lastInvariance = terms[0].getFloat();
+                            lastWordShift = terms[1].getFloat();
+                            loss = nce.add(dev.diffusionlab.nn.Ops.mul(terms[0].add(terms[1]), contextInvariance));
                         }
                         gc.backward(loss);
                         losses.add(nce.getFloat()); // the InfoNCE part: the figure the callers print as such
@@ -384,6 +427,11 @@ public final class ContrastiveClip extends Module {
             }
         }
         return losses;
+    }
+
+    /** The {@link #changedWordShortfall} of the last trained batch that had context twins (NaN: none yet). */
+    public float lastChangedWordShortfall() {
+        return lastWordShift;
     }
 
     /** The {@link #contextInvariance} of the last trained batch that had context twins (NaN: none yet). */

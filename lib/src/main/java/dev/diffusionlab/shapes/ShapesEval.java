@@ -309,7 +309,7 @@ public final class ShapesEval {
         double share = 0;
         for (Sample s : samples) {
             List<ObjectSpec> specs = Caption.parse(s.intended().caption());
-            List<Caption.Word> words = Caption.words(specs);
+            List<Caption.Word> words = Caption.words(s.intended().caption());
             for (Caption.Word w : words) {
                 if (w.kind() != kind) {
                     continue;

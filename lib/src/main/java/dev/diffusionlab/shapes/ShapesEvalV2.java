@@ -225,7 +225,7 @@ public final class ShapesEvalV2 {
     /** The raw map of every content word of a caption, by word index (the tokenizer's word must be the grammar's). */
     static Map<Integer, float[]> wordMaps(TokenHeatmaps h, String caption) {
         Map<Integer, float[]> out = new LinkedHashMap<>();
-        for (Caption.Word w : Caption.words(Caption.parse(caption))) {
+        for (Caption.Word w : Caption.words(caption)) {
             if (!CONTENT.contains(w.kind())) {
                 continue;
             }
@@ -304,7 +304,7 @@ public final class ShapesEvalV2 {
         double[] intd = new double[4];
         for (Generated g : run) {
             List<ObjectSpec> specs = Caption.parse(g.intended().caption());
-            for (Caption.Word w : Caption.words(specs)) {
+            for (Caption.Word w : Caption.words(g.intended().caption())) {
                 if (w.kind() != kind || w.object() != o) {
                     continue;
                 }

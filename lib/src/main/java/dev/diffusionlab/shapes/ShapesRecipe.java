@@ -35,12 +35,26 @@ import java.util.List;
  * @param colourInvarianceSpan how many positions after the colour word that term covers (0: all up to the end token;
  *                             1: the shape word only). All of them leaves no token that binds a colour to its place,
  *                             since the colour word comes before the place word (docs/shapes-world.md, the fourth run)
+ * @param colourWordMargin how far (a fraction of its size) a changed colour word's own vector must move in that term (0: no
+ *                         such part), so the colour is kept in the colour word and not only in the end token
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
                            ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight,
-                           double colourInvariance, int colourInvarianceSpan) {
+                           double colourInvariance, int colourInvarianceSpan, double colourWordMargin) {
+    /** A recipe without the changed-word margin. */
+    public ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay, double oneObjectUntil,
+                        double twoObjectsUntil, double reorderProbability, int textPretrainSteps, ContrastiveClip.ImageEncoder clipImageEncoder,
+                        boolean shapeNegatives, double attentionLossWeight, double colourInvariance, int colourInvarianceSpan) {
+        this(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps, clipImageEncoder,
+                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0);
+    }
+
     public ShapesRecipe {
+        if (!(colourWordMargin >= 0) || Double.isInfinite(colourWordMargin) || (colourWordMargin > 0 && !(colourInvariance > 0))) {
+            throw new IllegalArgumentException("bad recipe: colourWordMargin " + colourWordMargin
+                    + " (finite, ≥ 0; it is part of the colour-invariance term, so it needs colourInvariance > 0)");
+        }
         if (colourInvarianceSpan < 0) {
             throw new IllegalArgumentException("bad recipe: colourInvarianceSpan " + colourInvarianceSpan + " (≥ 0; 0: every position)");
         }
@@ -89,12 +103,12 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     public ShapesRecipe withWarmup(int steps) {
         return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
     }
 
     public ShapesRecipe withEma(double decay) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
     }
 
     /**
@@ -105,7 +119,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withTextPretraining(int steps) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
     }
 
     /**
@@ -114,13 +128,13 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withClipImages(ContrastiveClip.ImageEncoder encoder, boolean negatives) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
+                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
     }
 
     /** Token-level attention supervision of weight {@code w} (0: off), see {@link #attentionLossWeight()}. */
     public ShapesRecipe withAttentionLoss(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan);
+                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin);
     }
 
     /** The contrastive phase's colour-invariance term of weight {@code w} (0: off), see {@link #colourInvariance()}. */
@@ -131,12 +145,21 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     /** As {@link #withColourInvariance(double)}, on the {@code span} positions after the colour word only (0: all). */
     public ShapesRecipe withColourInvariance(double w, int span) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin);
+    }
+
+    /**
+     * The colour-invariance term's second part: a changed colour word's own vector must move by at least {@code margin}
+     * of its size, so the colour stays in the colour word (0: off; needs {@link #colourInvariance()} > 0).
+     */
+    public ShapesRecipe withColourWordMargin(double margin) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin);
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
         return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -167,7 +190,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
         return DiffusersFolder.toJson(ConfigJson.map(
                 "world", ConfigJson.map("size", world.size(), "object_counts", Arrays.stream(world.objectCounts()).boxed().toList(),
                         "size_word_probability", world.sizeWordProbability(), "held_out_pairs", sorted(world.heldOutPairs()),
-                        "held_out_triples", sorted(world.heldOutTriples())),
+                        "held_out_triples", sorted(world.heldOutTriples()), "caption_order", world.captionOrder().key()),
                 "models", ConfigJson.map("image_size", m.imageSize(), "vae_channels", boxed(m.vaeChannels()), "text_hidden", m.textHidden(),
                         "text_layers", m.textLayers(), "unet_channels", boxed(m.unetChannels()), "unet_heads", boxed(m.unetHeads()),
                         "unet_layers_per_block", m.unetLayersPerBlock()),
@@ -178,7 +201,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
                 "reorder_probability", reorderProbability, "text_pretrain_steps", textPretrainSteps,
                 "clip_image_encoder", clipImageEncoder.name().toLowerCase(java.util.Locale.ROOT), "shape_negatives", shapeNegatives,
                 "attention_loss_weight", attentionLossWeight, "colour_invariance", colourInvariance,
-                "colour_invariance_span", colourInvarianceSpan));
+                "colour_invariance_span", colourInvarianceSpan, "colour_word_margin", colourWordMargin));
     }
 
     private static List<String> sorted(java.util.Set<String> s) {

@@ -497,7 +497,8 @@ public final class ShapesTrainer {
                 1e-3, 0.1, (int) config.seed() + 7);
         try (NDManager cm = base.newSubManager()) {
             dev.diffusionlab.clip.ContrastiveClip clip = dev.diffusionlab.clip.ContrastiveClip.forTextModel(cc, config.models().imageSize(),
-                    te, tok, config.recipe().clipImageEncoder(), cm).withContextInvariance(config.recipe().colourInvariance(), config.recipe().colourInvarianceSpan());
+                    te, tok, config.recipe().clipImageEncoder(), cm).withContextInvariance(config.recipe().colourInvariance(), config.recipe().colourInvarianceSpan())
+                    .withChangedWordMargin(config.recipe().colourWordMargin());
             double pairShiftBefore = config.recipe().colourInvariance() > 0 ? heldOutPairShift(clip, cm) : Double.NaN;
             long t0 = System.nanoTime();
             List<Float> losses = clip.train(step -> clipBatch(9_000_000L + (long) step * cc.batch(), cc.batch()), cm);
@@ -513,9 +514,10 @@ public final class ShapesTrainer {
                                 : String.format(Locale.ROOT, ", own caption above its shape-changed twin's for %.0f %% of 64 unseen pictures (chance 50 %%)",
                                 100 * twinAccuracy(clip, cm)));
                 if (config.recipe().colourInvariance() > 0) {
-                    System.out.printf(Locale.ROOT, "colour invariance (weight %.2f, span %d): last batch %.4f; states after the colour word of held-out-pair"
-                            + " captions against a trainable colour: mean squared change %.4f before, %.4f after%n",
-                            config.recipe().colourInvariance(), config.recipe().colourInvarianceSpan(), clip.lastContextInvariance(), pairShiftBefore, heldOutPairShift(clip, cm));
+                    System.out.printf(Locale.ROOT, "colour invariance (weight %.2f, span %d, colour-word margin %.2f): last batch %.4f (margin shortfall %.4f);"
+                            + " states after the colour word of held-out-pair captions against a trainable colour: mean squared change %.4f before,"
+                            + " %.4f after%n", config.recipe().colourInvariance(), config.recipe().colourInvarianceSpan(), config.recipe().colourWordMargin(),
+                            clip.lastContextInvariance(), clip.lastChangedWordShortfall(), pairShiftBefore, heldOutPairShift(clip, cm));
                 }
             }
         }
@@ -569,7 +571,7 @@ public final class ShapesTrainer {
             boolean taken = specs.stream().anyMatch(x -> x.colour() == c);
             if (!taken && worldV2.isTrainable(c, sp.shape(), sp.position())) {
                 specs.set(o, new ObjectSpec(c, sp.shape(), sp.size(), sp.position()));
-                return Caption.format(specs);
+                return Caption.format(specs, Caption.order(s.caption()));
             }
         }
         return null;

@@ -181,8 +181,13 @@ public final class ShapesWorld {
 
     /** The mask of every content word (size, colour, shape, position): its object's mask. */
     static List<WordMask> wordMasks(List<ObjectSpec> specs, List<DrawnObject> objects) {
+        return wordMasks(specs, objects, Caption.Order.COLOUR_FIRST);
+    }
+
+    /** As {@link #wordMasks(List, List)} for a caption in {@code order}. */
+    static List<WordMask> wordMasks(List<ObjectSpec> specs, List<DrawnObject> objects, Caption.Order order) {
         List<WordMask> out = new ArrayList<>();
-        for (Caption.Word w : Caption.words(specs)) {
+        for (Caption.Word w : Caption.words(specs, order)) {
             switch (w.kind()) {
                 case SIZE, COLOUR, SHAPE, POSITION -> out.add(new WordMask(w, objects.get(w.object()).mask()));
                 default -> { }

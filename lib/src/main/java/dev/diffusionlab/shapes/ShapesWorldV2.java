@@ -68,10 +68,16 @@ public final class ShapesWorldV2 {
      * @param sizeWordProbability chance that the caption says an object's size
      * @param heldOutPairs colour–shape pairs never drawn in training, e.g. "purple triangle"
      * @param heldOutTriples colour–shape–position triples never drawn in training, e.g. "red square top"
+     * @param captionOrder where each object's place phrase goes in the captions (null: colour first)
      */
     public record Config(int size, double[] objectCounts, double sizeWordProbability, Set<String> heldOutPairs,
-                         Set<String> heldOutTriples) {
+                         Set<String> heldOutTriples, Caption.Order captionOrder) {
+        public Config(int size, double[] objectCounts, double sizeWordProbability, Set<String> heldOutPairs, Set<String> heldOutTriples) {
+            this(size, objectCounts, sizeWordProbability, heldOutPairs, heldOutTriples, Caption.Order.COLOUR_FIRST);
+        }
+
         public Config {
+            captionOrder = captionOrder == null ? Caption.Order.COLOUR_FIRST : captionOrder;
             if (size < 32) {
                 throw new IllegalArgumentException("v2 image size must be ≥ 32 pixels, got " + size);
             }
@@ -112,11 +118,34 @@ public final class ShapesWorldV2 {
 
         /** The same world with other object-count probabilities (the training curriculum's stages). */
         public Config withObjectCounts(double one, double two, double three) {
-            return new Config(size, new double[] {one, two, three}, sizeWordProbability, heldOutPairs, heldOutTriples);
+            return new Config(size, new double[] {one, two, three}, sizeWordProbability, heldOutPairs, heldOutTriples, captionOrder);
         }
 
         public Config withSize(int s) {
-            return new Config(s, objectCounts, sizeWordProbability, heldOutPairs, heldOutTriples);
+            return new Config(s, objectCounts, sizeWordProbability, heldOutPairs, heldOutTriples, captionOrder);
+        }
+
+        /**
+         * The default world captioned as the model in {@code dir} was trained: the {@code world.caption_order} of its
+         * recipe.json, colour first when the folder has no recipe or the recipe no such key (runs before the key).
+         */
+        public static Config forModel(java.nio.file.Path dir) {
+            java.nio.file.Path recipe = dir.resolve("recipe.json");
+            if (!java.nio.file.Files.isRegularFile(recipe)) {
+                return defaults();
+            }
+            try {
+                var world = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(recipe)).getAsJsonObject().getAsJsonObject("world");
+                var order = world == null ? null : world.get("caption_order");
+                return order == null ? defaults() : defaults().withCaptionOrder(Caption.Order.of(order.getAsString()));
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalArgumentException(recipe + ": cannot read world.caption_order: " + e.getMessage(), e);
+            }
+        }
+
+        /** The same world captioned in {@code order} (the pictures do not change). */
+        public Config withCaptionOrder(Caption.Order order) {
+            return new Config(size, objectCounts, sizeWordProbability, heldOutPairs, heldOutTriples, order);
         }
     }
 
@@ -286,7 +315,8 @@ public final class ShapesWorldV2 {
             objects.add(s.objects().get(k));
         }
         List<ObjectSpec> specs = objects.stream().map(DrawnObject::spec).toList();
-        return new ShapesSample(s.image(), Caption.format(specs), List.copyOf(objects), ShapesWorld.wordMasks(specs, objects));
+        Caption.Order said = Caption.order(s.caption());
+        return new ShapesSample(s.image(), Caption.format(specs, said), List.copyOf(objects), ShapesWorld.wordMasks(specs, objects, said));
     }
 
     private ShapesSample draw(List<ObjectSpec> specs, List<Size> sizes, Random rnd) {
@@ -350,7 +380,8 @@ public final class ShapesWorldV2 {
             }
             objects.add(new DrawnObject(s, sizes.get(o), cx[o], cy[o], r[o], mask));
         }
-        return new ShapesSample(img, Caption.format(specs), List.copyOf(objects), ShapesWorld.wordMasks(specs, objects));
+        Caption.Order order = config.captionOrder();
+        return new ShapesSample(img, Caption.format(specs, order), List.copyOf(objects), ShapesWorld.wordMasks(specs, objects, order));
     }
 
     private static boolean separated(double[][] boxes) {

@@ -154,6 +154,12 @@ class CliBadInputTest {
                         "cannot write"),
                 row("train-shapes batch 0", t -> new String[] {"train-shapes", "--out", t + "/s", "--batch", "0"}, "--batch = 0"),
                 row("train-shapes minutes NaN", t -> new String[] {"train-shapes", "--out", t + "/s", "--minutes", "NaN"}, "--minutes"),
+                row("train-shapes caption order", t -> new String[] {"train-shapes", "--world", "v2", "--out", t + "/s", "--caption-order", "shape-first"},
+                        "caption order 'shape-first'"),
+                row("train-shapes caption order v1", t -> new String[] {"train-shapes", "--out", t + "/s", "--caption-order", "place-first"},
+                        "--caption-order is a v2 option"),
+                row("train-shapes margin alone", t -> new String[] {"train-shapes", "--world", "v2", "--out", t + "/s", "--colour-word-margin", "1"},
+                        "--colour-word-margin", "--colour-invariance"),
                 // eval-shapes, make-default-model
                 row("eval-shapes out /etc/passwd", t -> new String[] {"eval-shapes", "--out", "/etc/passwd"}, "--out /etc/passwd",
                         "existing file"),

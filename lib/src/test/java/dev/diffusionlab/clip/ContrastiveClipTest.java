@@ -168,6 +168,49 @@ class ContrastiveClipTest {
     }
 
     @Test
+    void changedWordShortfallIsTheHingeOnTheChangedWordsRelativeMove() {
+        CLIPTokenizer tok = shapesTokenizer();
+        List<String> caps = List.of("on the left a red circle", "at the top a large blue square and on the right a small red triangle");
+        List<String> twins = List.of("on the left a green circle", "at the top a large blue square and on the right a small yellow triangle");
+        try (NDManager m = Engines.newCpuManager(); CLIPTextModel te = tinyTextModel()) {
+            ContrastiveClip clip = ContrastiveClip.forTextModel(new ContrastiveClip.Config(32, 128, 32, 16, 32, 1, 2e-3, 0.1, 0), 32, te, tok, m);
+            float[] a = te.encode(tok.encodeBatch(caps, m)).lastHiddenState().toFloatArray();
+            float[] b = te.encode(tok.encodeBatch(twins, m)).lastHiddenState().toFloatArray();
+            int len = tok.encode(caps.get(0)).length;
+            int d = a.length / (caps.size() * len);
+            double[] relative = new double[caps.size()];
+            for (int i = 0; i < caps.size(); i++) {
+                int[] ia = tok.encode(caps.get(i));
+                int[] ib = tok.encode(twins.get(i));
+                int first = 0;
+                while (ia[first] == ib[first]) {
+                    first++;
+                }
+                double moved = 0;
+                double size = 0;
+                for (int k = 0; k < d; k++) {
+                    int at = (i * len + first) * d + k;
+                    moved += (a[at] - b[at]) * (a[at] - b[at]);
+                    size += a[at] * a[at];
+                }
+                relative[i] = moved / size;
+            }
+            for (double margin : new double[] {0.05, 0.5, 2.0}) {
+                double want = 0;
+                for (double r : relative) {
+                    want += Math.max(0, margin * margin - r) / relative.length;
+                }
+                double got = clip.changedWordShortfall(caps, twins, margin, m).getFloat();
+                assertEquals(want, got, 1e-5 * Math.max(1, want), "margin " + margin + ", relative moves " + java.util.Arrays.toString(relative));
+            }
+            assertTrue(clip.changedWordShortfall(caps, twins, 2.0, m).getFloat() > 0, "a move of twice the vector's size is out of reach");
+            assertEquals(0.0, clip.changedWordShortfall(caps, twins, 1e-4, m).getFloat(), 0.0, "any real change clears a tiny margin");
+            assertEquals(0.0, clip.changedWordShortfall(caps, caps, 1.0, m).getFloat(), 0.0, "identical twins are skipped");
+            assertThrows(IllegalArgumentException.class, () -> clip.withChangedWordMargin(-0.5));
+        }
+    }
+
+    @Test
     void trainingWithColourTwinsMakesTheShapeWordIgnoreAColourItNeverFollowed() {
         ShapesWorld world = new ShapesWorld(ShapesWorld.Config.defaults());
         CLIPTokenizer tok = shapesTokenizer();

@@ -67,13 +67,16 @@ class ShapesTrainerV2Test {
         Path out = dir.resolve("tc");
         ShapesTrainer.Config c = ShapesTrainer.Config.tinyV2(2, 6);
         c = c.withRecipe(c.recipe().withTextPretraining(3).withClipImages(dev.diffusionlab.clip.ContrastiveClip.ImageEncoder.CONV, true)
-                .withAttentionLoss(0.1).withColourInvariance(1.0, 1));
+                .withAttentionLoss(0.1).withColourInvariance(1.0, 1).withColourWordMargin(0.5)
+                .withWorld(c.recipe().world().withCaptionOrder(Caption.Order.PLACE_FIRST)));
         ShapesTrainer.Result r = new ShapesTrainer(c).train(out);
         assertEquals(6, r.unetStepsDone());
         String recipe = Files.readString(out.resolve("recipe.json"));
         assertTrue(recipe.contains("\"attention_loss_weight\": 0.1") && recipe.contains("\"clip_image_encoder\": \"conv\"")
                 && recipe.contains("\"shape_negatives\": true") && recipe.contains("\"colour_invariance\": 1.0")
-                && recipe.contains("\"colour_invariance_span\": 1"), recipe);
+                && recipe.contains("\"colour_invariance_span\": 1") && recipe.contains("\"colour_word_margin\": 0.5")
+                && recipe.contains("\"caption_order\": \"place-first\""), recipe);
+        assertEquals(Caption.Order.PLACE_FIRST, ShapesWorldV2.Config.forModel(out).captionOrder(), "eval-shapes reads the order back");
         List<String> attention = Files.readAllLines(out.resolve(ShapesTrainer.LOG)).stream().filter(l -> l.startsWith("attention,")).toList();
         assertFalse(attention.isEmpty(), "the attention loss is logged beside the denoising loss");
         for (String row : attention) {
@@ -86,36 +89,41 @@ class ShapesTrainerV2Test {
         assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withColourInvariance(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.none().withColourInvariance(1), "v1 has no colour twins");
         assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withColourInvariance(1, -1));
+        assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withColourWordMargin(1), "the margin is part of the invariance term");
+        assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withColourInvariance(1).withColourWordMargin(-1));
     }
 
     @Test
     void aColourTwinChangesOneColourWordAndNeverNamesAHeldOutCombination() {
         ShapesTrainer t = new ShapesTrainer(ShapesTrainer.Config.tinyV2(1, 1));
-        ShapesWorldV2 w = new ShapesWorldV2(ShapesWorldV2.Config.defaults());
-        java.util.Set<String> colours = java.util.Arrays.stream(Vocab.Colour.values()).map(Vocab.Colour::word).collect(java.util.stream.Collectors.toSet());
-        int made = 0;
-        for (int i = 0; i < 300; i++) {
-            ShapesSample s = w.sample(i, ShapesWorldV2.Split.TRAIN);
-            java.util.Random rnd = new java.util.Random(i);
-            int o = rnd.nextInt(s.objects().size());
-            String twin = t.colourTwin(s, o, rnd);
-            if (twin == null) {
-                continue;
+        for (Caption.Order order : Caption.Order.values()) {
+            ShapesWorldV2 w = new ShapesWorldV2(ShapesWorldV2.Config.defaults().withCaptionOrder(order));
+            java.util.Set<String> colours = java.util.Arrays.stream(Vocab.Colour.values()).map(Vocab.Colour::word).collect(java.util.stream.Collectors.toSet());
+            int made = 0;
+            for (int i = 0; i < 300; i++) {
+                ShapesSample s = w.sample(i, ShapesWorldV2.Split.TRAIN);
+                java.util.Random rnd = new java.util.Random(i);
+                int o = rnd.nextInt(s.objects().size());
+                String twin = t.colourTwin(s, o, rnd);
+                if (twin == null) {
+                    continue;
+                }
+                made++;
+                assertEquals(order, Caption.order(twin), twin);
+                String[] a = s.caption().split(" ");
+                String[] b = twin.split(" ");
+                assertEquals(a.length, b.length, twin);
+                List<Integer> differ = java.util.stream.IntStream.range(0, a.length).filter(k -> !a[k].equals(b[k])).boxed().toList();
+                assertEquals(1, differ.size(), s.caption() + " / " + twin);
+                assertTrue(colours.contains(a[differ.get(0)]) && colours.contains(b[differ.get(0)]), twin);
+                for (ObjectSpec sp : Caption.parse(twin)) {
+                    assertTrue(w.isTrainable(sp.colour(), sp.shape(), sp.position()), "the twin names a held-out object: " + twin);
+                }
+                assertEquals(Caption.parse(twin).size(), Caption.parse(twin).stream().map(ObjectSpec::colour).distinct().count(),
+                        "one colour per object: " + twin);
             }
-            made++;
-            String[] a = s.caption().split(" ");
-            String[] b = twin.split(" ");
-            assertEquals(a.length, b.length, twin);
-            List<Integer> differ = java.util.stream.IntStream.range(0, a.length).filter(k -> !a[k].equals(b[k])).boxed().toList();
-            assertEquals(1, differ.size(), s.caption() + " / " + twin);
-            assertTrue(colours.contains(a[differ.get(0)]) && colours.contains(b[differ.get(0)]), twin);
-            for (ObjectSpec sp : Caption.parse(twin)) {
-                assertTrue(w.isTrainable(sp.colour(), sp.shape(), sp.position()), "the twin names a held-out object: " + twin);
-            }
-            assertEquals(Caption.parse(twin).size(), Caption.parse(twin).stream().map(ObjectSpec::colour).distinct().count(),
-                    "one colour per object: " + twin);
+            assertTrue(made > 250, "twins made for " + made + " of 300 captions");
         }
-        assertTrue(made > 250, "twins made for " + made + " of 300 captions");
     }
 
     @Test

@@ -107,6 +107,23 @@ class ShapesWorldTest {
         assertTrue(e.getMessage().contains("should be 'on the left'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Caption.parse("a red circle on the"));
         assertTrue(e.getMessage().contains("ends early"), e.getMessage());
+        // the place-first order: same objects, each word's kind and object at its own index
+        String pf = "on the left a red circle and at the bottom a small blue square";
+        assertEquals(Caption.parse("a red circle on the left and a small blue square at the bottom"), Caption.parse(pf));
+        assertEquals(Caption.Order.PLACE_FIRST, Caption.order(pf));
+        assertEquals(Caption.Order.COLOUR_FIRST, Caption.order("a red circle on the left"));
+        List<Caption.Word> w = Caption.words(pf);
+        assertEquals(String.join(" ", w.stream().map(Caption.Word::text).toList()), pf);
+        assertEquals(Caption.WordKind.POSITION, w.get(2).kind());
+        assertEquals(Caption.WordKind.COLOUR, w.get(4).kind());
+        assertEquals(0, w.get(5).object());
+        assertEquals(Caption.WordKind.AND, w.get(6).kind());
+        assertEquals(1, w.get(9).object());
+        assertEquals(Caption.WordKind.SIZE, w.get(11).kind());
+        e = assertThrows(IllegalArgumentException.class, () -> Caption.parse("on the left a red circle and a blue square at the top"));
+        assertTrue(e.getMessage().contains("word 9 'square' is not a position"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Caption.Order.of("shape-first"));
+        assertTrue(e.getMessage().contains("'shape-first'"), e.getMessage());
     }
 
     @Test

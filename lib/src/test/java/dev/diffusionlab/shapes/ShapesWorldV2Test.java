@@ -86,6 +86,49 @@ class ShapesWorldV2Test {
         }
     }
 
+    @Test
+    void placeFirstCaptionsSayTheSamePictureWithThePlaceBeforeEachObject() {
+        ShapesWorldV2 placeFirst = new ShapesWorldV2(ShapesWorldV2.Config.defaults().withCaptionOrder(Caption.Order.PLACE_FIRST));
+        for (int i = 0; i < 200; i++) {
+            Split split = Split.values()[i % 3];
+            ShapesSample a = world.sample(i, split);
+            ShapesSample b = placeFirst.sample(i, split);
+            assertArrayEquals(a.image().getRGB(0, 0, 64, 64, null, 0, 64), b.image().getRGB(0, 0, 64, 64, null, 0, 64), "same picture");
+            assertEquals(Caption.parse(a.caption()), Caption.parse(b.caption()), b.caption());
+            assertEquals(Caption.Order.PLACE_FIRST, Caption.order(b.caption()));
+            assertEquals(b.caption(), Caption.format(Caption.parse(b.caption()), Caption.Order.PLACE_FIRST));
+            assertTrue(b.caption().startsWith("on the ") || b.caption().startsWith("at the ") || b.caption().startsWith("in the "), b.caption());
+            // every content word's mask is its own object's, at the word's place-first index
+            String[] words = b.caption().split(" ");
+            for (ShapesSample.WordMask m : b.wordMasks()) {
+                assertEquals(words[m.word().index()], m.word().text(), b.caption());
+                assertSame(b.objects().get(m.word().object()).mask(), m.mask(), "word '" + m.word().text() + "' of " + b.caption());
+            }
+            assertEquals(a.wordMasks().size(), b.wordMasks().size());
+            // re-ordering keeps the caption's order
+            int n = b.objects().size();
+            int[] reversed = java.util.stream.IntStream.range(0, n).map(k -> n - 1 - k).toArray();
+            ShapesSample r = ShapesWorldV2.reorder(b, reversed);
+            assertEquals(Caption.Order.PLACE_FIRST, Caption.order(r.caption()), r.caption());
+            assertEquals(b.objects().get(n - 1).spec(), Caption.parse(r.caption()).get(0));
+        }
+        assertEquals("on the left a red circle and at the top a small blue square",
+                Caption.format(List.of(new ObjectSpec(Colour.RED, ShapeType.CIRCLE, null, Position.LEFT),
+                        new ObjectSpec(Colour.BLUE, ShapeType.SQUARE, Vocab.Size.SMALL, Position.TOP)), Caption.Order.PLACE_FIRST));
+    }
+
+    @Test
+    void aModelFoldersRecipeSaysItsCaptionOrder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assertEquals(Caption.Order.COLOUR_FIRST, ShapesWorldV2.Config.forModel(dir).captionOrder(), "no recipe: the first v2 runs' order");
+        java.nio.file.Files.writeString(dir.resolve("recipe.json"), "{\"world\": {\"size\": 64, \"caption_order\": \"place-first\"}}");
+        assertEquals(Caption.Order.PLACE_FIRST, ShapesWorldV2.Config.forModel(dir).captionOrder());
+        java.nio.file.Files.writeString(dir.resolve("recipe.json"), "{\"world\": {\"size\": 64}}");
+        assertEquals(Caption.Order.COLOUR_FIRST, ShapesWorldV2.Config.forModel(dir).captionOrder());
+        java.nio.file.Files.writeString(dir.resolve("recipe.json"), "{\"world\": {\"caption_order\": \"shape-first\"}}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ShapesWorldV2.Config.forModel(dir));
+        assertTrue(e.getMessage().contains("recipe.json") && e.getMessage().contains("shape-first"), e.getMessage());
+    }
+
     /** Smallest Chebyshev gap in pixels between two masks' bounding boxes, minus one (adjacent pixels: 0). */
     private static int gap(boolean[] a, boolean[] b, int w) {
         int[] ba = box(a, w);
