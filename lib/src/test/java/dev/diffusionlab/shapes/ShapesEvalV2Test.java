@@ -25,7 +25,7 @@ class ShapesEvalV2Test {
     /** Shape words: the object's mask; colour words: its inverse; position words: one peak at the object's centre; size words: flat. */
     private Map<Integer, float[]> handMadeMaps(ShapesSample s) {
         Map<Integer, float[]> maps = new LinkedHashMap<>();
-        for (Caption.Word w : Caption.words(Caption.parse(s.caption()))) {
+        for (Caption.Word w : Caption.words(s.caption())) {
             boolean[] mask = s.objects().get(Math.max(0, w.object())).mask();
             float[] m = new float[mask.length];
             switch (w.kind()) {

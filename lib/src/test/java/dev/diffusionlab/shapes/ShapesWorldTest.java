@@ -57,7 +57,7 @@ class ShapesWorldTest {
                 }
             }
             // every colour and shape word points at its object's pixels
-            List<Caption.Word> words = Caption.words(Caption.parse(s.caption()));
+            List<Caption.Word> words = Caption.words(s.caption());
             for (ShapesSample.WordMask wm : s.wordMasks()) {
                 assertEquals(words.get(wm.word().index()).text(), wm.word().text());
                 assertSame(s.objects().get(wm.word().object()).mask(), wm.mask());

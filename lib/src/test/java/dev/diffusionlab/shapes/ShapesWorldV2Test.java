@@ -75,7 +75,7 @@ class ShapesWorldV2Test {
                 }
             }
             int content = 0;
-            for (Caption.Word w : Caption.words(Caption.parse(s.caption()))) {
+            for (Caption.Word w : Caption.words(s.caption())) {
                 if (ShapesEvalV2.CONTENT.contains(w.kind())) {
                     content++;
                     ShapesSample.WordMask m = s.wordMasks().stream().filter(x -> x.word().index() == w.index()).findFirst().orElseThrow();
