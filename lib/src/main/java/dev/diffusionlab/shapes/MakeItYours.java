@@ -60,7 +60,7 @@ public final class MakeItYours {
             Position p = Position.values()[rnd.nextInt(Position.values().length)];
             ObjectSpec spec = concept(phrase, p);
             ShapesSample s = ShapesWorlds.render(side, List.of(spec), rnd);
-            out.add(new TextualInversion.Example(s.image(), tokenCaption(spec, token)));
+            out.add(new TextualInversion.Example(s.image(), tokenCaption(spec, token, side)));
         }
         return out;
     }
@@ -94,7 +94,7 @@ public final class MakeItYours {
                     img.setRGB(x, y, ShapesWorld.inside(shape, x + 0.5 - cx, y + 0.5 - cy, r) ? rgb.getRGB() : Vocab.BACKGROUND.getRGB());
                 }
             }
-            out.add(new TextualInversion.Example(img, tokenCaption(new ObjectSpec(Colour.RED, shape, null, p), token)
+            out.add(new TextualInversion.Example(img, tokenCaption(new ObjectSpec(Colour.RED, shape, null, p), token, side)
                     .replace("red ", "")));
         }
         return out;
@@ -153,7 +153,12 @@ public final class MakeItYours {
 
     /** The caption of {@code spec} with its "colour shape" words replaced by {@code token}. */
     public static String tokenCaption(ObjectSpec spec, String token) {
-        return Caption.format(List.of(spec)).replace(spec.combo(), token);
+        return tokenCaption(spec, token, ShapesWorld.Config.defaults().size());
+    }
+
+    /** As above, in the caption order of the world of {@code side}-pixel pictures. */
+    public static String tokenCaption(ObjectSpec spec, String token, int side) {
+        return ShapesWorlds.caption(side, List.of(spec)).replace(spec.combo(), token);
     }
 
     /** One generation of the learned word and its verdict against the concept it stands for. */
@@ -184,8 +189,8 @@ public final class MakeItYours {
         int placed = 0;
         for (int i = 0; i < n; i++) {
             ObjectSpec spec = concept(phrase, Position.values()[i % Position.values().length]);
-            String prompt = tokenCaption(spec, token);
-            String reference = Caption.format(List.of(spec));
+            String prompt = tokenCaption(spec, token, side(sd));
+            String reference = ShapesWorlds.caption(side(sd), List.of(spec));
             try (NDManager m = manager.newSubManager()) {
                 BufferedImage img = sd.generate(GenerationRequest.of(prompt).steps(steps).guidance(guidance).seed(EVAL_SEED + i), m)
                         .images().get(0);
@@ -206,7 +211,7 @@ public final class MakeItYours {
                         ObjectSpec wanted, String caption) {
         /** The prompt: the wanted object alone ("a green triangle at the top"), what the masked half should show. */
         public String prompt() {
-            return Caption.format(List.of(wanted));
+            return Caption.format(List.of(wanted), Caption.order(caption));
         }
     }
 
@@ -258,7 +263,7 @@ public final class MakeItYours {
                 mask.setRGB(x, y, in ? 0xFFFFFF : 0);
             }
         }
-        return new Scene(original, mask, m, specs.get(0), specs.get(1), wanted, Caption.format(List.of(wanted, specs.get(1))));
+        return new Scene(original, mask, m, specs.get(0), specs.get(1), wanted, ShapesWorlds.caption(side, List.of(wanted, specs.get(1))));
     }
 
     /** One inpainting run and its verdicts. */

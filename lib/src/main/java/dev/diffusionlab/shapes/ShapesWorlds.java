@@ -20,6 +20,16 @@ public final class ShapesWorlds {
         return side >= ShapesWorldV2.Config.defaults().size();
     }
 
+    /** The caption order of the world of {@code side}-pixel pictures (v1: colour first; v2: its default world's). */
+    public static Caption.Order order(int side) {
+        return isV2(side) ? ShapesWorldV2.Config.defaults().captionOrder() : Caption.Order.COLOUR_FIRST;
+    }
+
+    /** The caption of {@code specs} in the grammar order of the world of {@code side}-pixel pictures. */
+    public static String caption(int side, List<ObjectSpec> specs) {
+        return Caption.format(specs, order(side));
+    }
+
     /** Training sample {@code index} of the world of {@code side}-pixel pictures. */
     public static ShapesSample sample(int side, long index) {
         return isV2(side) ? new ShapesWorldV2(ShapesWorldV2.Config.defaults()).sample(index, ShapesWorldV2.Split.TRAIN)
