@@ -83,6 +83,11 @@ public final class ShapesEvalV2 {
         public static Config defaults(int samples) {
             return new Config(samples, 7.5, 20, 0, ShapesWorldV2.Config.defaults(), LayerFilter.all(), 20);
         }
+
+        /** The protocol on the captions of the model in {@code dir} (its recipe's word order, {@link ShapesWorldV2.Config#forModel}). */
+        public static Config forModel(java.nio.file.Path dir, int samples) {
+            return new Config(samples, 7.5, 20, 0, ShapesWorldV2.Config.forModel(dir), LayerFilter.all(), 20);
+        }
     }
 
     /** One generation: its split, the world's drawing of the caption, the image, the analyser's verdict, and the raw map of each word index (image size). */

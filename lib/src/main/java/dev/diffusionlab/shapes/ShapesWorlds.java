@@ -30,6 +30,15 @@ public final class ShapesWorlds {
         return Caption.format(specs, order(side));
     }
 
+    /**
+     * {@code caption} (either grammar order) said in the order of the world of {@code side}-pixel pictures, the one its
+     * model was trained on: {@code inOrder(64, "a red circle on the left")} is "on the left a red circle" for the
+     * place-first v2 world, and the caption itself for v1.
+     */
+    public static String inOrder(int side, String caption) {
+        return Caption.format(Caption.parse(caption), order(side));
+    }
+
     /** Training sample {@code index} of the world of {@code side}-pixel pictures. */
     public static ShapesSample sample(int side, long index) {
         return isV2(side) ? new ShapesWorldV2(ShapesWorldV2.Config.defaults()).sample(index, ShapesWorldV2.Split.TRAIN)
