@@ -39,6 +39,7 @@ public final class TrainShapesCommand {
                      through the UNet's loss, which never teaches it the place words)
               --clip-images conv|pool-mlp  image tower of that contrastive phase (default: v2 conv, v1 pool-mlp)
               --shape-negatives on|off     half of each contrastive batch: twins with one shape changed (v2 default on)
+              --size-negatives on|off      every second of those twins changes a said size word instead (default off)
               --attention-loss W  weight of the token-level attention loss (TokenCompose): each content word's
                      cross-attention should fall on its object (default: v2 0.1, v1 0 = off)
               --colour-invariance W  v2: weight of the contrastive phase's colour-invariance term, the text
@@ -58,7 +59,7 @@ public final class TrainShapesCommand {
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--world", "--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
                 "--checkpoint-every", "--threads", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--colour-invariance", "--colour-invariance-span",
-                "--colour-word-margin", "--caption-order"), Set.of("--tiny", "--fp32", "--quiet"));
+                "--colour-word-margin", "--caption-order", "--size-negatives"), Set.of("--tiny", "--fp32", "--quiet"));
         String worldName = opts.text("--world", "v1");
         if (!worldName.equals("v1") && !worldName.equals("v2")) {
             throw new IllegalArgumentException("--world must be v1 or v2, got '" + worldName + "'");
@@ -112,6 +113,16 @@ public final class TrainShapesCommand {
             ContrastiveClip.ImageEncoder enc = clipImages == null ? c.recipe().clipImageEncoder()
                     : clipImages.equals("conv") ? ContrastiveClip.ImageEncoder.CONV : ContrastiveClip.ImageEncoder.POOL_MLP;
             c = c.withRecipe(c.recipe().withClipImages(enc, negatives == null ? c.recipe().shapeNegatives() : negatives.equals("on")));
+        }
+        String sizeNegatives = opts.text("--size-negatives", null);
+        if (sizeNegatives != null) {
+            if (!sizeNegatives.equals("on") && !sizeNegatives.equals("off")) {
+                throw new IllegalArgumentException("--size-negatives must be on or off, got '" + sizeNegatives + "'");
+            }
+            if (sizeNegatives.equals("on") && !c.recipe().shapeNegatives()) {
+                throw new IllegalArgumentException("--size-negatives on needs the shape twins (--world v2, --shape-negatives on)");
+            }
+            c = c.withRecipe(c.recipe().withSizeNegatives(sizeNegatives.equals("on")));
         }
         double attentionLoss = opts.number("--attention-loss", c.recipe().attentionLossWeight());
         if (!(attentionLoss >= 0) || Double.isInfinite(attentionLoss)) {

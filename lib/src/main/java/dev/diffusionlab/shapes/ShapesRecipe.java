@@ -37,20 +37,24 @@ import java.util.List;
  *                             since the colour word comes before the place word (docs/shapes-world.md, the fourth run)
  * @param colourWordMargin how far (a fraction of its size) a changed colour word's own vector must move in that term (0: no
  *                         such part), so the colour is kept in the colour word and not only in the end token
+ * @param sizeNegatives whether every second of those twins changes one object's said size word instead of its shape
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
                            ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight,
-                           double colourInvariance, int colourInvarianceSpan, double colourWordMargin) {
+                           double colourInvariance, int colourInvarianceSpan, double colourWordMargin, boolean sizeNegatives) {
     /** A recipe without the changed-word margin. */
     public ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay, double oneObjectUntil,
                         double twoObjectsUntil, double reorderProbability, int textPretrainSteps, ContrastiveClip.ImageEncoder clipImageEncoder,
                         boolean shapeNegatives, double attentionLossWeight, double colourInvariance, int colourInvarianceSpan) {
         this(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps, clipImageEncoder,
-                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0);
+                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0, false);
     }
 
     public ShapesRecipe {
+        if (sizeNegatives && !shapeNegatives) {
+            throw new IllegalArgumentException("bad recipe: sizeNegatives turns half of the shape twins into size twins, so it needs shapeNegatives");
+        }
         if (!(colourWordMargin >= 0) || Double.isInfinite(colourWordMargin) || (colourWordMargin > 0 && !(colourInvariance > 0))) {
             throw new IllegalArgumentException("bad recipe: colourWordMargin " + colourWordMargin
                     + " (finite, ≥ 0; it is part of the colour-invariance term, so it needs colourInvariance > 0)");
@@ -103,12 +107,12 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     public ShapesRecipe withWarmup(int steps) {
         return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
     }
 
     public ShapesRecipe withEma(double decay) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
     }
 
     /**
@@ -119,7 +123,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withTextPretraining(int steps) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
     }
 
     /**
@@ -128,13 +132,13 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withClipImages(ContrastiveClip.ImageEncoder encoder, boolean negatives) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
+                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
     }
 
     /** Token-level attention supervision of weight {@code w} (0: off), see {@link #attentionLossWeight()}. */
     public ShapesRecipe withAttentionLoss(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin);
+                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
     }
 
     /** The contrastive phase's colour-invariance term of weight {@code w} (0: off), see {@link #colourInvariance()}. */
@@ -145,7 +149,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     /** As {@link #withColourInvariance(double)}, on the {@code span} positions after the colour word only (0: all). */
     public ShapesRecipe withColourInvariance(double w, int span) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin, sizeNegatives);
     }
 
     /**
@@ -154,12 +158,21 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withColourWordMargin(double margin) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin, sizeNegatives);
+    }
+
+    /**
+     * Whether every second contrastive twin changes one object's said size word instead of its shape (needs
+     * {@link #shapeNegatives()}): without such twins InfoNCE can tell captions apart without the size words.
+     */
+    public ShapesRecipe withSizeNegatives(boolean on) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, on);
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
         return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -201,7 +214,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
                 "reorder_probability", reorderProbability, "text_pretrain_steps", textPretrainSteps,
                 "clip_image_encoder", clipImageEncoder.name().toLowerCase(java.util.Locale.ROOT), "shape_negatives", shapeNegatives,
                 "attention_loss_weight", attentionLossWeight, "colour_invariance", colourInvariance,
-                "colour_invariance_span", colourInvarianceSpan, "colour_word_margin", colourWordMargin));
+                "colour_invariance_span", colourInvarianceSpan, "colour_word_margin", colourWordMargin, "size_negatives", sizeNegatives));
     }
 
     private static List<String> sorted(java.util.Set<String> s) {

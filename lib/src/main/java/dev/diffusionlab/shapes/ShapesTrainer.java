@@ -508,7 +508,8 @@ public final class ShapesTrainer {
                 System.out.printf(Locale.ROOT, "text encoder, contrastive (CLIP's recipe, %s image tower%s): %d steps in %.1f s, InfoNCE %.3f -> %.3f"
                         + " (chance ln 64 = %.3f), caption retrieval on 64 unseen pictures %.0f %%%s; frozen from here%n",
                         config.recipe().clipImageEncoder().name().toLowerCase(Locale.ROOT),
-                        config.recipe().shapeNegatives() ? ", half the batch shape-changed twins" : "", steps,
+                        config.recipe().shapeNegatives() ? (config.recipe().sizeNegatives() ? ", half the batch shape- or size-changed twins"
+                                : ", half the batch shape-changed twins") : "", steps,
                         (System.nanoTime() - t0) / 1e9, losses.get(0), mean(losses.subList(Math.max(0, losses.size() - 20), losses.size())),
                         Math.log(64), 100 * acc, worldV2 == null ? ""
                                 : String.format(Locale.ROOT, ", own caption above its shape-changed twin's for %.0f %% of 64 unseen pictures (chance 50 %%)",
@@ -590,7 +591,9 @@ public final class ShapesTrainer {
             caps.add(sample.caption());
         }
         for (int i = 0; twins && pics.size() < n; i++) {
-            ShapesSample twin = shapeTwin(drawn.get(i % originals), rng(6, first + i));
+            ShapesSample original = drawn.get(i % originals);
+            ShapesSample twin = config.recipe().sizeNegatives() && i % 2 == 1 ? sizeTwin(original, rng(6, first + i))
+                    : shapeTwin(original, rng(6, first + i));
             pics.add(twin.image());
             caps.add(twin.caption());
         }
@@ -623,6 +626,25 @@ public final class ShapesTrainer {
             }
             return right / (2.0 * n);
         }
+    }
+
+    /**
+     * {@code s} with one object whose size the caption says drawn and said at the other size (colours, shapes and places
+     * unchanged, so held-out combinations stay unseen); a shape twin when the caption says no size.
+     */
+    ShapesSample sizeTwin(ShapesSample s, Random rnd) {
+        List<Integer> said = new ArrayList<>();
+        for (int o = 0; o < s.objects().size(); o++) {
+            if (s.objects().get(o).spec().size() != null) {
+                said.add(o);
+            }
+        }
+        if (said.isEmpty()) {
+            return shapeTwin(s, rnd);
+        }
+        int o = said.get(rnd.nextInt(said.size()));
+        Vocab.Size now = s.objects().get(o).spec().size();
+        return worldV2.withSize(s, o, now == Vocab.Size.LARGE ? Vocab.Size.SMALL : Vocab.Size.LARGE, rnd);
     }
 
     /** {@code s} with one object's shape changed to another trainable one (held-out combinations stay unseen). */

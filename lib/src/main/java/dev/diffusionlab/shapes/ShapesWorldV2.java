@@ -265,7 +265,7 @@ public final class ShapesWorldV2 {
             sizes[o] = Size.values()[rnd.nextInt(2)];
             specs[o] = new ObjectSpec(colour, shape, rnd.nextDouble() < config.sizeWordProbability() ? sizes[o] : null, places[o]);
         }
-        return draw(List.of(specs), List.of(sizes), rnd);
+        return draw(List.of(specs), List.of(sizes), rnd, config.captionOrder());
     }
 
     private static String pick(Set<String> set, Random rnd) {
@@ -282,7 +282,7 @@ public final class ShapesWorldV2 {
         for (ObjectSpec s : specs) {
             sizes.add(s.size() != null ? s.size() : Size.values()[rnd.nextInt(2)]);
         }
-        return draw(specs, sizes, rnd);
+        return draw(specs, sizes, rnd, config.captionOrder());
     }
 
     /**
@@ -298,7 +298,23 @@ public final class ShapesWorldV2 {
             specs.add(o == object ? new ObjectSpec(sp.colour(), shape, sp.size(), sp.position()) : sp);
             sizes.add(s.objects().get(o).actualSize());
         }
-        return draw(specs, sizes, rnd);
+        return draw(specs, sizes, rnd, Caption.order(s.caption()));
+    }
+
+    /**
+     * The scene of {@code s} redrawn with object {@code object} at size {@code size}, said in the caption (same colours,
+     * shapes, places and caption order; centres re-jittered from {@code rnd}): a contrastive near miss that differs from
+     * {@code s} by one size word when {@code s} says that object's size.
+     */
+    public ShapesSample withSize(ShapesSample s, int object, Size size, Random rnd) {
+        List<ObjectSpec> specs = new ArrayList<>();
+        List<Size> sizes = new ArrayList<>();
+        for (int o = 0; o < s.objects().size(); o++) {
+            ObjectSpec sp = s.objects().get(o).spec();
+            specs.add(o == object ? new ObjectSpec(sp.colour(), sp.shape(), size, sp.position()) : sp);
+            sizes.add(o == object ? size : s.objects().get(o).actualSize());
+        }
+        return draw(specs, sizes, rnd, Caption.order(s.caption()));
     }
 
     /**
@@ -319,7 +335,7 @@ public final class ShapesWorldV2 {
         return new ShapesSample(s.image(), Caption.format(specs, said), List.copyOf(objects), ShapesWorld.wordMasks(specs, objects, said));
     }
 
-    private ShapesSample draw(List<ObjectSpec> specs, List<Size> sizes, Random rnd) {
+    private ShapesSample draw(List<ObjectSpec> specs, List<Size> sizes, Random rnd, Caption.Order order) {
         int side = config.size();
         int n = specs.size();
         double[][] boxes = new double[n][];
@@ -380,7 +396,6 @@ public final class ShapesWorldV2 {
             }
             objects.add(new DrawnObject(s, sizes.get(o), cx[o], cy[o], r[o], mask));
         }
-        Caption.Order order = config.captionOrder();
         return new ShapesSample(img, Caption.format(specs, order), List.copyOf(objects), ShapesWorld.wordMasks(specs, objects, order));
     }
 

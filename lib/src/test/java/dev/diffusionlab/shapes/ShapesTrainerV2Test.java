@@ -13,6 +13,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,6 +125,44 @@ class ShapesTrainerV2Test {
             }
             assertTrue(made > 250, "twins made for " + made + " of 300 captions");
         }
+    }
+
+    @Test
+    void aSizeTwinChangesOneSaidSizeWordAndDrawsThatObjectAtTheOtherSize() {
+        ShapesTrainer t = new ShapesTrainer(ShapesTrainer.Config.tinyV2(1, 1));
+        ShapesWorldV2 w = new ShapesWorldV2(ShapesWorldV2.Config.defaults().withCaptionOrder(Caption.Order.PLACE_FIRST));
+        int sized = 0;
+        for (int i = 0; i < 200; i++) {
+            ShapesSample s = w.sample(i, ShapesWorldV2.Split.TRAIN);
+            ShapesSample twin = t.sizeTwin(s, new java.util.Random(i));
+            String[] a = s.caption().split(" ");
+            String[] b = twin.caption().split(" ");
+            assertEquals(a.length, b.length, twin.caption());
+            List<Integer> differ = java.util.stream.IntStream.range(0, a.length).filter(k -> !a[k].equals(b[k])).boxed().toList();
+            assertEquals(1, differ.size(), s.caption() + " / " + twin.caption());
+            boolean saysSize = s.objects().stream().anyMatch(o -> o.spec().size() != null);
+            if (!saysSize) {
+                assertTrue(Vocab.byWord(Vocab.ShapeType.class, b[differ.get(0)]) != null, "no size said: a shape twin, " + twin.caption());
+                continue;
+            }
+            sized++;
+            assertTrue(Set.of("large", "small").contains(a[differ.get(0)]) && Set.of("large", "small").contains(b[differ.get(0)]), twin.caption());
+            for (int o = 0; o < s.objects().size(); o++) {
+                ShapesSample.DrawnObject x = s.objects().get(o);
+                ShapesSample.DrawnObject y = twin.objects().get(o);
+                assertEquals(x.spec().colour(), y.spec().colour());
+                assertEquals(x.spec().shape(), y.spec().shape());
+                assertEquals(x.spec().position(), y.spec().position());
+                boolean changed = x.spec().size() != y.spec().size();
+                assertEquals(changed, x.actualSize() != y.actualSize(), "the drawn size follows the said one: " + twin.caption());
+                if (changed) {
+                    assertEquals(y.spec().size(), y.actualSize());
+                }
+            }
+        }
+        assertTrue(sized > 100, sized + " of 200 captions say a size");
+        assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withSizeNegatives(true), "size twins replace half of the shape twins");
+        assertTrue(ShapesTrainer.Config.v2().recipe().withSizeNegatives(true).json(ShapesTrainer.Config.v2()).contains("\"size_negatives\": true"));
     }
 
     @Test

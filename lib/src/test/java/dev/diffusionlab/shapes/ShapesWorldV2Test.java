@@ -111,6 +111,10 @@ class ShapesWorldV2Test {
             ShapesSample r = ShapesWorldV2.reorder(b, reversed);
             assertEquals(Caption.Order.PLACE_FIRST, Caption.order(r.caption()), r.caption());
             assertEquals(b.objects().get(n - 1).spec(), Caption.parse(r.caption()).get(0));
+            // a twin keeps the sample's order, whichever world redraws it
+            ShapeType other = ShapeType.values()[(b.objects().get(0).spec().shape().ordinal() + 1) % 3];
+            assertEquals(Caption.Order.PLACE_FIRST, Caption.order(world.withShape(b, 0, other, new java.util.Random(i)).caption()));
+            assertEquals(Caption.Order.COLOUR_FIRST, Caption.order(placeFirst.withSize(a, 0, Vocab.Size.LARGE, new java.util.Random(i)).caption()));
         }
         assertEquals("on the left a red circle and at the top a small blue square",
                 Caption.format(List.of(new ObjectSpec(Colour.RED, ShapeType.CIRCLE, null, Position.LEFT),
