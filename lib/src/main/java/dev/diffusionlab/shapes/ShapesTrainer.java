@@ -512,8 +512,8 @@ public final class ShapesTrainer {
                                 : ", half the batch shape-changed twins") : "", steps,
                         (System.nanoTime() - t0) / 1e9, losses.get(0), mean(losses.subList(Math.max(0, losses.size() - 20), losses.size())),
                         Math.log(64), 100 * acc, worldV2 == null ? ""
-                                : String.format(Locale.ROOT, ", own caption above its shape-changed twin's for %.0f %% of 64 unseen pictures (chance 50 %%)",
-                                100 * twinAccuracy(clip, cm)));
+                                : String.format(Locale.ROOT, ", own caption above its %s twin's for %.0f %% of 64 unseen pictures (chance 50 %%)",
+                                config.recipe().sizeNegatives() ? "shape- or size-changed" : "shape-changed", 100 * twinAccuracy(clip, cm)));
                 if (config.recipe().colourInvariance() > 0) {
                     System.out.printf(Locale.ROOT, "colour invariance (weight %.2f, span %d, colour-word margin %.2f): last batch %.4f (margin shortfall %.4f);"
                             + " states after the colour word of held-out-pair captions against a trainable colour: mean squared change %.4f before,"
