@@ -122,6 +122,10 @@ class ShapesWorldTest {
         assertEquals(Caption.WordKind.SIZE, w.get(11).kind());
         e = assertThrows(IllegalArgumentException.class, () -> Caption.parse("on the left a red circle and a blue square at the top"));
         assertTrue(e.getMessage().contains("word 9 'square' is not a position"), e.getMessage());
+        // a caption said in the order of a model's world (v1: colour first; v2: its default world's order)
+        assertEquals("a red circle on the left and a small blue square at the bottom", ShapesWorlds.inOrder(32, pf));
+        assertEquals(Caption.format(Caption.parse(pf), ShapesWorldV2.Config.defaults().captionOrder()), ShapesWorlds.inOrder(64, pf));
+        assertEquals("a <zorp> on the left", MakeItYours.tokenCaption(new ObjectSpec(Colour.GREEN, ShapeType.TRIANGLE, null, Position.LEFT), "<zorp>", 32));
         e = assertThrows(IllegalArgumentException.class, () -> Caption.Order.of("shape-first"));
         assertTrue(e.getMessage().contains("'shape-first'"), e.getMessage());
     }
