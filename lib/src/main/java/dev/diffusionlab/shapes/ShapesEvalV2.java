@@ -86,7 +86,8 @@ public final class ShapesEvalV2 {
 
         /** The protocol on the captions of the model in {@code dir} (its recipe's word order, {@link ShapesWorldV2.Config#forModel}). */
         public static Config forModel(java.nio.file.Path dir, int samples) {
-            return new Config(samples, 7.5, 20, 0, ShapesWorldV2.Config.forModel(dir), LayerFilter.all(), 20);
+            Config d = defaults(samples);
+            return new Config(d.samples(), d.guidance(), d.steps(), d.seed(), ShapesWorldV2.Config.forModel(dir), d.attentionLayers(), d.batch());
         }
     }
 

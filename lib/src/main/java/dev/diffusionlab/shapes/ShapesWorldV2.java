@@ -134,12 +134,14 @@ public final class ShapesWorldV2 {
             if (!java.nio.file.Files.isRegularFile(recipe)) {
                 return defaults();
             }
+            dev.diffusionlab.nn.ConfigJson json = dev.diffusionlab.nn.ConfigJson.read(recipe);
+            String order = json.has("world")
+                    ? new dev.diffusionlab.nn.ConfigJson(json.json().getAsJsonObject("world"), recipe + " world").getString("caption_order", null)
+                    : null;
             try {
-                var world = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(recipe)).getAsJsonObject().getAsJsonObject("world");
-                var order = world == null ? null : world.get("caption_order");
-                return order == null ? defaults() : defaults().withCaptionOrder(Caption.Order.of(order.getAsString()));
-            } catch (java.io.IOException | RuntimeException e) {
-                throw new IllegalArgumentException(recipe + ": cannot read world.caption_order: " + e.getMessage(), e);
+                return order == null ? defaults() : defaults().withCaptionOrder(Caption.Order.of(order));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(recipe + ": world.caption_order: " + e.getMessage(), e);
             }
         }
 
@@ -291,14 +293,8 @@ public final class ShapesWorldV2 {
      * from {@code s} by one shape word.
      */
     public ShapesSample withShape(ShapesSample s, int object, ShapeType shape, Random rnd) {
-        List<ObjectSpec> specs = new ArrayList<>();
-        List<Size> sizes = new ArrayList<>();
-        for (int o = 0; o < s.objects().size(); o++) {
-            ObjectSpec sp = s.objects().get(o).spec();
-            specs.add(o == object ? new ObjectSpec(sp.colour(), shape, sp.size(), sp.position()) : sp);
-            sizes.add(s.objects().get(o).actualSize());
-        }
-        return draw(specs, sizes, rnd, Caption.order(s.caption()));
+        ObjectSpec sp = s.objects().get(object).spec();
+        return redrawn(s, object, new ObjectSpec(sp.colour(), shape, sp.size(), sp.position()), s.objects().get(object).actualSize(), rnd);
     }
 
     /**
@@ -307,12 +303,17 @@ public final class ShapesWorldV2 {
      * {@code s} by one size word when {@code s} says that object's size.
      */
     public ShapesSample withSize(ShapesSample s, int object, Size size, Random rnd) {
+        ObjectSpec sp = s.objects().get(object).spec();
+        return redrawn(s, object, new ObjectSpec(sp.colour(), sp.shape(), size, sp.position()), size, rnd);
+    }
+
+    /** {@code s} redrawn in its own caption order with object {@code object} replaced by {@code spec}, drawn at {@code drawnSize}. */
+    private ShapesSample redrawn(ShapesSample s, int object, ObjectSpec spec, Size drawnSize, Random rnd) {
         List<ObjectSpec> specs = new ArrayList<>();
         List<Size> sizes = new ArrayList<>();
         for (int o = 0; o < s.objects().size(); o++) {
-            ObjectSpec sp = s.objects().get(o).spec();
-            specs.add(o == object ? new ObjectSpec(sp.colour(), sp.shape(), size, sp.position()) : sp);
-            sizes.add(o == object ? size : s.objects().get(o).actualSize());
+            specs.add(o == object ? spec : s.objects().get(o).spec());
+            sizes.add(o == object ? drawnSize : s.objects().get(o).actualSize());
         }
         return draw(specs, sizes, rnd, Caption.order(s.caption()));
     }

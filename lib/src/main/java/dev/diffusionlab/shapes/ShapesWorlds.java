@@ -32,8 +32,8 @@ public final class ShapesWorlds {
 
     /**
      * {@code caption} (either grammar order) said in the order of the world of {@code side}-pixel pictures, the one its
-     * model was trained on: {@code inOrder(64, "a red circle on the left")} is "on the left a red circle" for the
-     * place-first v2 world, and the caption itself for v1.
+     * model was trained on: {@code inOrder(side, "a red circle on the left")} is "on the left a red circle" when that
+     * world is captioned place first, and the caption itself for v1.
      */
     public static String inOrder(int side, String caption) {
         return Caption.format(Caption.parse(caption), order(side));

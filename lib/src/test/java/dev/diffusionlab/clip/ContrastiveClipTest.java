@@ -115,6 +115,17 @@ class ContrastiveClipTest {
                 .resolve("tokenizer"));
     }
 
+    /** The first token position at which two captions differ. */
+    private static int firstDifference(CLIPTokenizer tok, String a, String b) {
+        int[] ia = tok.encode(a);
+        int[] ib = tok.encode(b);
+        int first = 0;
+        while (ia[first] == ib[first]) {
+            first++;
+        }
+        return first;
+    }
+
     @Test
     void contextInvarianceIsTheMeanSquaredChangeOfTheStatesAfterTheChangedWordEndTokenExcepted() {
         CLIPTokenizer tok = shapesTokenizer();
@@ -132,12 +143,7 @@ class ContrastiveClipTest {
             int count = 0;
             double sumNext = 0;   // span 1: the position right after the changed word only
             for (int i = 0; i < caps.size(); i++) {
-                int[] ia = tok.encode(caps.get(i));
-                int[] ib = tok.encode(twins.get(i));
-                int first = 0;
-                while (ia[first] == ib[first]) {
-                    first++;
-                }
+                int first = firstDifference(tok, caps.get(i), twins.get(i));
                 int eos = tok.inspect(caps.get(i)).eosPosition();
                 for (int t = 0; t < len; t++) {
                     double sq = 0;
@@ -180,12 +186,7 @@ class ContrastiveClipTest {
             int d = a.length / (caps.size() * len);
             double[] relative = new double[caps.size()];
             for (int i = 0; i < caps.size(); i++) {
-                int[] ia = tok.encode(caps.get(i));
-                int[] ib = tok.encode(twins.get(i));
-                int first = 0;
-                while (ia[first] == ib[first]) {
-                    first++;
-                }
+                int first = firstDifference(tok, caps.get(i), twins.get(i));
                 double moved = 0;
                 double size = 0;
                 for (int k = 0; k < d; k++) {
