@@ -49,7 +49,9 @@ public final class TrainShapesCommand {
                      least M of its size, so the colour stays in the colour word (default 0 = off)
               --caption-order colour-first|place-first  v2: "a red circle on the left" or "on the left a red circle"
                      (default: the recipe's)
-  --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)""";
+  --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)
+  --workers N        data-parallel workers: each step's batch split into N slices, each on its own thread
+                     (default: $DLAB_TRAIN_WORKERS, else 2 on two or more cores; 1 = the whole batch in one call)""";
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
@@ -58,7 +60,7 @@ public final class TrainShapesCommand {
 
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--world", "--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
-                "--checkpoint-every", "--threads", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--colour-invariance", "--colour-invariance-span",
+                "--checkpoint-every", "--threads", "--workers", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--colour-invariance", "--colour-invariance-span",
                 "--colour-word-margin", "--caption-order", "--size-negatives"), Set.of("--tiny", "--fp32", "--quiet"));
         String worldName = opts.text("--world", "v1");
         if (!worldName.equals("v1") && !worldName.equals("v2")) {
@@ -77,6 +79,10 @@ public final class TrainShapesCommand {
         boolean fp16 = !opts.has("--fp32");
         boolean progress = !opts.has("--quiet");
         Integer threads = opts.integer("--threads", null);
+        Integer workers = opts.integer("--workers", null);
+        if (workers != null && workers < 1) {
+            throw new IllegalArgumentException("--workers must be ≥ 1, got " + workers);
+        }
         Integer textPretrain = opts.integer("--text-pretrain-steps", null);
         if (!(minutes >= 0) || Double.isInfinite(minutes)) {
             throw new IllegalArgumentException("--minutes must be a finite number ≥ 0, got " + minutes);
@@ -160,6 +166,9 @@ public final class TrainShapesCommand {
         ShapesTrainer trainer = new ShapesTrainer(c);
         if (threads != null) {
             trainer.threads(threads);
+        }
+        if (workers != null) {
+            trainer.workers(workers);
         }
         ShapesTrainer.Result r = trainer.train(out);
         System.out.printf(Locale.ROOT, "VAE: %d/%d steps, %.3f s/step, last mse %s%n", r.vaeStepsDone(), c.vaeSteps(),

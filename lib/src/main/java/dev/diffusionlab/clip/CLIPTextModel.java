@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.nn.Activations;
 import dev.diffusionlab.nn.Attention;
+import dev.diffusionlab.nn.BatchParallel;
 import dev.diffusionlab.nn.Embedding;
 import dev.diffusionlab.nn.LayerNorm;
 import dev.diffusionlab.nn.Linear;
@@ -148,7 +149,27 @@ public final class CLIPTextModel extends Model<CLIPTextConfig> {
         if (s.dimension() != 2 || s.get(1) > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("input_ids must be (batch, length ≤ " + config.maxPositionEmbeddings() + "), got " + s);
         }
-        long len = s.get(1);
+        int parts = BatchParallel.parts(s.get(0));
+        if (parts > 1) {
+            List<Output> outs = BatchParallel.run(s.get(0), parts, (from, to) -> encodeBatch(inputIds.get(from + ":" + to)));
+            List<NDArray> hidden = new ArrayList<>();
+            for (int k = 0; k < outs.get(0).hiddenStates().size(); k++) {
+                int layer = k;
+                hidden.add(concat(outs.stream().map(o -> o.hiddenStates().get(layer)).toList()));
+            }
+            return new Output(concat(outs.stream().map(Output::lastHiddenState).toList()),
+                    concat(outs.stream().map(Output::pooledOutput).toList()), Collections.unmodifiableList(hidden), finalLayerNorm);
+        }
+        return encodeBatch(inputIds);
+    }
+
+    private static NDArray concat(List<NDArray> parts) {
+        return NDArrays.concat(new NDList(parts), 0);
+    }
+
+    /** {@link #encode} of the whole batch in one call. */
+    private Output encodeBatch(NDArray inputIds) {
+        long len = inputIds.getShape().get(1);
         NDArray ids = Ops.to(inputIds, DataType.INT64);
         NDArray pos = inputIds.getManager().arange(0, (int) len, 1, DataType.INT64).reshape(1, len); // (L) -> (1, L)
         NDArray tok = addedTokenEmbeddings == null ? tokenEmbedding.forward(ids) : tokenEmbedding.forward(ids, addedTokenEmbeddings);

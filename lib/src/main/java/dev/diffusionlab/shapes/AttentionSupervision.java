@@ -78,6 +78,11 @@ final class AttentionSupervision implements AttentionHook {
         this.supervised = count;
     }
 
+    /** How many (row, token) pairs are supervised: the loss's denominator, a slice's weight in a data-parallel step. */
+    int supervised() {
+        return supervised;
+    }
+
     /** True when some row has a supervised word (a batch of dropped captions has none). */
     boolean active() {
         return supervised > 0;

@@ -3,6 +3,7 @@ package dev.diffusionlab.shapes;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -16,6 +17,7 @@ import dev.diffusionlab.core.Engines;
 import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.nn.Module;
 import dev.diffusionlab.image.ImageTensors;
+import dev.diffusionlab.nn.BatchParallel;
 import dev.diffusionlab.nn.Ops;
 import dev.diffusionlab.core.Gaussian;
 import dev.diffusionlab.noise.ForwardProcess;
@@ -147,6 +149,11 @@ public final class ShapesTrainer {
                     maxSeconds, fp16, progress, recipe);
         }
 
+        public Config withBatchSize(int b) {
+            return new Config(models, world, vaeSteps, unetSteps, b, vaeLr, unetLr, klWeight, captionDropout, seed, checkpointEvery,
+                    maxSeconds, fp16, progress, recipe);
+        }
+
         public Config withSeed(long s) {
             return new Config(models, world, vaeSteps, unetSteps, batchSize, vaeLr, unetLr, klWeight, captionDropout, s,
                     checkpointEvery, maxSeconds, fp16, progress, recipe);
@@ -229,7 +236,8 @@ public final class ShapesTrainer {
 
     /** Where the time of this run's steps went, one line per phase. */
     public String timingSummary() {
-        return vaeTimes.format("VAE") + "\n" + unetTimes.format("UNet + text encoder");
+        String w = workers > 1 ? " (" + workers + " workers: a slice's backward overlaps another's forward, both booked as forward)" : "";
+        return vaeTimes.format("VAE" + w) + "\n" + unetTimes.format("UNet + text encoder" + w);
     }
 
     public ShapesTrainer(Config config) {
@@ -268,6 +276,40 @@ public final class ShapesTrainer {
             throw new IllegalArgumentException("threads must be ≥ 1, got " + n);
         }
         this.threads = n;
+        return this;
+    }
+
+    /** Environment variable: data-parallel workers of the UNet step (default: 2 on a machine with two or more cores). */
+    public static final String WORKERS_ENV = "DLAB_TRAIN_WORKERS";
+    private int workers = defaultWorkers();
+
+    private static int defaultWorkers() {
+        String v = System.getenv(WORKERS_ENV);
+        if (v == null || v.isBlank()) {
+            return Math.min(2, Runtime.getRuntime().availableProcessors());
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(WORKERS_ENV + " must be a positive integer, got '" + v + "'");
+    }
+
+    /**
+     * Data-parallel workers of the UNet + text encoder step: each runs the forward and backward of a slice of the
+     * batch on one intra-op thread, and the gradients add up to the whole batch's (the update is one Adam step as
+     * before). Default 2 where there are two cores ({@value #WORKERS_ENV}); 1 runs the batch in one call. The
+     * arithmetic differs from one call in the last bits only (the same losses, summed per slice).
+     */
+    public ShapesTrainer workers(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("workers must be ≥ 1, got " + n);
+        }
+        this.workers = n;
         return this;
     }
 
@@ -339,7 +381,7 @@ public final class ShapesTrainer {
 
     private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt,
                          CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok) {
-        FusedAdam adam = new FusedAdam(config.vaeLr(), base);
+        FusedAdam adam = new FusedAdam(config.vaeLr(), base, workers);
         vae.setRequiresGradient(true);
         dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("VAE", config.vaeSteps()) : null;
         int step = done;
@@ -352,17 +394,39 @@ public final class ShapesTrainer {
                 adam.setLearningRate(config.recipe().lr(config.vaeLr(), step, config.vaeSteps()));
                 float loss;
                 long t2;
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    DiagonalGaussian d = vae.encode(x);
-                    NDArray z = d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd));
-                    NDArray rec = vae.decode(z);
-                    NDArray mse = rec.sub(x).square().mean();
-                    // KL(N(mean, var) || N(0, 1)) per latent element
-                    NDArray kl = Ops.mul(d.mean().square().add(d.logvar().exp()).sub(1).sub(d.logvar()).mean(), 0.5);
-                    NDArray total = mse.add(Ops.mul(kl, config.klWeight()));
+                long b = x.getShape().get(0);
+                if (workers > 1 && b >= workers) {
+                    // data-parallel: each worker a slice of the batch, its loss weighted by its share (both terms are means)
+                    Shape latent = vae.latentShape(x.getShape());
+                    NDArray noise = Gaussian.noise(sm, latent, rnd); // drawn for the whole batch, as one call draws it
+                    List<Float> parts = BatchParallel.run(b, workers, true, (from, to) -> {
+                        String rows = from + ":" + to;
+                        NDArray xs = x.get(rows);
+                        DiagonalGaussian d = vae.encode(xs);
+                        NDArray rec = vae.decode(d.sample(noise.get(rows)));
+                        NDArray mse = rec.sub(xs).square().mean();
+                        NDArray kl = Ops.mul(d.mean().square().add(d.logvar().exp()).sub(1).sub(d.logvar()).mean(), 0.5);
+                        double share = (double) (to - from) / b;
+                        NDArray total = Ops.mul(mse.add(Ops.mul(kl, config.klWeight())), share);
+                        ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) total,
+                                (ai.djl.pytorch.engine.PtNDArray) total.onesLike(), false, false);
+                        return (float) (mse.getFloat() * share);
+                    });
                     t2 = System.nanoTime();
-                    gc.backward(total);
-                    loss = mse.getFloat();
+                    loss = (float) parts.stream().mapToDouble(Float::doubleValue).sum();
+                } else {
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        DiagonalGaussian d = vae.encode(x);
+                        NDArray z = d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd));
+                        NDArray rec = vae.decode(z);
+                        NDArray mse = rec.sub(x).square().mean();
+                        // KL(N(mean, var) || N(0, 1)) per latent element
+                        NDArray kl = Ops.mul(d.mean().square().add(d.logvar().exp()).sub(1).sub(d.logvar()).mean(), 0.5);
+                        NDArray total = mse.add(Ops.mul(kl, config.klWeight()));
+                        t2 = System.nanoTime();
+                        gc.backward(total);
+                        loss = mse.getFloat();
+                    }
                 }
                 long t3 = System.nanoTime();
                 double norm = update(adam, List.of(Map.entry("vae.", vae)), sm);
@@ -404,7 +468,7 @@ public final class ShapesTrainer {
 
     private int trainUnet(AutoencoderKL vae, CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, double scaling, int done,
                           int vaeDone, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt) {
-        FusedAdam adam = new FusedAdam(config.unetLr(), base);
+        FusedAdam adam = new FusedAdam(config.unetLr(), base, workers);
         boolean frozenText = config.recipe().textPretrainSteps() > 0;
         if (frozenText && done == 0) {
             pretrainText(te, tok, base);
@@ -426,7 +490,7 @@ public final class ShapesTrainer {
                 // the rate of this step (constant for v1, warm-up + cosine for v2), from the global step so a resumed run continues the schedule
                 adam.setLearningRate(config.recipe().lr(config.unetLr(), step, config.unetSteps()));
                 NDArray x0;
-                DiagonalGaussian d = vae.encode(batch.images);
+                DiagonalGaussian d = encodeInputs(vae, batch.images);
                 x0 = Ops.mul(d.sample(Gaussian.noise(sm, d.mean().getShape(), rnd)), scaling); // (B, 4, h, w)
                 int[] t = new int[b];
                 float[] ts = new float[b];
@@ -440,28 +504,12 @@ public final class ShapesTrainer {
                 NDArray xt = q.addNoise(x0, eps, t); // sqrt(ᾱ_t)x0 + sqrt(1-ᾱ_t)ε, one t per sample
                 NDArray ids = tok.encodeBatch(captions, sm); // (B, maxLength)
                 long t2 = System.nanoTime();
-                float loss;
-                float attnLoss = Float.NaN;
-                long t3;
-                double lambda = config.recipe().attentionLossWeight();
-                AttentionSupervision sup = lambda > 0 ? new AttentionSupervision(batch.samples(), captions, tok, sm) : null;
-                unet.setAttentionHook(sup != null && sup.active() ? sup : null);
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray ctx = te.encode(ids).lastHiddenState(); // (B, L, D)
-                    NDArray pred = unet.forward(xt, sm.create(ts), ctx);
-                    NDArray mse = pred.sub(eps).square().mean();
-                    NDArray total = mse;
-                    if (sup != null && sup.active()) {
-                        NDArray attn = sup.loss();
-                        total = mse.add(Ops.mul(attn, lambda));
-                        attnLoss = attn.getFloat();
-                    }
-                    t3 = System.nanoTime();
-                    gc.backward(total);
-                    loss = mse.getFloat();
-                } finally {
-                    unet.setAttentionHook(null);
-                }
+                long[] t3 = new long[1];
+                float[] losses2 = workers > 1 && b >= workers
+                        ? unetStepParallel(te, unet, tok, batch, captions, ids, xt, sm.create(ts), eps, t3)
+                        : unetStep(te, unet, tok, batch.samples(), captions, ids, xt, sm.create(ts), eps, sm, t3);
+                float loss = losses2[0];
+                float attnLoss = losses2[1];
                 long t4 = System.nanoTime();
                 double norm = update(adam, frozenText ? List.of(Map.entry("unet.", unet))
                         : List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
@@ -469,7 +517,7 @@ public final class ShapesTrainer {
                     emaUnet.update(step);
                     emaTe.update(step);
                 }
-                unetTimes.add(t1 - t0, t2 - t1, t3 - t2, t4 - t3, System.nanoTime() - t4);
+                unetTimes.add(t1 - t0, t2 - t1, t3[0] - t2, t4 - t3[0], System.nanoTime() - t4);
                 record(ckpt, losses, "unet", step, loss, norm);
                 if (!Float.isNaN(attnLoss)) {
                     ckpt.log(String.format(Locale.ROOT, "attention,%d,%.6f,%.5f", step + 1, attnLoss, norm));
@@ -482,6 +530,116 @@ public final class ShapesTrainer {
         unet.setRequiresGradient(false);
         te.setRequiresGradient(false);
         return step;
+    }
+
+    /** The frozen VAE's posterior of the batch, its slices on the data-parallel workers. */
+    private DiagonalGaussian encodeInputs(AutoencoderKL vae, NDArray images) {
+        long b = images.getShape().get(0);
+        if (workers <= 1 || b < workers) {
+            return vae.encode(images);
+        }
+        List<DiagonalGaussian> parts = BatchParallel.run(b, workers, false, (from, to) -> vae.encode(images.get(from + ":" + to)));
+        NDArray mean = NDArrays.concat(new NDList(parts.stream().map(DiagonalGaussian::mean).toList()), 0);
+        NDArray logvar = NDArrays.concat(new NDList(parts.stream().map(DiagonalGaussian::logvar).toList()), 0);
+        NDArray std = NDArrays.concat(new NDList(parts.stream().map(DiagonalGaussian::std).toList()), 0);
+        return new DiagonalGaussian(mean, logvar, std);
+    }
+
+    /**
+     * Forward and backward of one UNet step on the whole batch, on this thread: {mse, attention loss or NaN}; the
+     * gradients accumulate in the parameters. {@code t3[0]} gets the time the backward started.
+     */
+    private float[] unetStep(CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, List<ShapesSample> samples, List<String> captions,
+                             NDArray ids, NDArray xt, NDArray ts, NDArray eps, NDManager sm, long[] t3) {
+        double lambda = config.recipe().attentionLossWeight();
+        AttentionSupervision sup = lambda > 0 ? new AttentionSupervision(samples, captions, tok, sm) : null;
+        unet.setAttentionHook(sup != null && sup.active() ? sup : null);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray ctx = te.encode(ids).lastHiddenState(); // (B, L, D)
+            NDArray pred = unet.forward(xt, ts, ctx);
+            NDArray mse = pred.sub(eps).square().mean();
+            NDArray total = mse;
+            float attnLoss = Float.NaN;
+            if (sup != null && sup.active()) {
+                NDArray attn = sup.loss();
+                total = mse.add(Ops.mul(attn, lambda));
+                attnLoss = attn.getFloat();
+            }
+            t3[0] = System.nanoTime();
+            gc.backward(total);
+            return new float[] {mse.getFloat(), attnLoss};
+        } finally {
+            unet.setAttentionHook(null);
+        }
+    }
+
+    /**
+     * {@link #unetStep} data-parallel: each of {@link #workers} threads (one intra-op thread each) runs the forward and
+     * backward of a slice of the batch, its losses weighted by its share (its rows for the mean squared error, its
+     * supervised tokens for the attention loss), so the summed gradients are those of the whole batch. Each slice's
+     * attention supervision is routed to it by thread.
+     */
+    private float[] unetStepParallel(CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, Batch batch, List<String> captions,
+                                     NDArray ids, NDArray xt, NDArray ts, NDArray eps, long[] t3) {
+        int b = captions.size();
+        double lambda = config.recipe().attentionLossWeight();
+        NDManager sm = xt.getManager();
+        List<AttentionSupervision> sups = new ArrayList<>();
+        int supervised = 0;
+        int[] bounds = new int[workers + 1];
+        for (int k = 0; k <= workers; k++) {
+            bounds[k] = b * k / workers; // the same rows BatchParallel gives slice k
+        }
+        for (int k = 0; k < workers && lambda > 0; k++) {
+            AttentionSupervision s = new AttentionSupervision(batch.samples().subList(bounds[k], bounds[k + 1]),
+                    captions.subList(bounds[k], bounds[k + 1]), tok, sm);
+            sups.add(s);
+            supervised += s.supervised();
+        }
+        Map<Thread, AttentionSupervision> byThread = new java.util.concurrent.ConcurrentHashMap<>();
+        int allSupervised = supervised;
+        unet.setAttentionHook(allSupervised > 0 ? (call, probs) -> {
+            AttentionSupervision s = byThread.get(Thread.currentThread());
+            return s == null ? probs : s.onAttention(call, probs);
+        } : null);
+        try {
+            List<float[]> parts = BatchParallel.run(b, workers, true, (from, to) -> {
+                int k = java.util.Arrays.binarySearch(bounds, from);
+                AttentionSupervision s = sups.isEmpty() ? null : sups.get(k);
+                if (s != null && s.active()) {
+                    byThread.put(Thread.currentThread(), s);
+                }
+                try {
+                    String rows = from + ":" + to;
+                    NDArray ctx = te.encode(ids.get(rows)).lastHiddenState(); // (b_k, L, D)
+                    NDArray pred = unet.forward(xt.get(rows), ts.get(rows), ctx);
+                    double share = (double) (to - from) / b;
+                    NDArray mse = pred.sub(eps.get(rows)).square().mean();
+                    NDArray total = Ops.mul(mse, share);
+                    float attn = 0;
+                    if (s != null && s.active()) {
+                        NDArray a = Ops.mul(s.loss(), (double) s.supervised() / allSupervised);
+                        total = total.add(Ops.mul(a, lambda));
+                        attn = a.getFloat();
+                    }
+                    ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) total,
+                            (ai.djl.pytorch.engine.PtNDArray) total.onesLike(), false, false);
+                    return new float[] {(float) (mse.getFloat() * share), attn};
+                } finally {
+                    byThread.remove(Thread.currentThread());
+                }
+            });
+            t3[0] = System.nanoTime(); // forward and backward overlap across slices: the step's compute is booked as forward
+            float mse = 0;
+            float attn = 0;
+            for (float[] p : parts) {
+                mse += p[0];
+                attn += p[1];
+            }
+            return new float[] {mse, allSupervised > 0 ? attn : Float.NaN};
+        } finally {
+            unet.setAttentionHook(null);
+        }
     }
 
     /**
@@ -703,11 +861,18 @@ public final class ShapesTrainer {
         private float lr;
         private final Map<String, NDArray[]> moments = new LinkedHashMap<>();
         private final NDManager state;
+        private final int workers;
         private int t;
 
         FusedAdam(double lr, NDManager state) {
+            this(lr, state, 1);
+        }
+
+        /** With {@code workers} > 1 the per-parameter updates run on that many threads (one intra-op thread each). */
+        FusedAdam(double lr, NDManager state, int workers) {
             this.lr = (float) lr;
             this.state = state;
+            this.workers = workers;
         }
 
         /** The learning rate of the next steps (a schedule sets it before each step). */
@@ -721,14 +886,44 @@ public final class ShapesTrainer {
             double coef1 = 1.0 - Math.pow(BETA1, t);
             double coef2 = 1.0 - Math.pow(BETA2, t);
             float lrCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
+            List<NDArray[]> all = new ArrayList<>(); // {weight, gradient, m, v}
             weightsAndGrads.forEach((k, wg) -> {
                 NDArray[] mv = moments.computeIfAbsent(k, key -> new NDArray[] {state.zeros(wg[0].getShape(), wg[0].getDataType()),
                         state.zeros(wg[0].getShape(), wg[0].getDataType())});
-                ai.djl.pytorch.jni.JniUtils.adamUpdate((ai.djl.pytorch.engine.PtNDArray) wg[0], (ai.djl.pytorch.engine.PtNDArray) wg[1],
-                        (ai.djl.pytorch.engine.PtNDArray) mv[0], (ai.djl.pytorch.engine.PtNDArray) mv[1], lr, lrCorrected, 0f, rescale, -1f,
-                        BETA1, BETA2, EPS, false);
-                ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) wg[0]);
+                all.add(new NDArray[] {wg[0], wg[1], mv[0], mv[1]});
             });
+            if (workers <= 1 || all.size() < workers) {
+                update(all, 0, all.size(), lrCorrected, rescale);
+                return;
+            }
+            // parameters split into runs of about equal element counts, one per worker (each update is elementwise)
+            long total = all.stream().mapToLong(a -> a[0].size()).sum();
+            int[] bounds = new int[workers + 1];
+            long seen = 0;
+            for (int i = 0, k = 1; i < all.size() && k < workers; i++) {
+                seen += all.get(i)[0].size();
+                if (seen >= total * k / workers) {
+                    bounds[k++] = i + 1;
+                }
+            }
+            bounds[workers] = all.size();
+            for (int k = 1; k < workers; k++) {
+                bounds[k] = Math.max(bounds[k], bounds[k - 1]);
+            }
+            BatchParallel.run(workers, workers, false, (from, to) -> {
+                update(all, bounds[from], bounds[to], lrCorrected, rescale);
+                return null;
+            });
+        }
+
+        private void update(List<NDArray[]> all, int from, int to, float lrCorrected, float rescale) {
+            for (int i = from; i < to; i++) {
+                NDArray[] a = all.get(i);
+                ai.djl.pytorch.jni.JniUtils.adamUpdate((ai.djl.pytorch.engine.PtNDArray) a[0], (ai.djl.pytorch.engine.PtNDArray) a[1],
+                        (ai.djl.pytorch.engine.PtNDArray) a[2], (ai.djl.pytorch.engine.PtNDArray) a[3], lr, lrCorrected, 0f, rescale, -1f,
+                        BETA1, BETA2, EPS, false);
+                ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) a[0]);
+            }
         }
     }
 

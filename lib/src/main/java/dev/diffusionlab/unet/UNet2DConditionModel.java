@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.nn.Activations;
 import dev.diffusionlab.nn.Attention;
 import dev.diffusionlab.nn.AttentionHook;
+import dev.diffusionlab.nn.BatchParallel;
 import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.nn.Conv2d;
 import dev.diffusionlab.nn.Downsample2D;
@@ -46,6 +47,7 @@ public final class UNet2DConditionModel extends Model<UNetConfig> {
     private final Linear timeLinear2;
     private final ModuleList<DownBlock> downBlocks;
     private final MidBlock midBlock;
+    private AttentionHook attentionHook;
     private final ModuleList<UpBlock> upBlocks;
     private final GroupNorm convNormOut;
     private final Conv2d convOut;
@@ -154,8 +156,9 @@ public final class UNet2DConditionModel extends Model<UNetConfig> {
         }
     }
 
-    /** Installs {@code hook} on every attention (null removes it). */
+    /** Installs {@code hook} on every attention (null removes it). A hooked forward runs the batch in one call. */
     public void setAttentionHook(AttentionHook hook) {
+        this.attentionHook = hook;
         for (Attention a : attentions()) {
             a.setHook(hook);
         }
@@ -179,6 +182,19 @@ public final class UNet2DConditionModel extends Model<UNetConfig> {
             throw new IllegalArgumentException("encoder_hidden_states must be (" + s.get(0) + ", L, " + config.crossAttentionDim()
                     + "); got " + es);
         }
+        long b = s.get(0);
+        int parts = attentionHook == null ? BatchParallel.parts(b) : 1;
+        if (parts > 1) {
+            boolean perSample = timestep.getShape().dimension() == 1 && timestep.getShape().get(0) == b;
+            return BatchParallel.map(b, parts, (from, to) -> forwardBatch(sample.get(from + ":" + to),
+                    perSample ? timestep.get(from + ":" + to) : timestep, encoderHiddenStates.get(from + ":" + to)));
+        }
+        return forwardBatch(sample, timestep, encoderHiddenStates);
+    }
+
+    /** {@link #forward} of the whole batch in one call. */
+    private NDArray forwardBatch(NDArray sample, NDArray timestep, NDArray encoderHiddenStates) {
+        Shape s = sample.getShape();
         DataType dt = dtype();
         NDArray x = Ops.to(sample, dt);
         NDArray ctx = Ops.to(encoderHiddenStates, dt);

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.diffusionlab.nn.Activations;
 import dev.diffusionlab.nn.Attention;
 import dev.diffusionlab.nn.ConfigJson;
@@ -102,6 +103,12 @@ public final class AutoencoderKL extends Model<VaeConfig> {
     /** diffusers' tile_latent_min_size: the tile side in latent pixels. */
     public int tileLatentMinSize() {
         return (int) (tileSampleMinSize() / (double) (1 << (config.blockOutChannels().length - 1)));
+    }
+
+    /** The latent shape of images of {@code imageShape}: (B, 3, H, W) -> (B, latent_channels, H/f, W/f), f = 2^(blocks − 1). */
+    public Shape latentShape(Shape imageShape) {
+        int f = 1 << (config.blockOutChannels().length - 1);
+        return new Shape(imageShape.get(0), config.latentChannels(), imageShape.get(2) / f, imageShape.get(3) / f);
     }
 
     /** Images (B, 3, H, W) in [-1, 1] -> the latent distribution (B, latent, H/8, W/8). */

@@ -154,6 +154,7 @@ class CliBadInputTest {
                         "cannot write"),
                 row("train-shapes batch 0", t -> new String[] {"train-shapes", "--out", t + "/s", "--batch", "0"}, "--batch = 0"),
                 row("train-shapes minutes NaN", t -> new String[] {"train-shapes", "--out", t + "/s", "--minutes", "NaN"}, "--minutes"),
+                row("train-shapes workers 0", t -> new String[] {"train-shapes", "--out", t + "/s", "--tiny", "--workers", "0"}, "--workers must be ≥ 1, got 0"),
                 row("train-shapes caption order", t -> new String[] {"train-shapes", "--world", "v2", "--out", t + "/s", "--caption-order", "shape-first"},
                         "caption order 'shape-first'"),
                 row("train-shapes caption order v1", t -> new String[] {"train-shapes", "--out", t + "/s", "--caption-order", "place-first"},

@@ -166,6 +166,50 @@ class ShapesTrainerV2Test {
     }
 
     @Test
+    void dataParallelWorkersGiveTheLossesAndWeightsOfOneCall() throws Exception {
+        // two workers (a slice of the batch each, losses weighted by their share) against the whole batch in one call:
+        // the same losses and the same weights but for summation order, with the attention loss on (its slices are
+        // weighted by their supervised tokens) and an odd batch (slices of 2 and 3)
+        ShapesTrainer.Config tiny = ShapesTrainer.Config.tinyV2(3, 5).withBatchSize(5);
+        ShapesTrainer.Config c = tiny.withRecipe(tiny.recipe().withAttentionLoss(0.1));
+        ShapesTrainer.Result one = new ShapesTrainer(c).workers(1).train(dir.resolve("one"));
+        long before = dev.diffusionlab.nn.BatchParallel.calls();
+        ShapesTrainer.Result two = new ShapesTrainer(c).workers(2).train(dir.resolve("two"));
+        assertTrue(dev.diffusionlab.nn.BatchParallel.calls() > before, "the two-worker run split its steps");
+        assertClose(one.vaeLosses(), two.vaeLosses(), "VAE losses");
+        assertClose(one.unetLosses(), two.unetLosses(), "UNet losses");
+        List<String> att1 = Files.readAllLines(dir.resolve("one").resolve(ShapesTrainer.LOG)).stream().filter(l -> l.startsWith("attention,")).toList();
+        List<String> att2 = Files.readAllLines(dir.resolve("two").resolve(ShapesTrainer.LOG)).stream().filter(l -> l.startsWith("attention,")).toList();
+        assertEquals(att1.size(), att2.size());
+        assertFalse(att1.isEmpty());
+        for (int i = 0; i < att1.size(); i++) {
+            double a = Double.parseDouble(att1.get(i).split(",")[2]);
+            double b = Double.parseDouble(att2.get(i).split(",")[2]);
+            assertEquals(a, b, 1e-4 * Math.max(1, Math.abs(a)), "attention loss row " + i);
+        }
+        String key = "conv_in.weight";
+        try (NDManager m = Engines.newCpuManager();
+             SafetensorsFile a = SafetensorsFile.open(dir.resolve("one/unet/diffusion_pytorch_model.safetensors"));
+             SafetensorsFile b = SafetensorsFile.open(dir.resolve("two/unet/diffusion_pytorch_model.safetensors"))) {
+            float[] wa = a.load(key, m, DataType.FLOAT32).toFloatArray();
+            float[] wb = b.load(key, m, DataType.FLOAT32).toFloatArray();
+            double worst = 0;
+            for (int i = 0; i < wa.length; i++) {
+                worst = Math.max(worst, Math.abs(wa[i] - wb[i]));
+            }
+            assertTrue(worst < 1e-4, "conv_in.weight after 5 steps differs by " + worst);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ShapesTrainer(c).workers(0));
+    }
+
+    private static void assertClose(List<Float> want, List<Float> got, String what) {
+        assertEquals(want.size(), got.size(), what);
+        for (int i = 0; i < want.size(); i++) {
+            assertEquals(want.get(i), got.get(i), 1e-4 * Math.max(1, Math.abs(want.get(i))), what + " step " + (i + 1));
+        }
+    }
+
+    @Test
     void v2TrainingIsReproducibleWithThePrefetch() {
         // the next batch (curriculum world of the next step, re-ordered captions) renders on another thread:
         // it must be the batch the step would have drawn itself, so two runs agree to the bit
