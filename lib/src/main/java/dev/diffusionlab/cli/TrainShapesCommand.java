@@ -47,6 +47,9 @@ public final class TrainShapesCommand {
               --colour-invariance-span N  positions after the colour word that term covers (default 0 = all; 1 = the shape word)
               --colour-word-margin M  with --colour-invariance: the changed colour word's own vector must move by at
                      least M of its size, so the colour stays in the colour word (default 0 = off)
+              --text-finetune F[,FROM]  with a contrastive text encoder: fine-tune it through the UNet's losses at
+                     F times the UNet's learning rate, from the fraction FROM of the UNet steps on (default 0 = frozen;
+                     FROM default 0.3)
               --caption-order colour-first|place-first  v2: "a red circle on the left" or "on the left a red circle"
                      (default: the recipe's)
   --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)
@@ -61,7 +64,7 @@ public final class TrainShapesCommand {
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--world", "--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
                 "--checkpoint-every", "--threads", "--workers", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--colour-invariance", "--colour-invariance-span",
-                "--colour-word-margin", "--caption-order", "--size-negatives"), Set.of("--tiny", "--fp32", "--quiet"));
+                "--colour-word-margin", "--caption-order", "--size-negatives", "--text-finetune"), Set.of("--tiny", "--fp32", "--quiet"));
         String worldName = opts.text("--world", "v1");
         if (!worldName.equals("v1") && !worldName.equals("v2")) {
             throw new IllegalArgumentException("--world must be v1 or v2, got '" + worldName + "'");
@@ -119,6 +122,25 @@ public final class TrainShapesCommand {
             ContrastiveClip.ImageEncoder enc = clipImages == null ? c.recipe().clipImageEncoder()
                     : clipImages.equals("conv") ? ContrastiveClip.ImageEncoder.CONV : ContrastiveClip.ImageEncoder.POOL_MLP;
             c = c.withRecipe(c.recipe().withClipImages(enc, negatives == null ? c.recipe().shapeNegatives() : negatives.equals("on")));
+        }
+        String finetune = opts.text("--text-finetune", null);
+        if (finetune != null) {
+            String[] f = finetune.split(",", -1);
+            double lr;
+            double from;
+            try {
+                lr = Double.parseDouble(f[0].trim());
+                from = f.length > 1 ? Double.parseDouble(f[1].trim()) : 0.3;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--text-finetune must be F or F,FROM (numbers), got '" + finetune + "'");
+            }
+            if (f.length > 2 || !(lr >= 0) || Double.isInfinite(lr) || !(from >= 0 && from <= 1)) {
+                throw new IllegalArgumentException("--text-finetune must be F or F,FROM with F ≥ 0 and FROM in 0..1, got '" + finetune + "'");
+            }
+            if (lr > 0 && c.recipe().textPretrainSteps() == 0) {
+                throw new IllegalArgumentException("--text-finetune needs a contrastive text encoder (--text-pretrain-steps > 0)");
+            }
+            c = c.withRecipe(c.recipe().withTextFinetuning(lr, from));
         }
         String sizeNegatives = opts.text("--size-negatives", null);
         if (sizeNegatives != null) {

@@ -38,20 +38,31 @@ import java.util.List;
  * @param colourWordMargin how far (a fraction of its size) a changed colour word's own vector must move in that term (0: no
  *                         such part), so the colour is kept in the colour word and not only in the end token
  * @param sizeNegatives whether every second of those twins changes one object's said size word instead of its shape
+ * @param textFinetuneLr with a contrastive (frozen) text encoder: the fraction of the UNet's learning rate at which the
+ *                       denoising and attention losses fine-tune it from {@code textFinetuneFrom} on (0: frozen throughout)
+ * @param textFinetuneFrom the fraction of the UNet steps after which that fine-tuning starts
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
                            ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight,
-                           double colourInvariance, int colourInvarianceSpan, double colourWordMargin, boolean sizeNegatives) {
+                           double colourInvariance, int colourInvarianceSpan, double colourWordMargin, boolean sizeNegatives,
+                           double textFinetuneLr, double textFinetuneFrom) {
     /** A recipe without the changed-word margin. */
     public ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay, double oneObjectUntil,
                         double twoObjectsUntil, double reorderProbability, int textPretrainSteps, ContrastiveClip.ImageEncoder clipImageEncoder,
                         boolean shapeNegatives, double attentionLossWeight, double colourInvariance, int colourInvarianceSpan) {
         this(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps, clipImageEncoder,
-                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0, false);
+                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0, false, 0, 0);
     }
 
     public ShapesRecipe {
+        if (!(textFinetuneLr >= 0) || Double.isInfinite(textFinetuneLr) || (textFinetuneLr > 0 && textPretrainSteps == 0)) {
+            throw new IllegalArgumentException("bad recipe: textFinetuneLr " + textFinetuneLr
+                    + " (finite, ≥ 0; it fine-tunes the contrastive text encoder, so it needs textPretrainSteps > 0)");
+        }
+        if (!(textFinetuneFrom >= 0 && textFinetuneFrom <= 1)) {
+            throw new IllegalArgumentException("bad recipe: textFinetuneFrom " + textFinetuneFrom + " (a fraction of the UNet steps, 0..1)");
+        }
         if (sizeNegatives && !shapeNegatives) {
             throw new IllegalArgumentException("bad recipe: sizeNegatives turns half of the shape twins into size twins, so it needs shapeNegatives");
         }
@@ -107,12 +118,12 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     public ShapesRecipe withWarmup(int steps) {
         return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
     }
 
     public ShapesRecipe withEma(double decay) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
     }
 
     /**
@@ -123,7 +134,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withTextPretraining(int steps) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
     }
 
     /**
@@ -132,13 +143,13 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withClipImages(ContrastiveClip.ImageEncoder encoder, boolean negatives) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
+                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
     }
 
     /** Token-level attention supervision of weight {@code w} (0: off), see {@link #attentionLossWeight()}. */
     public ShapesRecipe withAttentionLoss(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
+                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
     }
 
     /** The contrastive phase's colour-invariance term of weight {@code w} (0: off), see {@link #colourInvariance()}. */
@@ -149,7 +160,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     /** As {@link #withColourInvariance(double)}, on the {@code span} positions after the colour word only (0: all). */
     public ShapesRecipe withColourInvariance(double w, int span) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin, sizeNegatives);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
     }
 
     /**
@@ -158,7 +169,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withColourWordMargin(double margin) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin, sizeNegatives);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
     }
 
     /**
@@ -167,12 +178,23 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withSizeNegatives(boolean on) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, on);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, on, textFinetuneLr, textFinetuneFrom);
+    }
+
+    /**
+     * Fine-tunes the contrastive text encoder through the UNet's losses at {@code lrFraction} of the UNet's learning rate
+     * (same schedule), from {@code from} of the UNet steps on (0: kept frozen, as Stable Diffusion keeps CLIP): words the
+     * contrastive phase left weak (the size words) then get what the denoiser needs.
+     */
+    public ShapesRecipe withTextFinetuning(double lrFraction, double from) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
+                lrFraction, from);
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
         return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -214,7 +236,8 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
                 "reorder_probability", reorderProbability, "text_pretrain_steps", textPretrainSteps,
                 "clip_image_encoder", clipImageEncoder.name().toLowerCase(java.util.Locale.ROOT), "shape_negatives", shapeNegatives,
                 "attention_loss_weight", attentionLossWeight, "colour_invariance", colourInvariance,
-                "colour_invariance_span", colourInvarianceSpan, "colour_word_margin", colourWordMargin, "size_negatives", sizeNegatives));
+                "colour_invariance_span", colourInvarianceSpan, "colour_word_margin", colourWordMargin, "size_negatives", sizeNegatives,
+                "text_finetune_lr", textFinetuneLr, "text_finetune_from", textFinetuneFrom));
     }
 
     private static List<String> sorted(java.util.Set<String> s) {

@@ -480,8 +480,16 @@ public final class ShapesTrainer {
         int b = config.batchSize();
         dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("UNet + text encoder", config.unetSteps()) : null;
         int step = done;
+        // a frozen (contrastive) text encoder may be fine-tuned from a fraction of the run on, with its own Adam at a fraction of the rate
+        double tuneFraction = frozenText ? config.recipe().textFinetuneLr() : 0;
+        int tuneFrom = (int) Math.round(config.recipe().textFinetuneFrom() * config.unetSteps());
+        FusedAdam teAdam = tuneFraction > 0 ? new FusedAdam(config.unetLr() * tuneFraction, base, workers) : null;
         while (step < config.unetSteps() && !overBudget(start, budget)) {
             Random rnd = rng(2, step);
+            boolean tuneText = teAdam != null && step >= tuneFrom;
+            if (tuneText && step == Math.max(tuneFrom, done)) {
+                te.setRequiresGradient(true);
+            }
             try (NDManager sm = base.newSubManager()) {
                 long t0 = System.nanoTime();
                 // a v2 recipe draws from the curriculum's world of this UNet step
@@ -513,6 +521,10 @@ public final class ShapesTrainer {
                 long t4 = System.nanoTime();
                 double norm = update(adam, frozenText ? List.of(Map.entry("unet.", unet))
                         : List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
+                if (tuneText) {
+                    teAdam.setLearningRate(tuneFraction * config.recipe().lr(config.unetLr(), step, config.unetSteps()));
+                    update(teAdam, List.of(Map.entry("text_encoder.", te)), sm);
+                }
                 if (emaUnet != null) {
                     emaUnet.update(step);
                     emaTe.update(step);

@@ -210,6 +210,32 @@ class ShapesTrainerV2Test {
     }
 
     @Test
+    void textFinetuningMovesTheContrastiveEncoderOnlyFromItsStartStep() throws Exception {
+        ShapesTrainer.Config tiny = ShapesTrainer.Config.tinyV2(2, 6);
+        ShapesTrainer.Config frozen = tiny.withRecipe(tiny.recipe().withTextPretraining(3));
+        ShapesTrainer.Config tuned = frozen.withRecipe(frozen.recipe().withTextFinetuning(0.5, 0.5));
+        ShapesTrainer.Config late = frozen.withRecipe(frozen.recipe().withTextFinetuning(0.5, 1.0)); // starts after the last step
+        new ShapesTrainer(frozen).train(dir.resolve("frozen"));
+        new ShapesTrainer(late).train(dir.resolve("late"));
+        new ShapesTrainer(tuned).train(dir.resolve("tuned"));
+        float[] afterContrastive = textWeight(dir.resolve("frozen-checkpoint"));
+        assertArrayEquals(afterContrastive, textWeight(dir.resolve("late-checkpoint")), "not fine-tuned before its start step");
+        float[] tunedWeights = textWeight(dir.resolve("tuned-checkpoint"));
+        assertFalse(java.util.Arrays.equals(afterContrastive, tunedWeights), "fine-tuned from step 3 of 6 on");
+        assertTrue(Files.readString(dir.resolve("tuned/recipe.json")).contains("\"text_finetune_lr\": 0.5"));
+        assertTrue(Files.readString(dir.resolve("tuned/recipe.json")).contains("\"text_finetune_from\": 0.5"));
+        assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withTextFinetuning(0.1, 0.3), "needs a contrastive encoder");
+        assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withTextPretraining(5).withTextFinetuning(0.1, 1.5));
+        assertThrows(IllegalArgumentException.class, () -> ShapesRecipe.v2().withTextPretraining(5).withTextFinetuning(-1, 0));
+    }
+
+    private static float[] textWeight(Path checkpoint) throws Exception {
+        try (NDManager m = Engines.newCpuManager(); SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve("text_encoder/model.safetensors"))) {
+            return f.load("text_model.encoder.layers.0.mlp.fc1.weight", m, DataType.FLOAT32).toFloatArray();
+        }
+    }
+
+    @Test
     void v2TrainingIsReproducibleWithThePrefetch() {
         // the next batch (curriculum world of the next step, re-ordered captions) renders on another thread:
         // it must be the batch the step would have drawn itself, so two runs agree to the bit
