@@ -69,7 +69,8 @@ public final class Attention extends Module {
      * Attention slicing (diffusers' {@code set_attention_slice}): computes the (batch·heads) axis in
      * slices of {@code size}, so only size×N×M scores exist at once; 0 turns it off (then score
      * tensors over {@link #SCORE_BUDGET_BYTES} are still split). Same numbers; a running
-     * {@link AttentionHook} sees the whole probabilities, so hooks turn slicing off.
+     * {@link AttentionHook} sees the whole probabilities, so hooks turn slicing off. Inside a
+     * {@link BatchParallel} call the size and the budget are shared by the slices running at once.
      */
     public void setSliceSize(int size) {
         if (size < 0) {
@@ -143,12 +144,14 @@ public final class Attention extends Module {
         long bh = b * heads;
         int slice = (int) bh;
         if (hook == null && sliceSize > 0) {
-            slice = (int) Math.min(bh, sliceSize);
+            slice = (int) Math.min(bh, Math.max(1, sliceSize / BatchParallel.concurrentSlices())); // concurrent slices share it
         } else if (hook == null) {
             // no slicing asked: still cap one score tensor at SCORE_BUDGET_BYTES (same numbers, half the peak memory
             // of a 512² batch-2 UNet's 16×4096×4096 self-attention, no measurable cost: each slice's matmul is large)
             long perMatrix = n * m * (upcastSoftmax || !reduced ? 4L : 2L);
-            slice = (int) Math.max(1, Math.min(bh, SCORE_BUDGET_BYTES / Math.max(1, perMatrix)));
+            // slices of a batch-parallel call run at once: they share the budget
+            long budget = SCORE_BUDGET_BYTES / BatchParallel.concurrentSlices();
+            slice = (int) Math.max(1, Math.min(bh, budget / Math.max(1, perMatrix)));
         }
         NDArray o;
         if (slice == bh) {

@@ -38,6 +38,7 @@ public final class BatchParallel {
     private static ExecutorService pool;
     private static int poolSize;
     private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+    private static final ThreadLocal<Integer> RUNNING = ThreadLocal.withInitial(() -> 1);
 
     private BatchParallel() {}
 
@@ -54,6 +55,14 @@ public final class BatchParallel {
     /** How many split calls {@link #run} has made in this process (a bench or test can see that the split ran). */
     public static long calls() {
         return CALLS.get();
+    }
+
+    /**
+     * How many slices run at the same time as the calling thread's work: the slice count inside a slice, else 1. Memory
+     * budgets per call (attention's score cap) divide by it, so the slices together stay within one call's peak.
+     */
+    public static int concurrentSlices() {
+        return RUNNING.get();
     }
 
     /** Whether batch-parallel inference is on. */
@@ -98,9 +107,11 @@ public final class BatchParallel {
                     futures.add(p.submit(() -> {
                         boolean before = JniUtils.isGradMode();
                         JniUtils.setGradMode(grad);
+                        RUNNING.set(parts);
                         try {
                             return f.apply(from, to);
                         } finally {
+                            RUNNING.set(1);
                             JniUtils.setGradMode(before);
                         }
                     }));

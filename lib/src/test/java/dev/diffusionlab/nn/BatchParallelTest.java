@@ -71,6 +71,9 @@ class BatchParallelTest {
             float[] split = unet.forward(x, t, ctx).toFloatArray();
             assertEquals(before + 1, BatchParallel.calls(), "the forward was split");
             float[] scalarT = unet.forward(x, m.create(500f), ctx).toFloatArray();
+            unet.setAttentionSlicing("max"); // sliced attention inside each batch slice
+            assertClose(split, unet.forward(x, t, ctx).toFloatArray(), 1e-6, "attention slicing inside the slices");
+            unet.setAttentionSlicing("off");
             BatchParallel.setEnabled(false);
             assertClose(unet.forward(x, t, ctx).toFloatArray(), split, 1e-6, "per-sample timesteps");
             assertClose(unet.forward(x, m.create(500f), ctx).toFloatArray(), scalarT, 1e-6, "one timestep");
@@ -127,6 +130,13 @@ class BatchParallelTest {
             }
             assertTrue(norm > 0, "the gradient is not zero");
         }
+    }
+
+    @Test
+    void slicesKnowTheyShareTheMemoryBudget() {
+        assertEquals(1, BatchParallel.concurrentSlices());
+        assertEquals(List.of(2, 2), BatchParallel.run(4, 2, (a, b) -> BatchParallel.concurrentSlices()));
+        assertEquals(1, BatchParallel.concurrentSlices());
     }
 
     @Test
