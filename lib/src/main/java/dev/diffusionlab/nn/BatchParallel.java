@@ -94,6 +94,13 @@ public final class BatchParallel {
         for (int k = 0; k <= parts; k++) {
             bounds[k] = (int) (batch * k / parts);
         }
+        if (RUNNING.get() > 1) { // already inside a slice: the slices run here, one after another (no nested pool, no deadlock)
+            List<T> out = new ArrayList<>();
+            for (int k = 0; k < parts; k++) {
+                out.add(f.apply(bounds[k], bounds[k + 1]));
+            }
+            return out;
+        }
         synchronized (LOCK) {
             CALLS.incrementAndGet();
             ExecutorService p = pool(parts);

@@ -136,6 +136,8 @@ class BatchParallelTest {
     void slicesKnowTheyShareTheMemoryBudget() {
         assertEquals(1, BatchParallel.concurrentSlices());
         assertEquals(List.of(2, 2), BatchParallel.run(4, 2, (a, b) -> BatchParallel.concurrentSlices()));
+        // a split inside a slice runs its parts on that slice's thread
+        assertEquals(List.of(List.of(0, 1), List.of(2, 3)), BatchParallel.run(4, 2, (a, b) -> BatchParallel.run(b - a, 2, (c, d) -> a + c)));
         assertEquals(1, BatchParallel.concurrentSlices());
     }
 
