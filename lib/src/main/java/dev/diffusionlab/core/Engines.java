@@ -101,6 +101,26 @@ public final class Engines {
         setIfAbsent("ai.djl.pytorch.num_interop_threads", Integer.toString(threadCount(System.getenv(INTEROP_THREADS_ENV), null, 1)));
     }
 
+    /**
+     * A positive integer from environment variable {@code name}, {@code fallback} when it is unset or blank; any other
+     * value is refused with an error naming the variable (e.g. {@code DLAB_TRAIN_WORKERS}).
+     */
+    public static int positiveEnv(String name, int fallback) {
+        String v = System.getenv(name);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be a positive integer, got '" + v + "'");
+    }
+
     /** The first of {@code override}, {@code omp} that is a positive integer, else {@code fallback}; a bad override is an error. */
     static int threadCount(String override, String omp, int fallback) {
         if (override != null && !override.isBlank()) {

@@ -89,10 +89,7 @@ public final class BatchParallel {
         if (parts < 1 || parts > batch) {
             throw new IllegalArgumentException("parts " + parts + " for a batch of " + batch);
         }
-        int[] bounds = new int[parts + 1];
-        for (int k = 0; k <= parts; k++) {
-            bounds[k] = (int) (batch * k / parts);
-        }
+        int[] bounds = bounds(batch, parts);
         if (RUNNING.get() > 1) { // already inside a slice: the slices run here, one after another (no nested pool, no deadlock)
             List<T> out = new ArrayList<>();
             for (int k = 0; k < parts; k++) {
@@ -143,6 +140,15 @@ public final class BatchParallel {
                 JniUtils.setNumThreads(threads);
             }
         }
+    }
+
+    /** The first row of each of {@code parts} near-equal slices of {@code batch} rows, then {@code batch}: slice k is [b[k], b[k+1]). */
+    public static int[] bounds(long batch, int parts) {
+        int[] b = new int[parts + 1];
+        for (int k = 0; k <= parts; k++) {
+            b[k] = (int) (batch * k / parts);
+        }
+        return b;
     }
 
     /** {@link #run} with the calling thread's grad mode. */

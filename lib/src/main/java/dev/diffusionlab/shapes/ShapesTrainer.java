@@ -248,23 +248,7 @@ public final class ShapesTrainer {
 
     /** Environment variable: intra-op threads while training (default 1). */
     public static final String THREADS_ENV = "DLAB_TRAIN_THREADS";
-    private int threads = defaultThreads();
-
-    private static int defaultThreads() {
-        String v = System.getenv(THREADS_ENV);
-        if (v == null || v.isBlank()) {
-            return 1;
-        }
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(THREADS_ENV + " must be a positive integer, got '" + v + "'");
-    }
+    private int threads = Engines.positiveEnv(THREADS_ENV, 1);
 
     /**
      * Intra-op threads while training (restored afterwards). Default 1 ({@value #THREADS_ENV}): the
@@ -281,23 +265,7 @@ public final class ShapesTrainer {
 
     /** Environment variable: data-parallel workers of the UNet step (default: 2 on a machine with two or more cores). */
     public static final String WORKERS_ENV = "DLAB_TRAIN_WORKERS";
-    private int workers = defaultWorkers();
-
-    private static int defaultWorkers() {
-        String v = System.getenv(WORKERS_ENV);
-        if (v == null || v.isBlank()) {
-            return Math.min(2, Runtime.getRuntime().availableProcessors());
-        }
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(WORKERS_ENV + " must be a positive integer, got '" + v + "'");
-    }
+    private int workers = Engines.positiveEnv(WORKERS_ENV, Math.min(2, Runtime.getRuntime().availableProcessors()));
 
     /**
      * Data-parallel workers of the UNet + text encoder step: each runs the forward and backward of a slice of the
@@ -408,8 +376,7 @@ public final class ShapesTrainer {
                         NDArray kl = Ops.mul(d.mean().square().add(d.logvar().exp()).sub(1).sub(d.logvar()).mean(), 0.5);
                         double share = (double) (to - from) / b;
                         NDArray total = Ops.mul(mse.add(Ops.mul(kl, config.klWeight())), share);
-                        ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) total,
-                                (ai.djl.pytorch.engine.PtNDArray) total.onesLike(), false, false);
+                        backwardOnThisThread(total);
                         return (float) (mse.getFloat() * share);
                     });
                     t2 = System.nanoTime();
@@ -544,6 +511,14 @@ public final class ShapesTrainer {
         return step;
     }
 
+    /**
+     * Backward of a worker's slice loss on the worker's own thread (BatchParallel set its grad mode; DJL's collector is per caller);
+     * the gradients add into the parameters' shared gradients.
+     */
+    private static void backwardOnThisThread(NDArray loss) {
+        ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) loss, (ai.djl.pytorch.engine.PtNDArray) loss.onesLike(), false, false);
+    }
+
     /** The frozen VAE's posterior of the batch, its slices on the data-parallel workers. */
     private DiagonalGaussian encodeInputs(AutoencoderKL vae, NDArray images) {
         long b = images.getShape().get(0);
@@ -598,10 +573,7 @@ public final class ShapesTrainer {
         NDManager sm = xt.getManager();
         List<AttentionSupervision> sups = new ArrayList<>();
         int supervised = 0;
-        int[] bounds = new int[workers + 1];
-        for (int k = 0; k <= workers; k++) {
-            bounds[k] = b * k / workers; // the same rows BatchParallel gives slice k
-        }
+        int[] bounds = BatchParallel.bounds(b, workers); // the rows of each slice
         for (int k = 0; k < workers && lambda > 0; k++) {
             AttentionSupervision s = new AttentionSupervision(batch.samples().subList(bounds[k], bounds[k + 1]),
                     captions.subList(bounds[k], bounds[k + 1]), tok, sm);
@@ -634,8 +606,7 @@ public final class ShapesTrainer {
                         total = total.add(Ops.mul(a, lambda));
                         attn = a.getFloat();
                     }
-                    ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) total,
-                            (ai.djl.pytorch.engine.PtNDArray) total.onesLike(), false, false);
+                    backwardOnThisThread(total);
                     return new float[] {(float) (mse.getFloat() * share), attn};
                 } finally {
                     byThread.remove(Thread.currentThread());
