@@ -13,6 +13,11 @@ import dev.diffusionlab.pipeline.DefaultModel;
 import dev.diffusionlab.pipeline.GenerationRequest;
 import dev.diffusionlab.pipeline.StableDiffusionPipeline;
 import dev.diffusionlab.schedulers.Schedulers;
+import dev.diffusionlab.shapes.Caption;
+import dev.diffusionlab.shapes.ObjectSpec;
+import dev.diffusionlab.shapes.ShapesWorldV2;
+import dev.diffusionlab.shapes.ShapesWorlds;
+import dev.diffusionlab.shapes.Vocab;
 import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -127,7 +132,13 @@ public final class GenerateCommand {
                 r.size(o.height, o.width);
             }
             out.println(engine.engine() + " " + engine.version() + " on " + engine.device() + ", " + dtypeName(dtype)
-                    + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : DefaultModel.isShapesWorld(o.model) ?  " — shapes-world model " + o.model + " (" + (sd.unet().config().sampleSize() * sd.vaeScaleFactor()) + " px; it knows captions like \"a red circle on the left\")" : " — model " + o.model));
+                    + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : DefaultModel.isShapesWorld(o.model) ?  " — shapes-world model " + o.model + " (" + (sd.unet().config().sampleSize() * sd.vaeScaleFactor()) + " px; it knows captions like \""
+                    + Caption.format(List.of(new ObjectSpec(Vocab.Colour.RED, Vocab.ShapeType.CIRCLE, null, Vocab.Position.LEFT)),
+                            ShapesWorldV2.Config.forModel(o.model).captionOrder()) + "\")" : " — model " + o.model));
+            String orderHint = DefaultModel.isShapesWorld(o.model) ? ShapesWorlds.orderHint(o.model, o.prompt) : null;
+            if (orderHint != null) {
+                out.println("note: " + orderHint);
+            }
             long t0 = System.nanoTime();
             StableDiffusionPipeline.Result res;
             double wallMs;

@@ -28,7 +28,7 @@ public final class TrainShapesCommand {
               --minutes N        wall-clock budget; the VAE gets a quarter (default: none, run all steps)
               --seed S           seed of weights and data (default 0)
               --vae-steps N      VAE steps (default 1500, v2 too)
-              --unet-steps N     text encoder + UNet steps (default 24000; v2 9000)
+              --unet-steps N     text encoder + UNet steps (default 24000; v2 11000)
               --batch N          images per step (default 16)
               --checkpoint-every N  steps between checkpoints (default 250)
               --tiny             tiny architectures (smoke runs)
@@ -41,17 +41,17 @@ public final class TrainShapesCommand {
               --shape-negatives on|off     half of each contrastive batch: twins with one shape changed (v2 default on)
               --size-negatives on|off      every second of those twins changes a said size word instead (default off)
               --attention-loss W  weight of the token-level attention loss (TokenCompose): each content word's
-                     cross-attention should fall on its object (default: v2 0.1, v1 0 = off)
+                     cross-attention should fall on its object (default: v2 0.2, v1 0 = off)
               --colour-invariance W  v2: weight of the contrastive phase's colour-invariance term, the text
                      encoder's states after a colour word kept unchanged when that colour changes (default 0 = off)
               --colour-invariance-span N  positions after the colour word that term covers (default 0 = all; 1 = the shape word)
               --colour-word-margin M  with --colour-invariance: the changed colour word's own vector must move by at
                      least M of its size, so the colour stays in the colour word (default 0 = off)
               --text-finetune F[,FROM]  with a contrastive text encoder: fine-tune it through the UNet's losses at
-                     F times the UNet's learning rate, from the fraction FROM of the UNet steps on (default 0 = frozen;
-                     FROM default 0.3)
+                     F times the UNet's learning rate, from the fraction FROM of the UNet steps on (default: v2 0.3,0.2,
+                     v1 0 = frozen; FROM default 0.3; 0 = keep the encoder frozen)
               --caption-order colour-first|place-first  v2: "a red circle on the left" or "on the left a red circle"
-                     (default: the recipe's)
+                     (default: the recipe's; v2 place-first)
   --threads N        torch intra-op threads while training (default: $DLAB_TRAIN_THREADS, else 1)
   --workers N        data-parallel workers: each step's batch split into N slices, each on its own thread
                      (default: $DLAB_TRAIN_WORKERS, else 2 on two or more cores; 1 = the whole batch in one call)""";

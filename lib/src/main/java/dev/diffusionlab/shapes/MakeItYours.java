@@ -115,7 +115,7 @@ public final class MakeItYours {
         return n / (double) (img.getWidth() * img.getHeight());
     }
 
-    /** Generations of "a {@code token} &lt;place&gt;" and the share of each picture in colour {@code rgb} (within 80 RGB units). */
+    /** Generations of "a {@code token} &lt;place&gt;" (in the model's word order) and the share of each picture in colour {@code rgb} (within 80 RGB units). */
     public record ColourReport(int n, double drawn, List<BufferedImage> images, double[] shares) {
         /** A picture counts as drawn in the colour when at least this share of its pixels has it (a small shape covers ~4 %). */
         public static final double MIN_SHARE = 0.02;
@@ -126,7 +126,7 @@ public final class MakeItYours {
         }
     }
 
-    /** Generates "a {@code token} &lt;place&gt;" for {@code n} seeds and measures how much of each picture is in {@code rgb}. */
+    /** Generates "a {@code token} &lt;place&gt;" (in the model's word order) for {@code n} seeds and measures how much of each picture is in {@code rgb}. */
     public static ColourReport evaluateColour(StableDiffusionPipeline sd, String token, java.awt.Color rgb, int n, int steps, double guidance,
                                               NDManager manager) {
         List<BufferedImage> imgs = new ArrayList<>();
@@ -134,7 +134,9 @@ public final class MakeItYours {
         int drawn = 0;
         for (int i = 0; i < n; i++) {
             Position p = Position.values()[i % Position.values().length];
-            String prompt = "a " + token + " " + p.preposition + " " + p.word();
+            String place = p.preposition + " " + p.word();
+            // in the model's word order ("on the left a <ink>" for the v2 world), as its captions were
+            String prompt = ShapesWorlds.order(side(sd)) == Caption.Order.PLACE_FIRST ? place + " a " + token : "a " + token + " " + place;
             try (NDManager m = manager.newSubManager()) {
                 BufferedImage img = sd.generate(GenerationRequest.of(prompt).steps(steps).guidance(guidance).seed(EVAL_SEED + i), m)
                         .images().get(0);
@@ -169,7 +171,11 @@ public final class MakeItYours {
         }
     }
 
-    /** The learned word's figures over {@code n} seeded generations. */
+    /**
+     * The learned word's figures over {@code n} seeded generations: {@code wordDrawn}, the share whose object has the
+     * phrase's colour and shape; {@code position}, the share whose largest object sits at the asked place, whatever it
+     * looks like (so an untrained word shows whether the place words still work).
+     */
     public record TiReport(int n, double wordDrawn, double position, List<WordSample> samples) {
         public String text() {
             return String.format(Locale.ROOT, "learned word drawn (colour and shape right) in %.0f %% of %d generations; position right in %.0f %%",
@@ -197,7 +203,10 @@ public final class MakeItYours {
                 WordSample ws = new WordSample(prompt, reference, img, analyser.score(img, reference));
                 samples.add(ws);
                 drawn += ws.wordDrawn() ? 1 : 0;
-                placed += ws.score().position() ? 1 : 0;
+                // the place of the largest object, whatever it looks like: the analyser's own position verdict needs the
+                // asked colour, so an untrained word drawn at the right place in another colour would count as misplaced
+                placed += analyser.read(img).stream().max(java.util.Comparator.comparingInt(ShapesAnalyser.Blob::area))
+                        .map(b -> b.position() == spec.position()).orElse(false) ? 1 : 0;
             }
         }
         return new TiReport(n, drawn / (double) n, placed / (double) n, samples);

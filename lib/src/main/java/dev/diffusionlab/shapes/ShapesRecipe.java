@@ -130,11 +130,13 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      * CLIP first: {@code steps} contrastive steps ({@link dev.diffusionlab.clip.ContrastiveClip#forTextModel}, batch 64
      * pictures of the training world) train the text encoder before the UNet phase, which then keeps it frozen,
      * as Stable Diffusion keeps its pretrained CLIP text encoder frozen (0: the text encoder learns jointly with the
-     * UNet through the denoising loss).
+     * UNet through the denoising loss from the first step, so a text fine-tuning rate has nothing left to do and is
+     * dropped; the v2 recipe's ablation {@code --text-pretrain-steps 0} stays a one-flag change).
      */
     public ShapesRecipe withTextPretraining(int steps) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
+                steps == 0 ? 0 : textFinetuneLr, textFinetuneFrom);
     }
 
     /**

@@ -91,18 +91,19 @@ public final class ShapesTrainer {
         }
 
         /**
-         * The v2 recipe (recorded in recipe.json): {@link ShapesModels#v2()} on {@link ShapesWorldV2}, 1 500 VAE steps, the
-         * text encoder trained CLIP's way (1 500 contrastive steps against a convolutional image tower, half of each batch
-         * shape-changed twins) and frozen, then 9 000 UNet steps of batch 16 at 5·10⁻⁴ (warm-up 500, cosine to 10 %) with
-         * the token-level attention loss (weight 0.1), EMA 0.999, curriculum one → two → three objects, half the captions
-         * re-ordered, 10 % empty captions, seed 0, checkpoints every 250 steps: about an hour on one core
-         * (docs/shapes-world.md).
+         * The v2 recipe of the shipped model (recorded in its recipe.json): {@link ShapesModels#v2()} on {@link ShapesWorldV2}'s
+         * default world (captions place first), 1 500 VAE steps, the text encoder trained CLIP's way (1 500 contrastive steps
+         * against a convolutional image tower, half of each batch shape-changed twins), then 11 000 UNet steps of batch 16
+         * at 5·10⁻⁴ (warm-up 500, cosine to 10 %) with the token-level attention loss (weight 0.2), EMA 0.999, curriculum
+         * one → two → three objects, half the captions re-ordered, 10 % empty captions, seed 0, checkpoints every 250
+         * steps; from 20 % of the UNet steps on the text encoder is fine-tuned through the UNet's losses at 0.3× its
+         * learning rate (the size words). 82 minutes on two cores (docs/shapes-world.md, "The tenth run").
          */
         public static Config v2() {
-            return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 9000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
+            return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 11000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
                     true, true, ShapesRecipe.v2().withTextPretraining(TEXT_PRETRAIN_STEPS)
                             .withClipImages(dev.diffusionlab.clip.ContrastiveClip.ImageEncoder.CONV, true).withAttentionLoss(ATTENTION_LOSS_WEIGHT)
-                            .withColourInvariance(COLOUR_INVARIANCE));
+                            .withColourInvariance(COLOUR_INVARIANCE).withTextFinetuning(TEXT_FINETUNE_LR, TEXT_FINETUNE_FROM));
         }
 
         /** A smoke-test v2 recipe: tiny v2 models, few steps, short warm-up, the whole v2 machinery (EMA, curriculum, re-ordering). */
@@ -127,13 +128,19 @@ public final class ShapesTrainer {
         }
 
         /** Weight of the token-level attention loss in the v2 recipe ({@link ShapesRecipe#attentionLossWeight()}). */
-        public static final double ATTENTION_LOSS_WEIGHT = 0.1;
+        public static final double ATTENTION_LOSS_WEIGHT = 0.2;
 
         /**
          * Weight of the contrastive phase's colour-invariance term in the v2 recipe ({@link ShapesRecipe#colourInvariance()}): off,
          * since over every later position it left no token to bind a colour to its place (docs/shapes-world.md).
          */
         public static final double COLOUR_INVARIANCE = 0;
+
+        /** The v2 recipe's text fine-tuning rate, a fraction of the UNet's ({@link ShapesRecipe#textFinetuneLr()}). */
+        public static final double TEXT_FINETUNE_LR = 0.3;
+
+        /** The fraction of the v2 recipe's UNet steps after which the text encoder is fine-tuned ({@link ShapesRecipe#textFinetuneFrom()}). */
+        public static final double TEXT_FINETUNE_FROM = 0.2;
 
         /** Contrastive text-encoder steps of the shipped recipes. */
         public static final int TEXT_PRETRAIN_STEPS = 1500;

@@ -111,9 +111,14 @@ public final class ShapesWorldV2 {
             }
         }
 
-        /** 64×64; 1, 2, 3 objects with probabilities 0.2, 0.4, 0.4; size said half the time; "purple triangle" and "red square top" held out. */
+        /**
+         * 64×64; 1, 2, 3 objects with probabilities 0.2, 0.4, 0.4; size said half the time; "purple triangle" and "red
+         * square top" held out; captioned place first, "on the left a red circle" (docs/shapes-world.md: with a causal
+         * text encoder only this order lets the colour and shape words read their place).
+         */
         public static Config defaults() {
-            return new Config(64, new double[] {0.2, 0.4, 0.4}, 0.5, Set.of("purple triangle"), Set.of("red square top"));
+            return new Config(64, new double[] {0.2, 0.4, 0.4}, 0.5, Set.of("purple triangle"), Set.of("red square top"),
+                    Caption.Order.PLACE_FIRST);
         }
 
         /** The same world with other object-count probabilities (the training curriculum's stages). */
@@ -132,14 +137,14 @@ public final class ShapesWorldV2 {
         public static Config forModel(java.nio.file.Path dir) {
             java.nio.file.Path recipe = dir.resolve("recipe.json");
             if (!java.nio.file.Files.isRegularFile(recipe)) {
-                return defaults();
+                return defaults().withCaptionOrder(Caption.Order.COLOUR_FIRST);
             }
             dev.diffusionlab.nn.ConfigJson json = dev.diffusionlab.nn.ConfigJson.read(recipe);
             String order = json.has("world")
                     ? new dev.diffusionlab.nn.ConfigJson(json.json().getAsJsonObject("world"), recipe + " world").getString("caption_order", null)
                     : null;
             try {
-                return order == null ? defaults() : defaults().withCaptionOrder(Caption.Order.of(order));
+                return defaults().withCaptionOrder(order == null ? Caption.Order.COLOUR_FIRST : Caption.Order.of(order));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(recipe + ": world.caption_order: " + e.getMessage(), e);
             }

@@ -25,6 +25,27 @@ public final class ShapesWorlds {
         return isV2(side) ? ShapesWorldV2.Config.defaults().captionOrder() : Caption.Order.COLOUR_FIRST;
     }
 
+    /**
+     * A hint when {@code prompt} is a caption of the grammar said in the other word order than the shapes-world model in
+     * {@code modelDir} was trained on (its recipe's {@code world.caption_order}; colour first without one, as v1):
+     * the same caption in the model's order; null when the order is the model's or the prompt is no caption.
+     * {@code orderHint(v2Dir, "a red circle on the left")} names "on the left a red circle".
+     */
+    public static String orderHint(java.nio.file.Path modelDir, String prompt) {
+        List<ObjectSpec> specs;
+        try {
+            specs = Caption.parse(prompt);
+        } catch (IllegalArgumentException notACaption) {
+            return null;
+        }
+        Caption.Order want = ShapesWorldV2.Config.forModel(modelDir).captionOrder();
+        if (Caption.order(prompt) == want) {
+            return null;
+        }
+        return "this model was trained on captions that say " + (want == Caption.Order.PLACE_FIRST ? "the place first" : "the colour first")
+                + "; in its order the prompt reads \"" + Caption.format(specs, want) + "\"";
+    }
+
     /** The caption of {@code specs} in the grammar order of the world of {@code side}-pixel pictures. */
     public static String caption(int side, List<ObjectSpec> specs) {
         return Caption.format(specs, order(side));

@@ -150,7 +150,8 @@ class InpaintPipelineTest {
         MakeItYours.Scene s = MakeItYours.scene(3, 64);
         assertEquals(64, s.original().image().getWidth());
         assertEquals(64 * 64, s.maskPixels().length);
-        assertEquals(s.original().caption(), dev.diffusionlab.shapes.Caption.format(List.of(s.replaced(), s.kept())));
+        // said in the v2 world's order, the one its model was trained on
+        assertEquals(s.original().caption(), dev.diffusionlab.shapes.ShapesWorlds.caption(64, List.of(s.replaced(), s.kept())));
         var score = dev.diffusionlab.shapes.ShapesReader.of(s.original().image()).score(s.original().image(), s.original().caption());
         assertTrue(score.all(), "the v2 analyser reads the v2 scene it was drawn from: " + s.original().caption());
         assertTrue(dev.diffusionlab.shapes.ShapesReader.of(s.original().image()) instanceof dev.diffusionlab.shapes.ShapesAnalyserV2);

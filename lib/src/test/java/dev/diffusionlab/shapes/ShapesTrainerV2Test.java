@@ -166,6 +166,20 @@ class ShapesTrainerV2Test {
     }
 
     @Test
+    void theShippedV2RecipeFineTunesItsContrastiveEncoderAndItsAblationWithoutOneDropsTheFineTuning() {
+        ShapesRecipe r = ShapesTrainer.Config.v2().recipe();
+        assertEquals(Caption.Order.PLACE_FIRST, r.world().captionOrder());
+        assertEquals(ShapesTrainer.Config.TEXT_PRETRAIN_STEPS, r.textPretrainSteps());
+        assertEquals(0.3, r.textFinetuneLr());
+        assertEquals(0.2, r.textFinetuneFrom());
+        // no contrastive phase: the encoder learns jointly from step 0, so there is nothing left to fine-tune
+        ShapesRecipe joint = r.withTextPretraining(0);
+        assertEquals(0, joint.textPretrainSteps());
+        assertEquals(0, joint.textFinetuneLr());
+        assertEquals(0.1, joint.withTextPretraining(500).withTextFinetuning(0.1, 0.3).textFinetuneLr());
+    }
+
+    @Test
     void dataParallelWorkersGiveTheLossesAndWeightsOfOneCall() throws Exception {
         // two workers (a slice of the batch each, losses weighted by their share) against the whole batch in one call:
         // the same losses and the same weights but for summation order, with the attention loss on (its slices are

@@ -89,9 +89,11 @@ class ShapesWorldV2Test {
     @Test
     void placeFirstCaptionsSayTheSamePictureWithThePlaceBeforeEachObject() {
         ShapesWorldV2 placeFirst = new ShapesWorldV2(ShapesWorldV2.Config.defaults().withCaptionOrder(Caption.Order.PLACE_FIRST));
+        ShapesWorldV2 colourFirst = new ShapesWorldV2(ShapesWorldV2.Config.defaults().withCaptionOrder(Caption.Order.COLOUR_FIRST));
+        assertEquals(Caption.Order.PLACE_FIRST, ShapesWorldV2.Config.defaults().captionOrder(), "the shipped v2 model's order");
         for (int i = 0; i < 200; i++) {
             Split split = Split.values()[i % 3];
-            ShapesSample a = world.sample(i, split);
+            ShapesSample a = colourFirst.sample(i, split);
             ShapesSample b = placeFirst.sample(i, split);
             assertArrayEquals(a.image().getRGB(0, 0, 64, 64, null, 0, 64), b.image().getRGB(0, 0, 64, 64, null, 0, 64), "same picture");
             assertEquals(Caption.parse(a.caption()), Caption.parse(b.caption()), b.caption());
@@ -113,12 +115,24 @@ class ShapesWorldV2Test {
             assertEquals(b.objects().get(n - 1).spec(), Caption.parse(r.caption()).get(0));
             // a twin keeps the sample's order, whichever world redraws it
             ShapeType other = ShapeType.values()[(b.objects().get(0).spec().shape().ordinal() + 1) % 3];
-            assertEquals(Caption.Order.PLACE_FIRST, Caption.order(world.withShape(b, 0, other, new java.util.Random(i)).caption()));
+            assertEquals(Caption.Order.PLACE_FIRST, Caption.order(colourFirst.withShape(b, 0, other, new java.util.Random(i)).caption()));
             assertEquals(Caption.Order.COLOUR_FIRST, Caption.order(placeFirst.withSize(a, 0, Vocab.Size.LARGE, new java.util.Random(i)).caption()));
         }
         assertEquals("on the left a red circle and at the top a small blue square",
                 Caption.format(List.of(new ObjectSpec(Colour.RED, ShapeType.CIRCLE, null, Position.LEFT),
                         new ObjectSpec(Colour.BLUE, ShapeType.SQUARE, Vocab.Size.SMALL, Position.TOP)), Caption.Order.PLACE_FIRST));
+    }
+
+    @Test
+    void aCaptionInTheOtherOrderGetsAHintInTheModelsOrder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // no recipe (a v1 folder): colour first
+        assertNull(ShapesWorlds.orderHint(dir, "a red circle on the left"));
+        assertTrue(ShapesWorlds.orderHint(dir, "on the left a red circle").endsWith("\"a red circle on the left\""));
+        java.nio.file.Files.writeString(dir.resolve("recipe.json"), "{\"world\": {\"caption_order\": \"place-first\"}}");
+        assertNull(ShapesWorlds.orderHint(dir, "on the left a red circle and at the top a small blue square"));
+        String hint = ShapesWorlds.orderHint(dir, "a red circle on the left and a small blue square at the top");
+        assertTrue(hint.contains("the place first") && hint.endsWith("\"on the left a red circle and at the top a small blue square\""), hint);
+        assertNull(ShapesWorlds.orderHint(dir, "a photo of a cat"), "not a caption: no hint (the vocabulary warning covers it)");
     }
 
     @Test
@@ -225,7 +239,7 @@ class ShapesWorldV2Test {
         ShapesSample r = ShapesWorldV2.reorder(s, new int[] {2, 0, 1});
         assertSame(s.image(), r.image());
         assertEquals(List.of(s.objects().get(2), s.objects().get(0), s.objects().get(1)), r.objects());
-        assertTrue(r.caption().startsWith(Caption.format(List.of(s.objects().get(2).spec()))), r.caption());
+        assertTrue(r.caption().startsWith(Caption.format(List.of(s.objects().get(2).spec()), Caption.order(s.caption()))), r.caption());
         for (ShapesSample.WordMask m : r.wordMasks()) {
             assertSame(r.objects().get(m.word().object()).mask(), m.mask());
         }
