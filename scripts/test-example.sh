@@ -37,10 +37,10 @@ echo "dependency tree: $(grep -c . "$TMP/tree.txt") lines, no junit, no slf4j bi
 mvn package || fail "the example does not build offline"
 cd "$TMP"
 java -Djava.awt.headless=true -cp "$TMP/student-project/target/classes:$TMP/student-project/target/lib/*" \
-  org.example.student.AttentionDemo "$TMP/out" "a red circle on the left and a small blue square at the bottom" | tee "$TMP/run.log"
+  org.example.student.AttentionDemo "$TMP/out" "on the left a red circle and at the bottom a small blue square" | tee "$TMP/run.log"
 [[ -f "$TMP/out/image.png" ]] || fail "no image written"
 size="$(od -An -tu1 -j16 -N8 "$TMP/out/image.png" | awk '{print $3*256+$4 "x" $7*256+$8}')"
-[[ "$size" == 32x32 ]] || fail "image is $size, expected the shapes world's 32x32"
+[[ "$size" == 64x64 ]] || fail "image is $size, expected the v2 shapes world's 64x64"
 for f in grid.png stats.json stats.csv; do [[ -s "$TMP/out/attention/$f" ]] || fail "attention/$f missing"; done
 for w in red circle blue square; do
   ls "$TMP/out/attention/" | grep -Eq "^[0-9]+-$w\.png$" || fail "no attention map for '$w' in $(ls "$TMP/out/attention" | tr '\n' ' ')"

@@ -22,7 +22,7 @@ import java.util.List;
 public final class AttentionDemo {
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "out");
-        String prompt = args.length > 1 ? args[1] : "a red circle on the left and a small blue square at the bottom";
+        String prompt = args.length > 1 ? args[1] : "on the left a red circle and at the bottom a small blue square";
         Path model = DefaultModel.folder(); // no DLAB_HOME needed: extracted from the jar on first use
         System.out.println("model: " + model);
         Files.createDirectories(out);
