@@ -131,11 +131,13 @@ public final class GenerateCommand {
             } else if (o.height != null) {
                 r.size(o.height, o.width);
             }
+            boolean shapes = DefaultModel.isShapesWorld(o.model);
+            Caption.Order order = shapes ? ShapesWorldV2.Config.forModel(o.model).captionOrder() : null;   // read once from its recipe
             out.println(engine.engine() + " " + engine.version() + " on " + engine.device() + ", " + dtypeName(dtype)
-                    + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : DefaultModel.isShapesWorld(o.model) ?  " — shapes-world model " + o.model + " (" + (sd.unet().config().sampleSize() * sd.vaeScaleFactor()) + " px; it knows captions like \""
-                    + Caption.format(List.of(new ObjectSpec(Vocab.Colour.RED, Vocab.ShapeType.CIRCLE, null, Vocab.Position.LEFT)),
-                            ShapesWorldV2.Config.forModel(o.model).captionOrder()) + "\")" : " — model " + o.model));
-            String orderHint = DefaultModel.isShapesWorld(o.model) ? ShapesWorlds.orderHint(o.model, o.prompt) : null;
+                    + (DefaultModel.isRandomDefault(o.model) ? " — model " + o.model + " has RANDOM weights: the image is noise" : shapes ?  " — shapes-world model " + o.model + " (" + (sd.unet().config().sampleSize() * sd.vaeScaleFactor()) + " px; it knows captions like \""
+                    + Caption.format(List.of(new ObjectSpec(Vocab.Colour.RED, Vocab.ShapeType.CIRCLE, null, Vocab.Position.LEFT)), order)
+                    + "\")" : " — model " + o.model));
+            String orderHint = shapes ? ShapesWorlds.orderHint(order, o.prompt) : null;
             if (orderHint != null) {
                 out.println("note: " + orderHint);
             }

@@ -134,9 +134,8 @@ public final class MakeItYours {
         int drawn = 0;
         for (int i = 0; i < n; i++) {
             Position p = Position.values()[i % Position.values().length];
-            String place = p.preposition + " " + p.word();
-            // in the model's word order ("on the left a <ink>" for the v2 world), as its captions were
-            String prompt = ShapesWorlds.order(side(sd)) == Caption.Order.PLACE_FIRST ? place + " a " + token : "a " + token + " " + place;
+            // a one-object caption in the model's word order with its colour and shape said as the token ("on the left a <ink>")
+            String prompt = tokenCaption(new ObjectSpec(Colour.RED, ShapeType.CIRCLE, null, p), token, side(sd));
             try (NDManager m = manager.newSubManager()) {
                 BufferedImage img = sd.generate(GenerationRequest.of(prompt).steps(steps).guidance(guidance).seed(EVAL_SEED + i), m)
                         .images().get(0);

@@ -32,13 +32,17 @@ public final class ShapesWorlds {
      * {@code orderHint(v2Dir, "a red circle on the left")} names "on the left a red circle".
      */
     public static String orderHint(java.nio.file.Path modelDir, String prompt) {
+        return orderHint(ShapesWorldV2.Config.forModel(modelDir).captionOrder(), prompt);
+    }
+
+    /** As above, for a model trained on captions in {@code want} order. */
+    public static String orderHint(Caption.Order want, String prompt) {
         List<ObjectSpec> specs;
         try {
             specs = Caption.parse(prompt);
         } catch (IllegalArgumentException notACaption) {
             return null;
         }
-        Caption.Order want = ShapesWorldV2.Config.forModel(modelDir).captionOrder();
         if (Caption.order(prompt) == want) {
             return null;
         }

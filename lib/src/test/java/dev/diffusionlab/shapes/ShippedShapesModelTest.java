@@ -96,24 +96,12 @@ class ShippedShapesModelTest {
 
     @Test
     void theShippedRunsLossFell() throws Exception {
-        List<String> rows = Files.readAllLines(DIR.resolve(ShapesTrainer.LOG));
-        assertEquals("phase,step,loss,grad_norm", rows.get(0));
-        double[] unet = rows.stream().skip(1).filter(r -> r.startsWith("unet,")).mapToDouble(r -> Double.parseDouble(r.split(",")[2]))
-                .toArray();
-        double[] vae = rows.stream().skip(1).filter(r -> r.startsWith("vae,")).mapToDouble(r -> Double.parseDouble(r.split(",")[2]))
-                .toArray();
+        double[] unet = TrainingLogs.losses(DIR, "unet");
+        double[] vae = TrainingLogs.losses(DIR, "vae");
         assertTrue(unet.length >= 1000 && vae.length >= 500, "log has " + vae.length + " VAE and " + unet.length + " UNet steps");
         // ε-prediction loss cannot reach 0 (at large t the noise is unpredictable): the first steps sit near 1
-        assertTrue(mean(unet, unet.length - 500, unet.length) < 0.5 * mean(unet, 0, 20), "UNet loss did not halve");
-        assertTrue(mean(vae, vae.length - 200, vae.length) < 0.1 * mean(vae, 0, 20), "VAE reconstruction error did not drop 10×");
-    }
-
-    private static double mean(double[] a, int from, int to) {
-        double s = 0;
-        for (int i = from; i < to; i++) {
-            s += a[i];
-        }
-        return s / (to - from);
+        assertTrue(TrainingLogs.mean(unet, unet.length - 500, unet.length) < 0.5 * TrainingLogs.mean(unet, 0, 20), "UNet loss did not halve");
+        assertTrue(TrainingLogs.mean(vae, vae.length - 200, vae.length) < 0.1 * TrainingLogs.mean(vae, 0, 20), "VAE reconstruction error did not drop 10×");
     }
 
     @Test
