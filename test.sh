@@ -10,6 +10,7 @@ start=$(date +%s)
 # that made them 5-8x slower on a busy 2-core machine (classroom runs keep torch's default).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"  # no spin-waiting threads on a shared machine
+export LD_PRELOAD="$(scripts/mkl-amd.sh)"  # MKL's full kernels on AMD CPUs too (docs/performance.md)
 scripts/ensure-deps.sh headless || exit 1
 
 fixtures="${DLAB_FIXTURES:-$HERE/../shared/fixtures}"

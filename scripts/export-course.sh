@@ -11,6 +11,7 @@ cd "$ROOT"
 if [[ $# -gt 0 ]]; then NOTEBOOKS=("$@"); else NOTEBOOKS=(notebooks/*.ipynb); fi
 unset DLAB_QUICK   # full mode: the sizes and steps a class sees
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export LD_PRELOAD="$(scripts/mkl-amd.sh)"
 command -v pngquant >/dev/null || { echo "export-course: needs pngquant to keep the pages small (apt-get install pngquant)" >&2; exit 1; }
 STYLE='body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em;line-height:1.45}
 pre{background:#f6f8fa;padding:.6em;overflow-x:auto;font-size:85%} img{max-width:100%}

@@ -20,4 +20,17 @@ case "${1:-}" in
   --user|--sys-prefix) MODE="$1" ;;
   *) echo "usage: scripts/install-kernel.sh [--user|--sys-prefix]" >&2; exit 2 ;;
 esac
+# On AMD CPUs the kernel preloads the MKL vendor fix, as ./dlab does (lib/src/main/native/mkl_amd.c).
+preload="$(LD_PRELOAD= "$ROOT/scripts/mkl-amd.sh")"
+if [[ -n "$preload" ]]; then
+  TMP_SPEC="$(mktemp -d)"; trap 'rm -rf "$TMP_SPEC"' EXIT
+  cp -r "$SPEC" "$TMP_SPEC/"; SPEC="$TMP_SPEC/diffusionlab"
+  python3 - "$SPEC/kernel.json" "$preload" <<'PY'
+import json, sys
+path, preload = sys.argv[1], sys.argv[2]
+spec = json.load(open(path))
+spec.setdefault("env", {})["LD_PRELOAD"] = preload
+json.dump(spec, open(path, "w"), indent=2)
+PY
+fi
 jupyter kernelspec install "$MODE" --replace --name diffusionlab "$SPEC"

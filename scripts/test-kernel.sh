@@ -33,6 +33,9 @@ jar cf "$TMP/jar/hello.jar" -C "$TMP/jar/classes" .
 echo "== protocol checks"
 # %maven works offline from the local repository: the resolver jars the kernel build itself downloaded there
 RESOLVER_VERSION="$(sed -n 's:.*<maven.resolver.version>\(.*\)</maven.resolver.version>.*:\1:p' kernel/pom.xml)"
+# the kernel must preload the MKL vendor fix from its kernel.json (not inherit it): LD_PRELOAD is emptied below
+EXPECT_MKL_AMD=0; [[ -n "$(LD_PRELOAD= scripts/mkl-amd.sh 2>/dev/null)" ]] && EXPECT_MKL_AMD=1
+LD_PRELOAD= EXPECT_MKL_AMD="$EXPECT_MKL_AMD" \
 DLAB_QUICK=1 DLAB_KERNEL_E2E=passed-through DEMO_JAR_DIR="$TMP/jar" DLAB_MAVEN_OFFLINE=1 RESOLVER_VERSION="$RESOLVER_VERSION" \
   "$PY" - <<'PYEOF'
 import base64, json, os, re, struct, sys, time
@@ -106,6 +109,12 @@ try:
     reply, outs = run('System.getenv("DLAB_KERNEL_E2E") + " " + dev.diffusionlab.core.Quick.isOn()')
     res = of(outs, "execute_result")
     check(res and res[0]["data"]["text/plain"] == "passed-through true", "environment (DLAB_QUICK) passes through", outs)
+
+    reply, outs = run('dev.diffusionlab.core.Engines.mklReport()')
+    res = of(outs, "execute_result")
+    mkl = res[0]["data"]["text/plain"] if res else str(outs)
+    check(("preloaded)" in mkl) == (os.environ["EXPECT_MKL_AMD"] == "1"),
+          "the kernel preloads the MKL vendor fix exactly where scripts/mkl-amd.sh builds it", mkl)
 
     reply, outs = run("int x = 1;\nint y = notDeclared + 1;")
     errs = of(outs, "error")

@@ -201,6 +201,7 @@ public final class BenchSupport {
     public static void measure(String what, Map<String, String> o, int runs, ai.djl.Device device, Call forward) {
         System.out.println("threads: " + dev.diffusionlab.core.Engines.threadReport() + ", batch-parallel "
                 + (dev.diffusionlab.nn.BatchParallel.enabled() ? "on (" + dev.diffusionlab.nn.BatchParallel.ENV + "=0 turns it off)" : "off"));
+        System.out.println(dev.diffusionlab.core.Engines.mklReport());
         IntConsumer call = i -> {
             try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(device)) {
                 forward.run(m);

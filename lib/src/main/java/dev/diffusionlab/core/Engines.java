@@ -162,6 +162,36 @@ public final class Engines {
                 + " inter-op, OMP_WAIT_POLICY=" + (policy == null || policy.isEmpty() ? "(default: spin, then sleep)" : policy);
     }
 
+    /** The file name scripts/mkl-amd.sh gives the MKL vendor fix (lib/src/main/native/mkl_amd.c). */
+    public static final String MKL_AMD_LIBRARY = "libdlab_mkl_amd.so";
+
+    /**
+     * Which kernels MKL (libtorch's fp32 GEMM) runs here, e.g. "MKL: kernels by CPU features (AMD CPU,
+     * libdlab_mkl_amd.so preloaded)". On AMD, MKL keeps an AVX2 path unless that library was preloaded
+     * when the process started (./dlab, ./test.sh and the kernel do it; docs/performance.md).
+     */
+    public static String mklReport() {
+        return mklReport(readQuietly("/proc/cpuinfo"), readQuietly("/proc/self/maps"));
+    }
+
+    static String mklReport(String cpuinfo, String maps) {
+        if (!cpuinfo.contains("AuthenticAMD")) {
+            return "MKL: its own kernel choice (not an AMD CPU)";
+        }
+        return maps.contains(MKL_AMD_LIBRARY)
+                ? "MKL: kernels by CPU features (AMD CPU, " + MKL_AMD_LIBRARY + " preloaded)"
+                : "MKL: AVX2 path on this AMD CPU (" + MKL_AMD_LIBRARY + " not preloaded: DLAB_MKL_AMD=0, no C compiler, "
+                        + "or started without LD_PRELOAD=\"$(scripts/mkl-amd.sh)\"; docs/performance.md)";
+    }
+
+    private static String readQuietly(String file) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(file));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "";  // not Linux: nothing to report beyond MKL's own choice
+        }
+    }
+
     private static void setIfAbsent(String key, String value) {
         if (System.getProperty(key) == null) {
             System.setProperty(key, value);

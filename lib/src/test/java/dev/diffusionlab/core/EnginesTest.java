@@ -38,4 +38,26 @@ class EnginesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Engines.threadCount("0", null, 2));
         assertTrue(e.getMessage().contains("DLAB_THREADS") && e.getMessage().contains("'0'"), e.getMessage());
     }
+
+    @Test
+    void mklReportTellsWhichKernelsMklRuns() {
+        String amd = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\n";
+        String intel = "processor\t: 0\nvendor_id\t: GenuineIntel\n";
+        String withFix = "7f00-7f01 r-xp 00001000 00:2a 12 /home/s/dlab/.native/libdlab_mkl_amd.so\n";
+        String without = "7f00-7f01 r-xp 00001000 00:2a 13 /root/.djl.ai/pytorch/libtorch_cpu.so\n";
+        assertTrue(Engines.mklReport(amd, withFix).contains("kernels by CPU features"));
+        assertTrue(Engines.mklReport(amd, without).contains("AVX2 path"));
+        assertTrue(Engines.mklReport(amd, without).contains("scripts/mkl-amd.sh"), "says how to get the fast path");
+        assertTrue(Engines.mklReport(intel, withFix).contains("not an AMD CPU"));
+        assertTrue(Engines.mklReport("", "").contains("not an AMD CPU"), "no /proc (macOS, Windows): no claim");
+    }
+
+    @Test
+    void aPreloadedMklFixIsMappedIntoThisProcess() {
+        // ./test.sh exports LD_PRELOAD from scripts/mkl-amd.sh; whatever it holds must really be loaded here
+        String preload = System.getenv("LD_PRELOAD");
+        org.junit.jupiter.api.Assumptions.assumeTrue(preload != null && preload.contains(Engines.MKL_AMD_LIBRARY),
+                "the MKL vendor fix is not preloaded in this run (not AMD, no C compiler, or not run through ./test.sh)");
+        assertTrue(Engines.mklReport().contains("preloaded"), Engines.mklReport());
+    }
 }
