@@ -38,6 +38,7 @@ step "offline: no network at run time" scripts/check-offline.sh
 step "example: the library as a dependency (outside the checkout)" scripts/test-example.sh
 step "setup: natives profile per platform, kernelspec path separator" scripts/test-natives-profiles.sh
 step "setup: ensure-deps without Debian packages" scripts/test-ensure-deps.sh
+step "setup: the MKL preload for AMD CPUs" scripts/test-mkl-amd.sh
 if [[ -x scripts/test-kernel.sh ]]; then step "kernel: end to end" scripts/test-kernel.sh; fi
 mkdir -p target
 if [[ -x scripts/run-notebooks.sh ]]; then

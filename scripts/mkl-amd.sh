@@ -2,7 +2,7 @@
 # Prints the LD_PRELOAD value to run libtorch with: the current one, with the MKL vendor fix in front
 # (lib/src/main/native/mkl_amd.c, compiled into .native/ on first use) when it applies: an AMD x86-64
 # Linux CPU, a C compiler (cc, or $CC), and DLAB_MKL_AMD not 0. Otherwise the current value unchanged,
-# with one line on stderr when only the compiler is missing. Used by ./dlab, ./test.sh, ./lab.sh:
+# with one line on stderr (once per checkout) when only the compiler is missing. Used by ./dlab, ./test.sh, ./lab.sh:
 #   export LD_PRELOAD="$(scripts/mkl-amd.sh)"
 set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +17,10 @@ case "$so" in *[[:space:]:]*) echo "mkl-amd: the checkout path has a space or co
 if [[ ! -f "$so" || "$src" -nt "$so" ]]; then
   cc="${CC:-cc}"
   if ! command -v "$cc" >/dev/null 2>&1; then
-    echo "mkl-amd: no C compiler ($cc): MKL keeps its slower AVX2 path on this AMD CPU (apt-get install gcc lifts that; docs/performance.md)" >&2
+    if [[ ! -f "$ROOT/.native/no-compiler-said" ]]; then  # said once per checkout, not on every ./dlab call
+      echo "mkl-amd: no C compiler ($cc): MKL keeps its slower AVX2 path on this AMD CPU (apt-get install gcc lifts that; docs/performance.md)" >&2
+      mkdir -p "$ROOT/.native" && touch "$ROOT/.native/no-compiler-said"
+    fi
     keep
   fi
   mkdir -p "$ROOT/.native"
