@@ -34,6 +34,8 @@ final class AttentionSupervision implements AttentionHook {
     private final int keys;
     /** Per batch row: token position -> the pixel mask of its object (side·side, row-major). */
     private final List<Map<Integer, boolean[]>> tokenMasks = new ArrayList<>();
+    /** Per batch row: token position -> its weight in the loss (1, or the shape weight for a shape word). */
+    private final List<Map<Integer, Float>> tokenWeights = new ArrayList<>();
     private final int supervised;
     private final Map<Integer, NDArray> targets = new HashMap<>();
     private NDArray weights;
@@ -45,6 +47,14 @@ final class AttentionSupervision implements AttentionHook {
      *                 the caption: that row is not supervised)
      */
     AttentionSupervision(List<ShapesSample> samples, List<String> captions, CLIPTokenizer tokenizer, NDManager manager) {
+        this(samples, captions, tokenizer, manager, 1);
+    }
+
+    /**
+     * As above, with each shape word's term weighted {@code shapeWeight} times the other words' (the denominator stays
+     * the count of supervised tokens; {@link ShapesRecipe#attentionShapeWeight()}).
+     */
+    AttentionSupervision(List<ShapesSample> samples, List<String> captions, CLIPTokenizer tokenizer, NDManager manager, double shapeWeight) {
         if (samples.size() != captions.size() || samples.isEmpty()) {
             throw new IllegalArgumentException("attention supervision needs one caption per sample, got " + samples.size() + " samples and "
                     + captions.size() + " captions");
@@ -56,6 +66,7 @@ final class AttentionSupervision implements AttentionHook {
         int count = 0;
         for (int b = 0; b < batch; b++) {
             Map<Integer, boolean[]> m = new HashMap<>();
+            Map<Integer, Float> wt = new HashMap<>();
             ShapesSample s = samples.get(b);
             if (!captions.get(b).isEmpty()) {
                 if (!captions.get(b).equals(s.caption())) {
@@ -69,11 +80,13 @@ final class AttentionSupervision implements AttentionHook {
                     }
                     for (int pos : p.positionsOfWord(wm.word().index())) {
                         m.put(pos, wm.mask());
+                        wt.put(pos, wm.word().kind() == Caption.WordKind.SHAPE ? (float) shapeWeight : 1f);
                         count++;
                     }
                 }
             }
             tokenMasks.add(m);
+            tokenWeights.add(wt);
         }
         this.supervised = count;
     }
@@ -124,13 +137,13 @@ final class AttentionSupervision implements AttentionHook {
         return Ops.div(sum, terms.size());
     }
 
-    /** (B, L): 1 where a token is supervised. */
+    /** (B, L): a supervised token's weight (1, or the shape weight), 0 elsewhere. */
     private NDArray weights(DataType dt) {
         if (weights == null) {
             float[] w = new float[batch * keys];
             for (int b = 0; b < batch; b++) {
-                for (int pos : tokenMasks.get(b).keySet()) {
-                    w[b * keys + pos] = 1;
+                for (Map.Entry<Integer, Float> e : tokenWeights.get(b).entrySet()) {
+                    w[b * keys + e.getKey()] = e.getValue();
                 }
             }
             weights = Ops.constant(manager, w, new Shape(batch, keys), dt);

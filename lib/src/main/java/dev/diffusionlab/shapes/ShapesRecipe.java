@@ -5,6 +5,7 @@ import dev.diffusionlab.nn.ConfigJson;
 import dev.diffusionlab.pipeline.DiffusersFolder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The training-recipe options added for the v2 world, on top of {@link ShapesTrainer.Config}: the data
@@ -41,18 +42,21 @@ import java.util.List;
  * @param textFinetuneLr with a contrastive (frozen) text encoder: the fraction of the UNet's learning rate at which the
  *                       denoising and attention losses fine-tune it from {@code textFinetuneFrom} on (0: frozen throughout)
  * @param textFinetuneFrom the fraction of the UNet steps after which that fine-tuning starts
+ * @param attentionShapeWeight how much more the shape words count in the attention loss than the other content words
+ *                             (1: all alike); the loss keeps its denominator (the supervised tokens), so 1.75 with
+ *                             {@code attentionLossWeight} 0.2 gives shape words an effective 0.35 and the rest 0.2
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
                            ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight,
                            double colourInvariance, int colourInvarianceSpan, double colourWordMargin, boolean sizeNegatives,
-                           double textFinetuneLr, double textFinetuneFrom) {
+                           double textFinetuneLr, double textFinetuneFrom, double attentionShapeWeight) {
     /** A recipe without the changed-word margin. */
     public ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay, double oneObjectUntil,
                         double twoObjectsUntil, double reorderProbability, int textPretrainSteps, ContrastiveClip.ImageEncoder clipImageEncoder,
                         boolean shapeNegatives, double attentionLossWeight, double colourInvariance, int colourInvarianceSpan) {
         this(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps, clipImageEncoder,
-                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0, false, 0, 0);
+                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0, false, 0, 0, 1);
     }
 
     public ShapesRecipe {
@@ -78,6 +82,9 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
         }
         if (colourInvariance > 0 && world == null) {
             throw new IllegalArgumentException("bad recipe: colourInvariance needs a v2 world (its colour twins keep held-out pairs unseen)");
+        }
+        if (!(attentionShapeWeight >= 0) || Double.isInfinite(attentionShapeWeight)) {
+            throw new IllegalArgumentException("bad recipe: attentionShapeWeight " + attentionShapeWeight + " (finite, ≥ 0; 1: shape words like the others)");
         }
         clipImageEncoder = clipImageEncoder == null ? ContrastiveClip.ImageEncoder.POOL_MLP : clipImageEncoder;
         if (!(attentionLossWeight >= 0) || Double.isInfinite(attentionLossWeight)) {
@@ -118,12 +125,12 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     public ShapesRecipe withWarmup(int steps) {
         return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
     }
 
     public ShapesRecipe withEma(double decay) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
     }
 
     /**
@@ -136,7 +143,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     public ShapesRecipe withTextPretraining(int steps) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
                 clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
-                steps == 0 ? 0 : textFinetuneLr, textFinetuneFrom);
+                steps == 0 ? 0 : textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
     }
 
     /**
@@ -145,13 +152,13 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withClipImages(ContrastiveClip.ImageEncoder encoder, boolean negatives) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
+                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
     }
 
     /** Token-level attention supervision of weight {@code w} (0: off), see {@link #attentionLossWeight()}. */
     public ShapesRecipe withAttentionLoss(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
+                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
     }
 
     /** The contrastive phase's colour-invariance term of weight {@code w} (0: off), see {@link #colourInvariance()}. */
@@ -162,7 +169,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     /** As {@link #withColourInvariance(double)}, on the {@code span} positions after the colour word only (0: all). */
     public ShapesRecipe withColourInvariance(double w, int span) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
     }
 
     /**
@@ -171,7 +178,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withColourWordMargin(double margin) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
     }
 
     /**
@@ -180,7 +187,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withSizeNegatives(boolean on) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, on, textFinetuneLr, textFinetuneFrom);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, on, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
     }
 
     /**
@@ -191,12 +198,19 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     public ShapesRecipe withTextFinetuning(double lrFraction, double from) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
                 clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
-                lrFraction, from);
+                lrFraction, from, attentionShapeWeight);
+    }
+
+    /** Shape words weighted {@code w} times the other content words in the attention loss, see {@link #attentionShapeWeight()}. */
+    public ShapesRecipe withAttentionShapeWeight(double w) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
+                textFinetuneLr, textFinetuneFrom, w);
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
         return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -224,7 +238,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     /** The recipe as JSON (written as recipe.json beside the weights of a v2 run). */
     public String json(ShapesTrainer.Config c) {
         ShapesModels m = c.models();
-        return DiffusersFolder.toJson(ConfigJson.map(
+        Map<String, Object> json = ConfigJson.map(
                 "world", ConfigJson.map("size", world.size(), "object_counts", Arrays.stream(world.objectCounts()).boxed().toList(),
                         "size_word_probability", world.sizeWordProbability(), "held_out_pairs", sorted(world.heldOutPairs()),
                         "held_out_triples", sorted(world.heldOutTriples()), "caption_order", world.captionOrder().key()),
@@ -239,7 +253,11 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
                 "clip_image_encoder", clipImageEncoder.name().toLowerCase(java.util.Locale.ROOT), "shape_negatives", shapeNegatives,
                 "attention_loss_weight", attentionLossWeight, "colour_invariance", colourInvariance,
                 "colour_invariance_span", colourInvarianceSpan, "colour_word_margin", colourWordMargin, "size_negatives", sizeNegatives,
-                "text_finetune_lr", textFinetuneLr, "text_finetune_from", textFinetuneFrom));
+                "text_finetune_lr", textFinetuneLr, "text_finetune_from", textFinetuneFrom);
+        if (attentionShapeWeight != 1) {  // written only when used, so recipes from before it read the same
+            json.put("attention_shape_weight", attentionShapeWeight);
+        }
+        return DiffusersFolder.toJson(json);
     }
 
     private static List<String> sorted(java.util.Set<String> s) {

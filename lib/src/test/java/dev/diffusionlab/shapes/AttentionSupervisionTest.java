@@ -114,6 +114,29 @@ class AttentionSupervisionTest {
     }
 
     @Test
+    void aShapeWeightScalesTheShapeWordsTermsOnly() {
+        // no content word gets attention: every supervised token's term is 1, so the loss is
+        // (others + k · shape words) / supervised, a closed form in the shape weight k
+        float[] probs = new float[H * R * R * L];
+        for (int row = 0; row < H * R * R; row++) {
+            probs[row * L] = 1;
+        }
+        TokenizedPrompt p = tok.inspect(sample.caption());
+        long shapeTokens = sample.wordMasks().stream().filter(w -> w.word().kind() == Caption.WordKind.SHAPE)
+                .mapToLong(w -> p.positionsOfWord(w.word().index()).length).sum();
+        assertTrue(shapeTokens > 0, "the sample names a shape");
+        try (NDManager m = Engines.newCpuManager()) {
+            for (double k : new double[] {0, 1, 3}) {
+                AttentionSupervision sup = new AttentionSupervision(List.of(sample), List.of(sample.caption()), tok, m, k);
+                sup.onAttention(new AttentionCall("mid_block.attentions.0.transformer_blocks.0.attn2", true, H, 1, R, R, L),
+                        Ops.constant(m, probs, new Shape(H, R * R, L), DataType.FLOAT32));
+                double n = sup.supervised();
+                assertEquals((n - shapeTokens + k * shapeTokens) / n, sup.loss().getFloat(), 1e-6, "shape weight " + k);
+            }
+        }
+    }
+
+    @Test
     void droppedCaptionsAreNotSupervisedAndAMismatchIsRefused() {
         try (NDManager m = Engines.newCpuManager()) {
             assertFalse(new AttentionSupervision(List.of(sample), List.of(""), tok, m).active());

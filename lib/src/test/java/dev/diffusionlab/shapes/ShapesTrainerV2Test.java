@@ -77,6 +77,10 @@ class ShapesTrainerV2Test {
                 && recipe.contains("\"shape_negatives\": true") && recipe.contains("\"colour_invariance\": 1.0")
                 && recipe.contains("\"colour_invariance_span\": 1") && recipe.contains("\"colour_word_margin\": 0.5")
                 && recipe.contains("\"caption_order\": \"place-first\""), recipe);
+        assertFalse(recipe.contains("attention_shape_weight"), "a shape weight of 1 is not written, so recipes from before it read the same");
+        assertTrue(c.recipe().withAttentionShapeWeight(1.75).json(c).contains("\"attention_shape_weight\": 1.75"));
+        ShapesRecipe rc = c.recipe();
+        assertThrows(IllegalArgumentException.class, () -> rc.withAttentionShapeWeight(-1));
         assertEquals(Caption.Order.PLACE_FIRST, ShapesWorldV2.Config.forModel(out).captionOrder(), "eval-shapes reads the order back");
         List<String> attention = Files.readAllLines(out.resolve(ShapesTrainer.LOG)).stream().filter(l -> l.startsWith("attention,")).toList();
         assertFalse(attention.isEmpty(), "the attention loss is logged beside the denoising loss");
