@@ -30,7 +30,7 @@ class ShippedShapesModelTest {
     static final Path DIR = Paths.home().resolve(DefaultModel.SHAPES_RELATIVE);
 
     private static JsonObject json(Path p) throws Exception {
-        return JsonParser.parseString(Files.readString(p)).getAsJsonObject();
+        return ShippedFolders.json(p);
     }
 
     @Test
@@ -44,19 +44,7 @@ class ShippedShapesModelTest {
         JsonObject index = json(DIR.resolve("model_index.json"));
         assertEquals("StableDiffusionPipeline", index.get("_class_name").getAsString());
         assertEquals("DDIMScheduler", index.getAsJsonArray("scheduler").get(1).getAsString());
-        for (String w : List.of("unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors",
-                "text_encoder/model.safetensors")) {
-            try (SafetensorsFile f = SafetensorsFile.open(DIR.resolve(w))) {
-                for (String k : f.keys()) {
-                    assertEquals(Dtype.F16, f.info(k).dtype(), w + ": " + k);
-                }
-            }
-        }
-        // the configs are exactly what ShapesModels writes for the shipped architecture
-        ShapesModels m = ShapesModels.standard();
-        double scaling = json(DIR.resolve("vae/config.json")).get("scaling_factor").getAsDouble();
-        assertEquals(json(DIR.resolve("unet/config.json")), JsonParser.parseString(m.unetJson()));
-        assertEquals(json(DIR.resolve("vae/config.json")), JsonParser.parseString(m.vaeJson(scaling)));
+        ShippedFolders.assertF16WeightsAndConfigs(DIR, ShapesModels.standard());
         assertEquals(json(DIR.resolve("scheduler/scheduler_config.json")), JsonParser.parseString(ShapesModels.schedulerJson()));
     }
 

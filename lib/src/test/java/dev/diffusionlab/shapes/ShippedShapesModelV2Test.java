@@ -30,7 +30,7 @@ class ShippedShapesModelV2Test {
     static final Path DIR = Paths.home().resolve(DefaultModel.SHAPES_V2_RELATIVE);
 
     private static JsonObject json(Path p) throws Exception {
-        return JsonParser.parseString(Files.readString(p)).getAsJsonObject();
+        return ShippedFolders.json(p);
     }
 
     @Test
@@ -45,18 +45,7 @@ class ShippedShapesModelV2Test {
                     .mapToLong(p -> p.toFile().length()).sum();
         }
         assertTrue(total <= 12L * 1024 * 1024, "shipped files are " + total + " bytes");
-        for (String w : List.of("unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors",
-                "text_encoder/model.safetensors")) {
-            try (SafetensorsFile f = SafetensorsFile.open(DIR.resolve(w))) {
-                for (String k : f.keys()) {
-                    assertEquals(Dtype.F16, f.info(k).dtype(), w + ": " + k);
-                }
-            }
-        }
-        ShapesModels m = ShapesModels.v2();
-        double scaling = json(DIR.resolve("vae/config.json")).get("scaling_factor").getAsDouble();
-        assertEquals(json(DIR.resolve("unet/config.json")), JsonParser.parseString(m.unetJson()));
-        assertEquals(json(DIR.resolve("vae/config.json")), JsonParser.parseString(m.vaeJson(scaling)));
+        ShippedFolders.assertF16WeightsAndConfigs(DIR, ShapesModels.v2());
         // the recorded recipe is the one the code runs by default: `./dlab train-shapes --world v2` reproduces the folder
         ShapesTrainer.Config v2 = ShapesTrainer.Config.v2();
         assertEquals(json(DIR.resolve("recipe.json")), JsonParser.parseString(v2.recipe().json(v2)));
