@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
@@ -357,6 +358,7 @@ public final class ShapesTrainer {
     private int trainVae(AutoencoderKL vae, int done, NDManager base, List<Float> losses, long start, double budget, ShapesCheckpoint ckpt,
                          CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok) {
         FusedAdam adam = new FusedAdam(config.vaeLr(), base, workers);
+        List<Packed> trained = List.of(Packed.of("vae.", vae));
         vae.setRequiresGradient(true);
         dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("VAE", config.vaeSteps()) : null;
         int step = done;
@@ -403,7 +405,7 @@ public final class ShapesTrainer {
                     }
                 }
                 long t3 = System.nanoTime();
-                double norm = update(adam, List.of(Map.entry("vae.", vae)), sm);
+                double norm = update(adam, trained, sm);
                 vaeTimes.add(t1 - t0, 0, t2 - t1, t3 - t2, System.nanoTime() - t3);
                 record(ckpt, losses, "vae", step, loss, norm);
             }
@@ -448,9 +450,11 @@ public final class ShapesTrainer {
             pretrainText(te, tok, base);
             ckpt.save(vae, te, unet, vaeDone, 0, true, scaling);
         }
+        Packed unetP = Packed.of("unet.", unet);
+        Packed teP = Packed.of("text_encoder.", te);
         unet.setRequiresGradient(true);
         te.setRequiresGradient(!frozenText);
-        startEma(unet, te, ckpt, base);
+        startEma(unetP, teP, ckpt, base);
         int b = config.batchSize();
         dev.diffusionlab.core.Progress bar = config.progress() ? dev.diffusionlab.core.Progress.bar("UNet + text encoder", config.unetSteps()) : null;
         int step = done;
@@ -493,11 +497,10 @@ public final class ShapesTrainer {
                 float loss = losses2[0];
                 float attnLoss = losses2[1];
                 long t4 = System.nanoTime();
-                double norm = update(adam, frozenText ? List.of(Map.entry("unet.", unet))
-                        : List.of(Map.entry("unet.", unet), Map.entry("text_encoder.", te)), sm);
+                double norm = update(adam, frozenText ? List.of(unetP) : List.of(unetP, teP), sm);
                 if (tuneText) {
                     teAdam.setLearningRate(tuneFraction * config.recipe().lr(config.unetLr(), step, config.unetSteps()));
-                    update(teAdam, List.of(Map.entry("text_encoder.", te)), sm);
+                    update(teAdam, List.of(teP), sm);
                 }
                 if (emaUnet != null) {
                     emaUnet.update(step);
@@ -837,12 +840,13 @@ public final class ShapesTrainer {
     static final double MAX_GRAD_NORM = 1.0;
 
     /**
-     * Adam in one fused native call per parameter (DJL's {@code adamUpdate} JNI op: moments, bias
-     * correction and the weight step in place, then the gradient zeroed as PyTorch's zero_grad), with
-     * the global-norm clip passed as the op's gradient rescale instead of a separate multiply. Same
-     * arithmetic as DJL's {@code Optimizer.adam()} (defaults β = (0.9, 0.999), ε = 1e-8, no weight
-     * decay) without its per-call bookkeeping. DJL's own {@code clipGrad} is not used: it only clamps
-     * from above ({@code clamp_max_}), which biases every update towards negative gradients.
+     * Adam over packed parameters ({@link Module#packParameters}): the moments are two flat buffers per module and a
+     * step is a dozen native calls on the flat weights, gradients and moments, whatever the parameter count (a small
+     * model's step is mostly the fixed cost of its native calls; one {@code adamUpdate} per parameter cost ~13 of
+     * them each). The arithmetic is DJL's {@code adamUpdate} (β = (0.9, 0.999), ε = 1e-8, no weight decay, bias
+     * correction folded into the rate) with the global-norm clip as a gradient rescale. DJL's own {@code clipGrad}
+     * is not used: it only clamps from above ({@code clamp_max_}), which biases every update towards negative
+     * gradients. With {@code workers} > 1 each worker updates its share of the flat elements.
      */
     static final class FusedAdam {
         private static final float BETA1 = 0.9f;
@@ -858,7 +862,7 @@ public final class ShapesTrainer {
             this(lr, state, 1);
         }
 
-        /** With {@code workers} > 1 the per-parameter updates run on that many threads (one intra-op thread each). */
+        /** With {@code workers} > 1 the flat update is split over that many threads (one intra-op thread each). */
         FusedAdam(double lr, NDManager state, int workers) {
             this.lr = (float) lr;
             this.state = state;
@@ -870,50 +874,93 @@ public final class ShapesTrainer {
             this.lr = (float) lr;
         }
 
-        /** One step for all parameters; {@code rescale} multiplies every gradient first (the clip factor). */
+        /**
+         * One step: {@code weightsAndGrads} maps a module's name to {flat weights (P), flat gradient (P)};
+         * {@code rescale} multiplies every gradient first (the clip factor). The gradient arrays are overwritten.
+         */
         void step(Map<String, NDArray[]> weightsAndGrads, float rescale) {
             t++;
             double coef1 = 1.0 - Math.pow(BETA1, t);
             double coef2 = 1.0 - Math.pow(BETA2, t);
             float lrCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
-            List<NDArray[]> all = new ArrayList<>(); // {weight, gradient, m, v}
+            List<NDArray[]> all = new ArrayList<>(); // {weight, gradient, m, v}, each (P)
             weightsAndGrads.forEach((k, wg) -> {
                 NDArray[] mv = moments.computeIfAbsent(k, key -> new NDArray[] {state.zeros(wg[0].getShape(), wg[0].getDataType()),
                         state.zeros(wg[0].getShape(), wg[0].getDataType())});
                 all.add(new NDArray[] {wg[0], wg[1], mv[0], mv[1]});
             });
-            if (workers <= 1 || all.size() < workers) {
-                update(all, 0, all.size(), lrCorrected, rescale);
+            long total = all.stream().mapToLong(a -> a[0].size()).max().orElse(0);
+            if (workers <= 1 || total < workers) {
+                for (NDArray[] a : all) {
+                    update(a[0], a[1], a[2], a[3], lrCorrected, rescale);
+                }
                 return;
             }
-            // parameters split into runs of about equal element counts, one per worker (each update is elementwise)
-            long total = all.stream().mapToLong(a -> a[0].size()).sum();
-            int[] bounds = new int[workers + 1];
-            long seen = 0;
-            for (int i = 0, k = 1; i < all.size() && k < workers; i++) {
-                seen += all.get(i)[0].size();
-                if (seen >= total * k / workers) {
-                    bounds[k++] = i + 1;
+            // elementwise, so each worker takes the same share of every module's flat buffers (views, updated in place)
+            BatchParallel.run(total, workers, false, (from, to) -> {
+                for (NDArray[] a : all) {
+                    long p = a[0].size();
+                    long lo = p * from / total;
+                    long hi = p * to / total;
+                    if (hi > lo) {
+                        try (NDManager part = a[0].getManager().newSubManager()) {
+                            NDArray[] s = new NDArray[4];
+                            for (int i = 0; i < 4; i++) {
+                                s[i] = a[i].get(new NDIndex().addSliceDim(lo, hi)); // (P) -> (hi - lo), a view
+                                s[i].attach(part);
+                            }
+                            update(s[0], s[1], s[2], s[3], lrCorrected, rescale);
+                        }
+                    }
                 }
-            }
-            bounds[workers] = all.size();
-            for (int k = 1; k < workers; k++) {
-                bounds[k] = Math.max(bounds[k], bounds[k - 1]);
-            }
-            BatchParallel.run(workers, workers, false, (from, to) -> {
-                update(all, bounds[from], bounds[to], lrCorrected, rescale);
                 return null;
             });
         }
 
-        private void update(List<NDArray[]> all, int from, int to, float lrCorrected, float rescale) {
-            for (int i = from; i < to; i++) {
-                NDArray[] a = all.get(i);
-                ai.djl.pytorch.jni.JniUtils.adamUpdate((ai.djl.pytorch.engine.PtNDArray) a[0], (ai.djl.pytorch.engine.PtNDArray) a[1],
-                        (ai.djl.pytorch.engine.PtNDArray) a[2], (ai.djl.pytorch.engine.PtNDArray) a[3], lr, lrCorrected, 0f, rescale, -1f,
-                        BETA1, BETA2, EPS, false);
-                ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) a[0]);
+        /** In place: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − lr'·m / (√v + ε), g rescaled first. */
+        private static void update(NDArray w, NDArray g, NDArray m, NDArray v, float lrCorrected, float rescale) {
+            if (rescale != 1f) {
+                g.muli(rescale);
             }
+            try (NDArray g1 = g.mul(1 - BETA1); NDArray g2 = g.square()) {
+                m.muli(BETA1).addi(g1);
+                g2.muli(1 - BETA2);
+                v.muli(BETA2).addi(g2);
+            }
+            try (NDArray den = v.sqrt(); NDArray step = m.mul(lrCorrected)) {
+                den.addi(EPS);
+                step.divi(den);
+                w.subi(step);
+            }
+        }
+    }
+
+    /** A module whose parameters are packed into one flat buffer ({@link Module#packParameters}), with the views in slot order. */
+    record Packed(String name, Module module, NDArray flat, List<NDArray> params) {
+        static Packed of(String name, Module module) {
+            NDArray flat = module.packParameters();
+            return new Packed(name, module, flat, new ArrayList<>(module.namedParameters().values()));
+        }
+
+        /**
+         * Every parameter's gradient as one flat (P) array in {@code sm}, then the parameters' gradients zeroed (PyTorch's
+         * zero_grad: the next backward accumulates into them).
+         */
+        NDArray takeGradient(NDManager sm) {
+            NDList pieces = new NDList(params.size());
+            for (NDArray p : params) {
+                NDArray g = p.getGradient(); // a new handle on the gradient tensor
+                g.attach(sm);
+                NDArray flatG = g.reshape(-1); // (shape) -> (n), a view
+                flatG.attach(sm);
+                pieces.add(flatG);
+            }
+            NDArray out = NDArrays.concat(pieces); // (P), a copy
+            out.attach(sm);
+            for (NDArray p : params) {
+                ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p);
+            }
+            return out;
         }
     }
 
@@ -921,32 +968,29 @@ public final class ShapesTrainer {
      * Starts the weight averages of the UNet phase (a recipe with EMA) and hands them to the checkpoint,
      * which loads a resumed run's saved averages, saves them with every checkpoint and ships them in the folder.
      */
-    private void startEma(UNet2DConditionModel unet, CLIPTextModel te, ShapesCheckpoint ckpt, NDManager base) {
+    private void startEma(Packed unet, Packed te, ShapesCheckpoint ckpt, NDManager base) {
         if (config.recipe().emaDecay() <= 0) {
             return;
         }
-        emaUnet = new EmaWeights(unet, config.recipe().emaDecay(), base);
-        emaTe = new EmaWeights(te, config.recipe().emaDecay(), base);
+        emaUnet = new EmaWeights(unet.module(), unet.flat(), config.recipe().emaDecay(), base);
+        emaTe = new EmaWeights(te.module(), te.flat(), config.recipe().emaDecay(), base);
         ckpt.useAverages(emaUnet, emaTe);
     }
 
     /**
-     * Clips the gradients of all {@code models} to one global L2 norm, then one fused Adam step per
-     * parameter. The norm costs one native reduction per parameter and a single device sync. Returns
-     * the norm before clipping.
+     * Clips the gradients of all {@code models} to one global L2 norm, then one Adam step on their flat
+     * buffers. The norm costs one reduction per module and a single device sync. Returns the norm before clipping.
      */
-    private static double update(FusedAdam adam, List<Map.Entry<String, Module>> models, NDManager sm) {
+    private static double update(FusedAdam adam, List<Packed> models, NDManager sm) {
         Map<String, NDArray[]> wg = new LinkedHashMap<>();
-        NDList norms = new NDList();
-        for (Map.Entry<String, Module> m : models) {
-            for (Map.Entry<String, NDArray> e : m.getValue().namedParameters().entrySet()) {
-                NDArray g = e.getValue().getGradient(); // a new handle on the gradient tensor: attach it to the step
-                g.attach(sm);
-                norms.add(g.norm().expandDims(0)); // ||g|| as (1)
-                wg.put(m.getKey() + e.getKey(), new NDArray[] {e.getValue(), g});
-            }
+        double sq = 0;
+        for (Packed m : models) {
+            NDArray g = m.takeGradient(sm);
+            double n = g.norm().getFloat();
+            sq += n * n;
+            wg.put(m.name(), new NDArray[] {m.flat(), g});
         }
-        double norm = ai.djl.ndarray.NDArrays.concat(norms).norm().getFloat(); // || (||g_1||, ..., ||g_n||) ||
+        double norm = Math.sqrt(sq); // || (||g_1||, ..., ||g_k||) ||
         if (!Double.isFinite(norm)) {
             throw new IllegalStateException("gradient norm is " + norm + ": training diverged (lower the learning rate)");
         }
