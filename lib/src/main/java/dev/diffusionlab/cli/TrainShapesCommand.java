@@ -204,6 +204,7 @@ public final class TrainShapesCommand {
         System.out.printf(Locale.ROOT, "UNet + text encoder: %d/%d steps, %.3f s/step, last loss %s%n", r.unetStepsDone(), c.unetSteps(),
                 r.unetSecondsPerStep(), last(r.unetLosses()));
         System.out.println(trainer.timingSummary());
+        System.out.println(dev.diffusionlab.core.Engines.mallocReport());
         if (r.unetSecondsPerStep() > 0) {
             System.out.printf(Locale.ROOT, "steps/s: VAE %.2f, UNet + text encoder %.2f%n", r.vaeSecondsPerStep() > 0 ? 1 / r.vaeSecondsPerStep() : 0,
                     1 / r.unetSecondsPerStep());

@@ -184,6 +184,21 @@ public final class Engines {
                         + "or started without LD_PRELOAD=\"$(scripts/mkl-amd.sh)\"; docs/performance.md)";
     }
 
+    /**
+     * The allocator behind libtorch's tensors, e.g. "malloc: jemalloc (preloaded)". {@code ./dlab train-shapes} preloads
+     * jemalloc when it is installed: a training step frees and re-allocates the same tensors, which glibc's malloc
+     * hands back to the kernel and faults in again (docs/performance.md).
+     */
+    public static String mallocReport() {
+        return mallocReport(readQuietly("/proc/self/maps"));
+    }
+
+    static String mallocReport(String maps) {
+        return maps.contains("libjemalloc")
+                ? "malloc: jemalloc (preloaded)"
+                : "malloc: the C library's (./dlab train-shapes preloads jemalloc when installed: apt-get install libjemalloc2)";
+    }
+
     private static String readQuietly(String file) {
         try {
             return java.nio.file.Files.readString(java.nio.file.Path.of(file));

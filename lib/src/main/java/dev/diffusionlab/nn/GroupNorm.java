@@ -44,8 +44,7 @@ public final class GroupNorm extends Module {
         if (!Ops.inferenceOnly(x, weight.get(), bias.get())) {
             // training: group norm = layer norm over each group's values (one fused op with its own backward),
             // then the per-channel affine
-            NDArray[] unit = Ops.unitAffine(n, x.getDevice());
-            NDArray y = ai.djl.nn.norm.LayerNorm.layerNorm(g, new Shape(n), unit[0], unit[1], eps).singletonOrThrow().reshape(s);
+            NDArray y = Ops.layerNormNoAffine(g, n, eps).reshape(s); // (B, G, C/G·H·W) -> (B, C, H, W)
             y = Ops.to(y, dt);
             Shape as = affineShape(s); // (C) -> (C, 1, 1) for 4-D input
             return y.mul(Ops.view(weight.get(), y, as)).add(Ops.view(bias.get(), y, as));

@@ -103,6 +103,42 @@ public final class Ops {
         return x.getDataType() == t ? x : x.toType(t, false);
     }
 
+    /** DJL's native layer norm entry, which takes 0 for "no weight, no bias"; its Java wrapper insists on both. */
+    private static final Object[] LAYER_NORM = layerNormEntry(); // {library, method} or null
+
+    private static Object[] layerNormEntry() {
+        try {
+            Class<?> lib = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
+            java.lang.reflect.Field f = lib.getDeclaredField("LIB");
+            f.setAccessible(true);
+            java.lang.reflect.Method m = lib.getDeclaredMethod("torchNNLayerNorm", long.class, long[].class, long.class, long.class, double.class);
+            m.setAccessible(true);
+            return new Object[] {f.get(null), m};
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // another DJL version: the identity affine below
+        }
+    }
+
+    /**
+     * torch's layer_norm over the last dimension of {@code x} (…, n) with no affine, autograd-tracked. Without
+     * weights the backward skips the two reductions of an affine's gradients, which a group norm (its own
+     * per-channel affine follows) would throw away.
+     */
+    static NDArray layerNormNoAffine(NDArray x, long n, float eps) {
+        if (LAYER_NORM != null && x instanceof ai.djl.pytorch.engine.PtNDArray pt) {
+            try {
+                long handle = (long) ((java.lang.reflect.Method) LAYER_NORM[1]).invoke(LAYER_NORM[0], pt.getHandle(), new long[] {n}, 0L, 0L, (double) eps);
+                return new ai.djl.pytorch.engine.PtNDArray(pt.getManager(), handle);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+        }
+        NDArray[] unit = unitAffine(n, x.getDevice());
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(n), unit[0], unit[1], eps).singletonOrThrow();
+    }
+
     private static final java.util.concurrent.ConcurrentHashMap<String, NDArray[]> UNIT = new java.util.concurrent.ConcurrentHashMap<>();
     private static volatile NDManager unitManager;
 

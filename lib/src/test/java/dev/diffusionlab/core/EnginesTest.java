@@ -40,6 +40,14 @@ class EnginesTest {
     }
 
     @Test
+    void mallocReportTellsWhetherJemallocIsPreloaded() {
+        String with = "7f00-7f10 r-xp 00000000 08:01 42 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n";
+        String without = "7f00-7f10 r-xp 00000000 08:01 42 /usr/lib/x86_64-linux-gnu/libc.so.6\n";
+        assertEquals("malloc: jemalloc (preloaded)", Engines.mallocReport(with));
+        assertTrue(Engines.mallocReport(without).contains("apt-get install libjemalloc2"), "says how to get it");
+    }
+
+    @Test
     void mklReportTellsWhichKernelsMklRuns() {
         String amd = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\n";
         String intel = "processor\t: 0\nvendor_id\t: GenuineIntel\n";
