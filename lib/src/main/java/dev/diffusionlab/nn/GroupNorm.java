@@ -64,13 +64,6 @@ public final class GroupNorm extends Module {
         return Ops.to(y, dt);
     }
 
-    /** (C) -> (B·C) fp32, in {@code like}'s manager (a view when B = 1 and the weights are fp32). */
-    private static NDArray perSample(NDArray p, long b, NDArray like) {
-        NDArray r = b == 1 ? p.reshape(p.getShape()) : p.tile(b);
-        r.attach(like.getManager());
-        return Ops.to(r, DataType.FLOAT32); // fp16/bf16 weights: the fused pass runs in fp32
-    }
-
     private Shape affineShape(Shape s) {
         long[] affine = new long[s.dimension() - 1];
         java.util.Arrays.fill(affine, 1);

@@ -858,10 +858,6 @@ public final class ShapesTrainer {
         private final int workers;
         private int t;
 
-        FusedAdam(double lr, NDManager state) {
-            this(lr, state, 1);
-        }
-
         /** With {@code workers} > 1 the flat update is split over that many threads (one intra-op thread each). */
         FusedAdam(double lr, NDManager state, int workers) {
             this.lr = (float) lr;
