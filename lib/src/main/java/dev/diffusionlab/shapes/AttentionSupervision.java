@@ -34,7 +34,7 @@ final class AttentionSupervision implements AttentionHook {
     private final int keys;
     /** Per batch row: token position -> the pixel mask of its object (side·side, row-major). */
     private final List<Map<Integer, boolean[]>> tokenMasks = new ArrayList<>();
-    /** Per batch row: token position -> its weight in the loss (1, or the shape weight for a shape word). */
+    /** Per batch row: token position -> its weight in the loss (1, or the shape or place weight). */
     private final List<Map<Integer, Float>> tokenWeights = new ArrayList<>();
     private final int supervised;
     private final Map<Integer, NDArray> targets = new HashMap<>();
@@ -47,14 +47,16 @@ final class AttentionSupervision implements AttentionHook {
      *                 the caption: that row is not supervised)
      */
     AttentionSupervision(List<ShapesSample> samples, List<String> captions, CLIPTokenizer tokenizer, NDManager manager) {
-        this(samples, captions, tokenizer, manager, 1);
+        this(samples, captions, tokenizer, manager, 1, 1);
     }
 
     /**
-     * As above, with each shape word's term weighted {@code shapeWeight} times the other words' (the denominator stays
-     * the count of supervised tokens; {@link ShapesRecipe#attentionShapeWeight()}).
+     * As above, with each shape word's term weighted {@code shapeWeight} and each place word's {@code placeWeight} times the
+     * size and colour words' (the denominator stays the count of supervised tokens; {@link ShapesRecipe#attentionShapeWeight()},
+     * {@link ShapesRecipe#attentionPlaceWeight()}).
      */
-    AttentionSupervision(List<ShapesSample> samples, List<String> captions, CLIPTokenizer tokenizer, NDManager manager, double shapeWeight) {
+    AttentionSupervision(List<ShapesSample> samples, List<String> captions, CLIPTokenizer tokenizer, NDManager manager, double shapeWeight,
+                         double placeWeight) {
         if (samples.size() != captions.size() || samples.isEmpty()) {
             throw new IllegalArgumentException("attention supervision needs one caption per sample, got " + samples.size() + " samples and "
                     + captions.size() + " captions");
@@ -80,7 +82,11 @@ final class AttentionSupervision implements AttentionHook {
                     }
                     for (int pos : p.positionsOfWord(wm.word().index())) {
                         m.put(pos, wm.mask());
-                        wt.put(pos, wm.word().kind() == Caption.WordKind.SHAPE ? (float) shapeWeight : 1f);
+                        wt.put(pos, switch (wm.word().kind()) {
+                            case SHAPE -> (float) shapeWeight;
+                            case POSITION -> (float) placeWeight;
+                            default -> 1f;
+                        });
                         count++;
                     }
                 }
@@ -137,7 +143,7 @@ final class AttentionSupervision implements AttentionHook {
         return Ops.div(sum, terms.size());
     }
 
-    /** (B, L): a supervised token's weight (1, or the shape weight), 0 elsewhere. */
+    /** (B, L): a supervised token's weight (1, or the shape or place weight), 0 elsewhere. */
     private NDArray weights(DataType dt) {
         if (weights == null) {
             float[] w = new float[batch * keys];

@@ -45,18 +45,21 @@ import java.util.Map;
  * @param attentionShapeWeight how much more the shape words count in the attention loss than the other content words
  *                             (1: all alike); the loss keeps its denominator (the supervised tokens), so 1.75 with
  *                             {@code attentionLossWeight} 0.2 gives shape words an effective 0.35 and the rest 0.2
+ * @param attentionPlaceWeight the same for the place words ("left", "top", "middle"...): how much more they count in the
+ *                             attention loss than the size and colour words (1: alike)
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
                            ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight,
                            double colourInvariance, int colourInvarianceSpan, double colourWordMargin, boolean sizeNegatives,
-                           double textFinetuneLr, double textFinetuneFrom, double attentionShapeWeight) {
+                           double textFinetuneLr, double textFinetuneFrom, double attentionShapeWeight,
+                           double attentionPlaceWeight) {
     /** A recipe without the changed-word margin. */
     public ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay, double oneObjectUntil,
                         double twoObjectsUntil, double reorderProbability, int textPretrainSteps, ContrastiveClip.ImageEncoder clipImageEncoder,
                         boolean shapeNegatives, double attentionLossWeight, double colourInvariance, int colourInvarianceSpan) {
         this(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps, clipImageEncoder,
-                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0, false, 0, 0, 1);
+                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0, false, 0, 0, 1, 1);
     }
 
     public ShapesRecipe {
@@ -85,6 +88,9 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
         }
         if (!(attentionShapeWeight >= 0) || Double.isInfinite(attentionShapeWeight)) {
             throw new IllegalArgumentException("bad recipe: attentionShapeWeight " + attentionShapeWeight + " (finite, ≥ 0; 1: shape words like the others)");
+        }
+        if (!(attentionPlaceWeight >= 0) || Double.isInfinite(attentionPlaceWeight)) {
+            throw new IllegalArgumentException("bad recipe: attentionPlaceWeight " + attentionPlaceWeight + " (finite, ≥ 0; 1: place words like the others)");
         }
         clipImageEncoder = clipImageEncoder == null ? ContrastiveClip.ImageEncoder.POOL_MLP : clipImageEncoder;
         if (!(attentionLossWeight >= 0) || Double.isInfinite(attentionLossWeight)) {
@@ -125,12 +131,12 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     public ShapesRecipe withWarmup(int steps) {
         return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
     }
 
     public ShapesRecipe withEma(double decay) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
     }
 
     /**
@@ -143,7 +149,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     public ShapesRecipe withTextPretraining(int steps) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
                 clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
-                steps == 0 ? 0 : textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
+                steps == 0 ? 0 : textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
     }
 
     /**
@@ -152,13 +158,13 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withClipImages(ContrastiveClip.ImageEncoder encoder, boolean negatives) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
+                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
     }
 
     /** Token-level attention supervision of weight {@code w} (0: off), see {@link #attentionLossWeight()}. */
     public ShapesRecipe withAttentionLoss(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
+                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
     }
 
     /** The contrastive phase's colour-invariance term of weight {@code w} (0: off), see {@link #colourInvariance()}. */
@@ -169,7 +175,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     /** As {@link #withColourInvariance(double)}, on the {@code span} positions after the colour word only (0: all). */
     public ShapesRecipe withColourInvariance(double w, int span) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
     }
 
     /**
@@ -178,7 +184,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withColourWordMargin(double margin) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
     }
 
     /**
@@ -187,7 +193,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withSizeNegatives(boolean on) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, on, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, on, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
     }
 
     /**
@@ -198,19 +204,26 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     public ShapesRecipe withTextFinetuning(double lrFraction, double from) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
                 clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
-                lrFraction, from, attentionShapeWeight);
+                lrFraction, from, attentionShapeWeight, attentionPlaceWeight);
     }
 
     /** Shape words weighted {@code w} times the other content words in the attention loss, see {@link #attentionShapeWeight()}. */
     public ShapesRecipe withAttentionShapeWeight(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
                 clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
-                textFinetuneLr, textFinetuneFrom, w);
+                textFinetuneLr, textFinetuneFrom, w, attentionPlaceWeight);
+    }
+
+    /** Place words weighted {@code w} times the size and colour words in the attention loss, see {@link #attentionPlaceWeight()}. */
+    public ShapesRecipe withAttentionPlaceWeight(double w) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
+                textFinetuneLr, textFinetuneFrom, attentionShapeWeight, w);
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
         return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -256,6 +269,9 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
                 "text_finetune_lr", textFinetuneLr, "text_finetune_from", textFinetuneFrom);
         if (attentionShapeWeight != 1) {  // written only when used, so recipes from before it read the same
             json.put("attention_shape_weight", attentionShapeWeight);
+        }
+        if (attentionPlaceWeight != 1) {
+            json.put("attention_place_weight", attentionPlaceWeight);
         }
         return DiffusersFolder.toJson(json);
     }

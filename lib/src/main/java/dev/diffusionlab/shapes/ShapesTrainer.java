@@ -549,7 +549,8 @@ public final class ShapesTrainer {
     private float[] unetStep(CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, List<ShapesSample> samples, List<String> captions,
                              NDArray ids, NDArray xt, NDArray ts, NDArray eps, NDManager sm, long[] t3) {
         double lambda = config.recipe().attentionLossWeight();
-        AttentionSupervision sup = lambda > 0 ? new AttentionSupervision(samples, captions, tok, sm, config.recipe().attentionShapeWeight()) : null;
+        AttentionSupervision sup = lambda > 0 ? new AttentionSupervision(samples, captions, tok, sm, config.recipe().attentionShapeWeight(),
+                config.recipe().attentionPlaceWeight()) : null;
         unet.setAttentionHook(sup != null && sup.active() ? sup : null);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray ctx = te.encode(ids).lastHiddenState(); // (B, L, D)
@@ -586,7 +587,7 @@ public final class ShapesTrainer {
         int[] bounds = BatchParallel.bounds(b, workers); // the rows of each slice
         for (int k = 0; k < workers && lambda > 0; k++) {
             AttentionSupervision s = new AttentionSupervision(batch.samples().subList(bounds[k], bounds[k + 1]),
-                    captions.subList(bounds[k], bounds[k + 1]), tok, sm, config.recipe().attentionShapeWeight());
+                    captions.subList(bounds[k], bounds[k + 1]), tok, sm, config.recipe().attentionShapeWeight(), config.recipe().attentionPlaceWeight());
             sups.add(s);
             supervised += s.supervised();
         }

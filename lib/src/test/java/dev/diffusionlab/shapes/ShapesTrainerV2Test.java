@@ -81,6 +81,9 @@ class ShapesTrainerV2Test {
         assertTrue(c.recipe().withAttentionShapeWeight(1.75).json(c).contains("\"attention_shape_weight\": 1.75"));
         ShapesRecipe rc = c.recipe();
         assertThrows(IllegalArgumentException.class, () -> rc.withAttentionShapeWeight(-1));
+        assertFalse(recipe.contains("attention_place_weight"), "a place weight of 1 is not written either");
+        assertTrue(c.recipe().withAttentionPlaceWeight(1.3).json(c).contains("\"attention_place_weight\": 1.3"));
+        assertThrows(IllegalArgumentException.class, () -> rc.withAttentionPlaceWeight(Double.NaN));
         assertEquals(Caption.Order.PLACE_FIRST, ShapesWorldV2.Config.forModel(out).captionOrder(), "eval-shapes reads the order back");
         List<String> attention = Files.readAllLines(out.resolve(ShapesTrainer.LOG)).stream().filter(l -> l.startsWith("attention,")).toList();
         assertFalse(attention.isEmpty(), "the attention loss is logged beside the denoising loss");
