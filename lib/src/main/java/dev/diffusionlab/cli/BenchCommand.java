@@ -5,6 +5,7 @@ import dev.diffusionlab.bench.SoakBench;
 import dev.diffusionlab.bench.PipelineBench;
 import dev.diffusionlab.bench.TextEncoderBench;
 import dev.diffusionlab.bench.ToyBench;
+import dev.diffusionlab.bench.TrainStepBench;
 import dev.diffusionlab.bench.UNetBench;
 import dev.diffusionlab.bench.VaeDecodeBench;
 import java.util.Arrays;
@@ -22,6 +23,8 @@ public final class BenchCommand {
                     + "  unet          UNet forward:  --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 2 [--runs N] [--attention-slicing auto|max|N]\n"
                     + "  text-encoder  CLIP text encoder forward (77 tokens): --config <folder|sd15|sd21> --dtype fp32 --batch 2 [--runs N]\n"
                     + "  vae-decode    VAE decode: --config <folder|sd15|sd21> --height 512 --width 512 --dtype fp32 --batch 1 [--runs N]\n"
+                    + "  train-step    a training forward + backward on one thread at several batch sizes, and the fit fixed + per sample:\n"
+                    + "                --config <folder|sd15|sd21> --network unet|vae --batches 1,8,16 [--size N] [--runs N]\n"
                     + "  toy2d         toy 2D model: training steps/s and sampling time (toy2d --help)\n"
                     + "  pipeline      whole txt2img generation: --config <folder|sd15|sd21> --height 512 --width 512 --steps 20 --dtype fp32 [--batch 1]\n"
                     + "  attention     pipeline time with and without attention capture (attention --help)\n"
@@ -37,6 +40,7 @@ public final class BenchCommand {
             case "text-encoder" -> TextEncoderBench::run;
             case "vae-decode" -> VaeDecodeBench::run;
             case "toy2d" -> ToyBench::run;
+            case "train-step" -> TrainStepBench::run;
             case "pipeline" -> PipelineBench::run;
             case "attention" -> AttentionBench::run;
             case "soak" -> SoakBench::run;
