@@ -67,21 +67,19 @@ public final class TrainStepBench {
         Engines.startAndReport();
         int threads = JniUtils.getNumThreads();
         JniUtils.setNumThreads(1);
-        try (NDManager base = Engines.newCpuManager()) {
+        try (NDManager base = Engines.newCpuManager(); Model<?> model = network.equals("unet")
+                ? UNet2DConditionModel.random(UNetConfig.from(BenchSupport.config(spec, "unet")), base.getDevice(), DataType.FLOAT32, 0)
+                : AutoencoderKL.random(vae, base.getDevice(), DataType.FLOAT32, 0)) {
             Step step;
-            Model<?> model;
-            if (network.equals("unet")) {
-                UNetConfig cfg = UNetConfig.from(BenchSupport.config(spec, "unet"));
+            if (model instanceof UNet2DConditionModel unet) {
+                UNetConfig cfg = unet.config();
                 int tokens = contextLength(spec);
                 int side = size / factor;
-                UNet2DConditionModel unet = UNet2DConditionModel.random(cfg, base.getDevice(), DataType.FLOAT32, 0);
-                model = unet;
                 System.out.printf(Locale.ROOT, "train-step unet %s: latent %dx%d, context %d tokens%n", spec, side, side, tokens);
                 step = (b, m) -> unet.forward(m.randomNormal(new Shape(b, cfg.inChannels(), side, side)), m.full(new Shape(b), 500f),
                         m.randomNormal(new Shape(b, tokens, cfg.crossAttentionDim()))).square().mean();
             } else {
-                AutoencoderKL ae = AutoencoderKL.random(vae, base.getDevice(), DataType.FLOAT32, 0);
-                model = ae;
+                AutoencoderKL ae = (AutoencoderKL) model;
                 System.out.printf(Locale.ROOT, "train-step vae %s: %dx%d images, encode + sample + decode%n", spec, size, size);
                 step = (b, m) -> {
                     NDArray x = m.randomUniform(-1, 1, new Shape(b, vae.inChannels(), size, size));
@@ -103,7 +101,6 @@ public final class TrainStepBench {
             double[] fit = fit(batches, ms);
             System.out.printf(Locale.ROOT, "  fit: %.1f ms fixed + %.2f ms per sample; two workers on half of batch B pay the fixed part twice%n",
                     fit[0], fit[1]);
-            model.close();
         } finally {
             JniUtils.setNumThreads(threads);
         }

@@ -117,19 +117,11 @@ class AttentionSupervisionTest {
     void aShapeWeightScalesTheShapeWordsTermsOnly() {
         // no content word gets attention: every supervised token's term is 1, so the loss is
         // (others + k · shape words) / supervised, a closed form in the shape weight k
-        float[] probs = new float[H * R * R * L];
-        for (int row = 0; row < H * R * R; row++) {
-            probs[row * L] = 1;
-        }
-        TokenizedPrompt p = tok.inspect(sample.caption());
-        long shapeTokens = sample.wordMasks().stream().filter(w -> w.word().kind() == Caption.WordKind.SHAPE)
-                .mapToLong(w -> p.positionsOfWord(w.word().index()).length).sum();
+        long shapeTokens = tokensOf(Caption.WordKind.SHAPE);
         assertTrue(shapeTokens > 0, "the sample names a shape");
         try (NDManager m = Engines.newCpuManager()) {
             for (double k : new double[] {0, 1, 3}) {
-                AttentionSupervision sup = new AttentionSupervision(List.of(sample), List.of(sample.caption()), tok, m, k, 1);
-                sup.onAttention(new AttentionCall("mid_block.attentions.0.transformer_blocks.0.attn2", true, H, 1, R, R, L),
-                        Ops.constant(m, probs, new Shape(H, R * R, L), DataType.FLOAT32));
+                AttentionSupervision sup = supervisedWithNoContentAttention(m, k, 1);
                 double n = sup.supervised();
                 assertEquals((n - shapeTokens + k * shapeTokens) / n, sup.loss().getFloat(), 1e-6, "shape weight " + k);
             }
@@ -139,26 +131,35 @@ class AttentionSupervisionTest {
     @Test
     void aPlaceWeightScalesThePlaceWordsTermsOnly() {
         // as above: every term is 1, so the loss is (others + s · shape words + q · place words) / supervised
-        float[] probs = new float[H * R * R * L];
-        for (int row = 0; row < H * R * R; row++) {
-            probs[row * L] = 1;
-        }
-        TokenizedPrompt p = tok.inspect(sample.caption());
-        java.util.function.ToLongFunction<Caption.WordKind> tokens = kind -> sample.wordMasks().stream().filter(w -> w.word().kind() == kind)
-                .mapToLong(w -> p.positionsOfWord(w.word().index()).length).sum();
-        long shapeTokens = tokens.applyAsLong(Caption.WordKind.SHAPE);
-        long placeTokens = tokens.applyAsLong(Caption.WordKind.POSITION);
+        long shapeTokens = tokensOf(Caption.WordKind.SHAPE);
+        long placeTokens = tokensOf(Caption.WordKind.POSITION);
         assertTrue(placeTokens > 0, "the sample names a place: " + sample.caption());
         try (NDManager m = Engines.newCpuManager()) {
             for (double[] sq : new double[][] {{1, 0}, {1, 2.5}, {1.5, 1.3}}) {
-                AttentionSupervision sup = new AttentionSupervision(List.of(sample), List.of(sample.caption()), tok, m, sq[0], sq[1]);
-                sup.onAttention(new AttentionCall("mid_block.attentions.0.transformer_blocks.0.attn2", true, H, 1, R, R, L),
-                        Ops.constant(m, probs, new Shape(H, R * R, L), DataType.FLOAT32));
+                AttentionSupervision sup = supervisedWithNoContentAttention(m, sq[0], sq[1]);
                 double n = sup.supervised();
                 double expected = (n - shapeTokens - placeTokens + sq[0] * shapeTokens + sq[1] * placeTokens) / n;
                 assertEquals(expected, sup.loss().getFloat(), 1e-6, "shape weight " + sq[0] + ", place weight " + sq[1]);
             }
         }
+    }
+
+    /** How many tokens the sample's words of {@code kind} take. */
+    private long tokensOf(Caption.WordKind kind) {
+        TokenizedPrompt p = tok.inspect(sample.caption());
+        return sample.wordMasks().stream().filter(w -> w.word().kind() == kind).mapToLong(w -> p.positionsOfWord(w.word().index()).length).sum();
+    }
+
+    /** Supervision of the sample with the given shape and place weights after one call whose attention all goes to token 0 (no content word). */
+    private AttentionSupervision supervisedWithNoContentAttention(NDManager m, double shapeWeight, double placeWeight) {
+        float[] probs = new float[H * R * R * L];
+        for (int row = 0; row < H * R * R; row++) {
+            probs[row * L] = 1;
+        }
+        AttentionSupervision sup = new AttentionSupervision(List.of(sample), List.of(sample.caption()), tok, m, shapeWeight, placeWeight);
+        sup.onAttention(new AttentionCall("mid_block.attentions.0.transformer_blocks.0.attn2", true, H, 1, R, R, L),
+                Ops.constant(m, probs, new Shape(H, R * R, L), DataType.FLOAT32));
+        return sup;
     }
 
     @Test
