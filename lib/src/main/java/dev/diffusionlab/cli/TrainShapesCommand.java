@@ -1,6 +1,7 @@
 package dev.diffusionlab.cli;
 
 import dev.diffusionlab.shapes.Caption;
+import dev.diffusionlab.shapes.ShapesModels;
 import dev.diffusionlab.shapes.ShapesTrainer;
 import java.nio.file.Path;
 import dev.diffusionlab.clip.ContrastiveClip;
@@ -44,6 +45,8 @@ public final class TrainShapesCommand {
                      cross-attention should fall on its object (default: v2 0.2, v1 0 = off)
               --attention-shape-weight K  shape words count K times the other content words in that loss (default 1)
               --attention-place-weight K  place words count K times the size and colour words in that loss (default 1)
+              --attention-boost-below T  those two weights only on training rows with timestep < T; noisier rows
+                     count every word once (default 0 = at every timestep)
               --colour-invariance W  v2: weight of the contrastive phase's colour-invariance term, the text
                      encoder's states after a colour word kept unchanged when that colour changes (default 0 = off)
               --colour-invariance-span N  positions after the colour word that term covers (default 0 = all; 1 = the shape word)
@@ -65,7 +68,7 @@ public final class TrainShapesCommand {
 
     private static int execute(String[] args) {
         Args.Options opts = Args.options(args, Set.of("--world", "--out", "--minutes", "--seed", "--vae-steps", "--unet-steps", "--batch",
-                "--checkpoint-every", "--threads", "--workers", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--attention-shape-weight", "--attention-place-weight", "--colour-invariance", "--colour-invariance-span",
+                "--checkpoint-every", "--threads", "--workers", "--text-pretrain-steps", "--clip-images", "--shape-negatives", "--attention-loss", "--attention-shape-weight", "--attention-place-weight", "--attention-boost-below", "--colour-invariance", "--colour-invariance-span",
                 "--colour-word-margin", "--caption-order", "--size-negatives", "--text-finetune"), Set.of("--tiny", "--fp32", "--quiet"));
         String worldName = opts.text("--world", "v1");
         if (!worldName.equals("v1") && !worldName.equals("v2")) {
@@ -169,6 +172,11 @@ public final class TrainShapesCommand {
             throw new IllegalArgumentException("--attention-place-weight must be a finite number ≥ 0, got " + placeWeight);
         }
         c = c.withRecipe(c.recipe().withAttentionPlaceWeight(placeWeight));
+        int boostBelow = opts.integer("--attention-boost-below", c.recipe().attentionBoostBelow());
+        if (boostBelow < 0 || boostBelow > ShapesModels.TRAIN_TIMESTEPS) {
+            throw new IllegalArgumentException("--attention-boost-below must be a timestep 0.." + ShapesModels.TRAIN_TIMESTEPS + " (0: every timestep), got " + boostBelow);
+        }
+        c = c.withRecipe(c.recipe().withAttentionBoostBelow(boostBelow));
         double invariance = opts.number("--colour-invariance", c.recipe().colourInvariance());
         if (!(invariance >= 0) || Double.isInfinite(invariance) || (!v2 && invariance > 0)) {
             throw new IllegalArgumentException("--colour-invariance must be a finite number ≥ 0 (and 0 for the v1 world), got " + invariance);

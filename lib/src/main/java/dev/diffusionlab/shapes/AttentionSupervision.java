@@ -57,6 +57,19 @@ final class AttentionSupervision implements AttentionHook {
      */
     AttentionSupervision(List<ShapesSample> samples, List<String> captions, CLIPTokenizer tokenizer, NDManager manager, double shapeWeight,
                          double placeWeight) {
+        this(samples, captions, tokenizer, manager, (row, kind) -> switch (kind) {
+            case SHAPE -> shapeWeight;
+            case POSITION -> placeWeight;
+            default -> 1;
+        });
+    }
+
+    /**
+     * As above, each word's term weighted {@code weight.applyAsDouble(row, kind)} (the trainer's
+     * {@link ShapesRecipe#attentionWeight}, which depends on the row's timestep).
+     */
+    AttentionSupervision(List<ShapesSample> samples, List<String> captions, CLIPTokenizer tokenizer, NDManager manager,
+                         java.util.function.ToDoubleBiFunction<Integer, Caption.WordKind> weight) {
         if (samples.size() != captions.size() || samples.isEmpty()) {
             throw new IllegalArgumentException("attention supervision needs one caption per sample, got " + samples.size() + " samples and "
                     + captions.size() + " captions");
@@ -82,11 +95,7 @@ final class AttentionSupervision implements AttentionHook {
                     }
                     for (int pos : p.positionsOfWord(wm.word().index())) {
                         m.put(pos, wm.mask());
-                        wt.put(pos, switch (wm.word().kind()) {
-                            case SHAPE -> (float) shapeWeight;
-                            case POSITION -> (float) placeWeight;
-                            default -> 1f;
-                        });
+                        wt.put(pos, (float) weight.applyAsDouble(b, wm.word().kind()));
                         count++;
                     }
                 }

@@ -27,6 +27,9 @@ import java.util.Map;
  */
 public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int textHidden, int textLayers, int textHeads,
                            int maxLength, int[] unetChannels, int[] unetHeads, int unetGroups, int unetLayersPerBlock) {
+    /** The training schedule's number of timesteps (scheduler_config.json's num_train_timesteps). */
+    public static final int TRAIN_TIMESTEPS = 1000;
+
     public static final String DIFFUSERS_VERSION = "0.30.0";
 
     /** The v1 layout: one resnet + transformer per block. */
@@ -103,7 +106,7 @@ public record ShapesModels(int imageSize, int[] vaeChannels, int vaeGroups, int 
     public static String schedulerJson() {
         return DiffusersFolder.toJson(ConfigJson.map("_class_name", "DDIMScheduler", "_diffusers_version", DIFFUSERS_VERSION,
                 "beta_end", 0.012, "beta_schedule", "scaled_linear", "beta_start", 0.00085, "clip_sample", false,
-                "clip_sample_range", 1.0, "dynamic_thresholding_ratio", 0.995, "num_train_timesteps", 1000,
+                "clip_sample_range", 1.0, "dynamic_thresholding_ratio", 0.995, "num_train_timesteps", TRAIN_TIMESTEPS,
                 "prediction_type", "epsilon", "rescale_betas_zero_snr", false, "sample_max_value", 1.0, "set_alpha_to_one", false,
                 "steps_offset", 1, "thresholding", false, "timestep_spacing", "leading", "trained_betas", null));
     }

@@ -47,19 +47,23 @@ import java.util.Map;
  *                             {@code attentionLossWeight} 0.2 gives shape words an effective 0.35 and the rest 0.2
  * @param attentionPlaceWeight the same for the place words ("left", "top", "middle"...): how much more they count in the
  *                             attention loss than the size and colour words (1: alike)
+ * @param attentionBoostBelow the shape and place weights apply to the training rows whose timestep is below this; rows
+ *                            noisier than that count every content word once (0: the weights apply at every timestep).
+ *                            Where the picture is still mostly noise the object's extent is not yet decided, so an
+ *                            extra pull of a word onto its mask there fights the size the caption says
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
                            ContrastiveClip.ImageEncoder clipImageEncoder, boolean shapeNegatives, double attentionLossWeight,
                            double colourInvariance, int colourInvarianceSpan, double colourWordMargin, boolean sizeNegatives,
                            double textFinetuneLr, double textFinetuneFrom, double attentionShapeWeight,
-                           double attentionPlaceWeight) {
+                           double attentionPlaceWeight, int attentionBoostBelow) {
     /** A recipe without the changed-word margin. */
     public ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay, double oneObjectUntil,
                         double twoObjectsUntil, double reorderProbability, int textPretrainSteps, ContrastiveClip.ImageEncoder clipImageEncoder,
                         boolean shapeNegatives, double attentionLossWeight, double colourInvariance, int colourInvarianceSpan) {
         this(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps, clipImageEncoder,
-                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0, false, 0, 0, 1, 1);
+                shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, 0, false, 0, 0, 1, 1, 0);
     }
 
     public ShapesRecipe {
@@ -91,6 +95,9 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
         }
         if (!(attentionPlaceWeight >= 0) || Double.isInfinite(attentionPlaceWeight)) {
             throw new IllegalArgumentException("bad recipe: attentionPlaceWeight " + attentionPlaceWeight + " (finite, ≥ 0; 1: place words like the others)");
+        }
+        if (attentionBoostBelow < 0) {
+            throw new IllegalArgumentException("bad recipe: attentionBoostBelow " + attentionBoostBelow + " (a timestep ≥ 0; 0: every timestep)");
         }
         clipImageEncoder = clipImageEncoder == null ? ContrastiveClip.ImageEncoder.POOL_MLP : clipImageEncoder;
         if (!(attentionLossWeight >= 0) || Double.isInfinite(attentionLossWeight)) {
@@ -131,12 +138,12 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     public ShapesRecipe withWarmup(int steps) {
         return new ShapesRecipe(world, steps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     public ShapesRecipe withEma(double decay) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, decay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /**
@@ -149,7 +156,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     public ShapesRecipe withTextPretraining(int steps) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, steps,
                 clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
-                steps == 0 ? 0 : textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
+                steps == 0 ? 0 : textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /**
@@ -158,13 +165,13 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withClipImages(ContrastiveClip.ImageEncoder encoder, boolean negatives) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
+                encoder, negatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /** Token-level attention supervision of weight {@code w} (0: off), see {@link #attentionLossWeight()}. */
     public ShapesRecipe withAttentionLoss(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
+                clipImageEncoder, shapeNegatives, w, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /** The contrastive phase's colour-invariance term of weight {@code w} (0: off), see {@link #colourInvariance()}. */
@@ -175,7 +182,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     /** As {@link #withColourInvariance(double)}, on the {@code span} positions after the colour word only (0: all). */
     public ShapesRecipe withColourInvariance(double w, int span) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, w, span, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /**
@@ -184,7 +191,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withColourWordMargin(double margin) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, margin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /**
@@ -193,7 +200,7 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
      */
     public ShapesRecipe withSizeNegatives(boolean on) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, on, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, on, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /**
@@ -204,26 +211,45 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
     public ShapesRecipe withTextFinetuning(double lrFraction, double from) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
                 clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
-                lrFraction, from, attentionShapeWeight, attentionPlaceWeight);
+                lrFraction, from, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /** Shape words weighted {@code w} times the other content words in the attention loss, see {@link #attentionShapeWeight()}. */
     public ShapesRecipe withAttentionShapeWeight(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
                 clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
-                textFinetuneLr, textFinetuneFrom, w, attentionPlaceWeight);
+                textFinetuneLr, textFinetuneFrom, w, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /** Place words weighted {@code w} times the size and colour words in the attention loss, see {@link #attentionPlaceWeight()}. */
     public ShapesRecipe withAttentionPlaceWeight(double w) {
         return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
                 clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
-                textFinetuneLr, textFinetuneFrom, attentionShapeWeight, w);
+                textFinetuneLr, textFinetuneFrom, attentionShapeWeight, w, attentionBoostBelow);
+    }
+
+    /** The shape and place weights only on rows with a timestep below {@code t} (0: every row), see {@link #attentionBoostBelow()}. */
+    public ShapesRecipe withAttentionBoostBelow(int t) {
+        return new ShapesRecipe(world, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives,
+                textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, t);
+    }
+
+    /** The weight of a shape ({@code kind} SHAPE) or place word's attention term in a row at timestep {@code t}; other words 1. */
+    double attentionWeight(Caption.WordKind kind, int t) {
+        if (attentionBoostBelow > 0 && t >= attentionBoostBelow) {
+            return 1;
+        }
+        return switch (kind) {
+            case SHAPE -> attentionShapeWeight;
+            case POSITION -> attentionPlaceWeight;
+            default -> 1;
+        };
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {
         return new ShapesRecipe(w, warmupSteps, minLrFraction, emaDecay, oneObjectUntil, twoObjectsUntil, reorderProbability, textPretrainSteps,
-                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight);
+                clipImageEncoder, shapeNegatives, attentionLossWeight, colourInvariance, colourInvarianceSpan, colourWordMargin, sizeNegatives, textFinetuneLr, textFinetuneFrom, attentionShapeWeight, attentionPlaceWeight, attentionBoostBelow);
     }
 
     /** The learning rate of 0-based step {@code step} of {@code total}: linear warm-up, then cosine from {@code base} to minLrFraction·base. */
@@ -272,6 +298,9 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
         }
         if (attentionPlaceWeight != 1) {
             json.put("attention_place_weight", attentionPlaceWeight);
+        }
+        if (attentionBoostBelow != 0) {
+            json.put("attention_boost_below", attentionBoostBelow);
         }
         return DiffusersFolder.toJson(json);
     }

@@ -492,8 +492,8 @@ public final class ShapesTrainer {
                 long t2 = System.nanoTime();
                 long[] t3 = new long[1];
                 float[] losses2 = workers > 1 && b >= workers
-                        ? unetStepParallel(te, unet, tok, batch, captions, ids, xt, sm.create(ts), eps, t3)
-                        : unetStep(te, unet, tok, batch.samples(), captions, ids, xt, sm.create(ts), eps, sm, t3);
+                        ? unetStepParallel(te, unet, tok, batch, captions, ids, xt, t, sm.create(ts), eps, t3)
+                        : unetStep(te, unet, tok, batch.samples(), captions, ids, xt, t, sm.create(ts), eps, sm, t3);
                 float loss = losses2[0];
                 float attnLoss = losses2[1];
                 long t4 = System.nanoTime();
@@ -547,10 +547,10 @@ public final class ShapesTrainer {
      * gradients accumulate in the parameters. {@code t3[0]} gets the time the backward started.
      */
     private float[] unetStep(CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, List<ShapesSample> samples, List<String> captions,
-                             NDArray ids, NDArray xt, NDArray ts, NDArray eps, NDManager sm, long[] t3) {
+                             NDArray ids, NDArray xt, int[] t, NDArray ts, NDArray eps, NDManager sm, long[] t3) {
         double lambda = config.recipe().attentionLossWeight();
-        AttentionSupervision sup = lambda > 0 ? new AttentionSupervision(samples, captions, tok, sm, config.recipe().attentionShapeWeight(),
-                config.recipe().attentionPlaceWeight()) : null;
+        AttentionSupervision sup = lambda > 0 ? new AttentionSupervision(samples, captions, tok, sm,
+                (row, kind) -> config.recipe().attentionWeight(kind, t[row])) : null;
         unet.setAttentionHook(sup != null && sup.active() ? sup : null);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray ctx = te.encode(ids).lastHiddenState(); // (B, L, D)
@@ -578,7 +578,7 @@ public final class ShapesTrainer {
      * attention supervision is routed to it by thread.
      */
     private float[] unetStepParallel(CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, Batch batch, List<String> captions,
-                                     NDArray ids, NDArray xt, NDArray ts, NDArray eps, long[] t3) {
+                                     NDArray ids, NDArray xt, int[] t, NDArray ts, NDArray eps, long[] t3) {
         int b = captions.size();
         double lambda = config.recipe().attentionLossWeight();
         NDManager sm = xt.getManager();
@@ -586,8 +586,9 @@ public final class ShapesTrainer {
         int supervised = 0;
         int[] bounds = BatchParallel.bounds(b, workers); // the rows of each slice
         for (int k = 0; k < workers && lambda > 0; k++) {
+            int first = bounds[k];
             AttentionSupervision s = new AttentionSupervision(batch.samples().subList(bounds[k], bounds[k + 1]),
-                    captions.subList(bounds[k], bounds[k + 1]), tok, sm, config.recipe().attentionShapeWeight(), config.recipe().attentionPlaceWeight());
+                    captions.subList(bounds[k], bounds[k + 1]), tok, sm, (row, kind) -> config.recipe().attentionWeight(kind, t[first + row]));
             sups.add(s);
             supervised += s.supervised();
         }
