@@ -154,6 +154,8 @@ class CliBadInputTest {
                         "cannot write"),
                 row("train-shapes batch 0", t -> new String[] {"train-shapes", "--out", t + "/s", "--batch", "0"}, "--batch = 0"),
                 row("train-shapes minutes NaN", t -> new String[] {"train-shapes", "--out", t + "/s", "--minutes", "NaN"}, "--minutes"),
+                row("train-shapes boost below", t -> new String[] {"train-shapes", "--world", "v2", "--out", t + "/s", "--attention-boost-below", "1001"},
+                        "--attention-boost-below must be a timestep 0..1000 (0: every timestep), got 1001"),
                 row("train-shapes workers 0", t -> new String[] {"train-shapes", "--out", t + "/s", "--tiny", "--workers", "0"}, "--workers must be ≥ 1, got 0"),
                 row("train-shapes text finetune from", t -> new String[] {"train-shapes", "--world", "v2", "--out", t + "/s", "--text-finetune", "0.1,2"}, "FROM in 0..1, got '0.1,2'"),
                 row("train-shapes text finetune frozen", t -> new String[] {"train-shapes", "--world", "v2", "--out", t + "/s", "--text-pretrain-steps", "0", "--text-finetune", "0.1"}, "needs a contrastive text encoder"),

@@ -144,6 +144,34 @@ class AttentionSupervisionTest {
         }
     }
 
+    @Test
+    void theBoostAppliesOnlyToRowsBelowTheRecipesTimestep() {
+        // two copies of the sample at timesteps 100 and 800 with the boost below 500: only the first row's shape and
+        // place terms are weighted, the second row counts every word once; every term is 1 as above
+        long shapeTokens = tokensOf(Caption.WordKind.SHAPE);
+        long placeTokens = tokensOf(Caption.WordKind.POSITION);
+        ShapesRecipe recipe = ShapesRecipe.v2().withAttentionShapeWeight(1.75).withAttentionPlaceWeight(1.3).withAttentionBoostBelow(500);
+        int[] t = {100, 800};
+        try (NDManager m = Engines.newCpuManager()) {
+            AttentionSupervision sup = new AttentionSupervision(List.of(sample, sample), List.of(sample.caption(), sample.caption()), tok, m,
+                    (row, kind) -> recipe.attentionWeight(kind, t[row]));
+            float[] probs = new float[2 * H * R * R * L];
+            for (int row = 0; row < 2 * H * R * R; row++) {
+                probs[row * L] = 1;
+            }
+            sup.onAttention(new AttentionCall("mid_block.attentions.0.transformer_blocks.0.attn2", true, H, 2, R, R, L),
+                    Ops.constant(m, probs, new Shape(2L * H, R * R, L), DataType.FLOAT32));
+            double n = sup.supervised();
+            double perRow = n / 2;
+            double boosted = perRow - shapeTokens - placeTokens + 1.75 * shapeTokens + 1.3 * placeTokens;
+            assertEquals((boosted + perRow) / n, sup.loss().getFloat(), 1e-6);
+        }
+        assertEquals(1.75, recipe.attentionWeight(Caption.WordKind.SHAPE, 499));
+        assertEquals(1, recipe.attentionWeight(Caption.WordKind.SHAPE, 500), "the boost stops at the timestep itself");
+        assertEquals(1, recipe.attentionWeight(Caption.WordKind.COLOUR, 0), "colour and size words are never boosted");
+        assertEquals(1.3, recipe.withAttentionBoostBelow(0).attentionWeight(Caption.WordKind.POSITION, 999), "0: the boost at every timestep");
+    }
+
     /** How many tokens the sample's words of {@code kind} take. */
     private long tokensOf(Caption.WordKind kind) {
         TokenizedPrompt p = tok.inspect(sample.caption());

@@ -84,6 +84,10 @@ class ShapesTrainerV2Test {
         assertFalse(recipe.contains("attention_place_weight"), "a place weight of 1 is not written either");
         assertTrue(c.recipe().withAttentionPlaceWeight(1.3).json(c).contains("\"attention_place_weight\": 1.3"));
         assertThrows(IllegalArgumentException.class, () -> rc.withAttentionPlaceWeight(Double.NaN));
+        assertFalse(recipe.contains("attention_boost_below"), "a boost at every timestep is not written either");
+        assertTrue(c.recipe().withAttentionBoostBelow(500).json(c).contains("\"attention_boost_below\": 500"));
+        IllegalArgumentException below = assertThrows(IllegalArgumentException.class, () -> rc.withAttentionBoostBelow(-1));
+        assertTrue(below.getMessage().contains("attentionBoostBelow"), below.getMessage());
         assertEquals(Caption.Order.PLACE_FIRST, ShapesWorldV2.Config.forModel(out).captionOrder(), "eval-shapes reads the order back");
         List<String> attention = Files.readAllLines(out.resolve(ShapesTrainer.LOG)).stream().filter(l -> l.startsWith("attention,")).toList();
         assertFalse(attention.isEmpty(), "the attention loss is logged beside the denoising loss");
