@@ -49,8 +49,8 @@ import java.util.Map;
  *                             attention loss than the size and colour words (1: alike)
  * @param attentionBoostBelow the shape and place weights apply to the training rows whose timestep is below this; rows
  *                            noisier than that count every content word once (0: the weights apply at every timestep).
- *                            Where the picture is still mostly noise the object's extent is not yet decided, so an
- *                            extra pull of a word onto its mask there fights the size the caption says
+ *                            Built to test whether the extra pull costs size only where the object's extent is not yet
+ *                            in the picture; measured, it did not keep size (docs/shapes-world.md, the seventeenth run)
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
