@@ -57,11 +57,16 @@ final class AttentionSupervision implements AttentionHook {
      */
     AttentionSupervision(List<ShapesSample> samples, List<String> captions, CLIPTokenizer tokenizer, NDManager manager, double shapeWeight,
                          double placeWeight) {
-        this(samples, captions, tokenizer, manager, (row, kind) -> switch (kind) {
+        this(samples, captions, tokenizer, manager, (row, kind) -> kindWeight(kind, shapeWeight, placeWeight));
+    }
+
+    /** A word's weight in the loss: {@code shapeWeight} for a shape word, {@code placeWeight} for a place word, 1 otherwise. */
+    static double kindWeight(Caption.WordKind kind, double shapeWeight, double placeWeight) {
+        return switch (kind) {
             case SHAPE -> shapeWeight;
             case POSITION -> placeWeight;
             default -> 1;
-        });
+        };
     }
 
     /**

@@ -237,14 +237,8 @@ public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double m
 
     /** The weight of a shape ({@code kind} SHAPE) or place word's attention term in a row at timestep {@code t}; other words 1. */
     double attentionWeight(Caption.WordKind kind, int t) {
-        if (attentionBoostBelow > 0 && t >= attentionBoostBelow) {
-            return 1;
-        }
-        return switch (kind) {
-            case SHAPE -> attentionShapeWeight;
-            case POSITION -> attentionPlaceWeight;
-            default -> 1;
-        };
+        boolean boosted = attentionBoostBelow == 0 || t < attentionBoostBelow;
+        return boosted ? AttentionSupervision.kindWeight(kind, attentionShapeWeight, attentionPlaceWeight) : 1;
     }
 
     public ShapesRecipe withWorld(ShapesWorldV2.Config w) {

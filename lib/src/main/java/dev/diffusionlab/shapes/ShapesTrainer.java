@@ -549,8 +549,7 @@ public final class ShapesTrainer {
     private float[] unetStep(CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, List<ShapesSample> samples, List<String> captions,
                              NDArray ids, NDArray xt, int[] t, NDArray ts, NDArray eps, NDManager sm, long[] t3) {
         double lambda = config.recipe().attentionLossWeight();
-        AttentionSupervision sup = lambda > 0 ? new AttentionSupervision(samples, captions, tok, sm,
-                (row, kind) -> config.recipe().attentionWeight(kind, t[row])) : null;
+        AttentionSupervision sup = lambda > 0 ? new AttentionSupervision(samples, captions, tok, sm, attentionWeights(t, 0)) : null;
         unet.setAttentionHook(sup != null && sup.active() ? sup : null);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray ctx = te.encode(ids).lastHiddenState(); // (B, L, D)
@@ -571,6 +570,11 @@ public final class ShapesTrainer {
         }
     }
 
+    /** The attention loss's weight of each word of a slice whose rows start at batch row {@code first} (t: the batch's timesteps). */
+    private java.util.function.ToDoubleBiFunction<Integer, Caption.WordKind> attentionWeights(int[] t, int first) {
+        return (row, kind) -> config.recipe().attentionWeight(kind, t[first + row]);
+    }
+
     /**
      * {@link #unetStep} data-parallel: each of {@link #workers} threads (one intra-op thread each) runs the forward and
      * backward of a slice of the batch, its losses weighted by its share (its rows for the mean squared error, its
@@ -586,9 +590,8 @@ public final class ShapesTrainer {
         int supervised = 0;
         int[] bounds = BatchParallel.bounds(b, workers); // the rows of each slice
         for (int k = 0; k < workers && lambda > 0; k++) {
-            int first = bounds[k];
             AttentionSupervision s = new AttentionSupervision(batch.samples().subList(bounds[k], bounds[k + 1]),
-                    captions.subList(bounds[k], bounds[k + 1]), tok, sm, (row, kind) -> config.recipe().attentionWeight(kind, t[first + row]));
+                    captions.subList(bounds[k], bounds[k + 1]), tok, sm, attentionWeights(t, bounds[k]));
             sups.add(s);
             supervised += s.supervised();
         }

@@ -153,14 +153,8 @@ class AttentionSupervisionTest {
         ShapesRecipe recipe = ShapesRecipe.v2().withAttentionShapeWeight(1.75).withAttentionPlaceWeight(1.3).withAttentionBoostBelow(500);
         int[] t = {100, 800};
         try (NDManager m = Engines.newCpuManager()) {
-            AttentionSupervision sup = new AttentionSupervision(List.of(sample, sample), List.of(sample.caption(), sample.caption()), tok, m,
-                    (row, kind) -> recipe.attentionWeight(kind, t[row]));
-            float[] probs = new float[2 * H * R * R * L];
-            for (int row = 0; row < 2 * H * R * R; row++) {
-                probs[row * L] = 1;
-            }
-            sup.onAttention(new AttentionCall("mid_block.attentions.0.transformer_blocks.0.attn2", true, H, 2, R, R, L),
-                    Ops.constant(m, probs, new Shape(2L * H, R * R, L), DataType.FLOAT32));
+            AttentionSupervision sup = withNoContentAttention(m, 2, new AttentionSupervision(List.of(sample, sample),
+                    List.of(sample.caption(), sample.caption()), tok, m, (row, kind) -> recipe.attentionWeight(kind, t[row])));
             double n = sup.supervised();
             double perRow = n / 2;
             double boosted = perRow - shapeTokens - placeTokens + 1.75 * shapeTokens + 1.3 * placeTokens;
@@ -180,13 +174,17 @@ class AttentionSupervisionTest {
 
     /** Supervision of the sample with the given shape and place weights after one call whose attention all goes to token 0 (no content word). */
     private AttentionSupervision supervisedWithNoContentAttention(NDManager m, double shapeWeight, double placeWeight) {
-        float[] probs = new float[H * R * R * L];
-        for (int row = 0; row < H * R * R; row++) {
+        return withNoContentAttention(m, 1, new AttentionSupervision(List.of(sample), List.of(sample.caption()), tok, m, shapeWeight, placeWeight));
+    }
+
+    /** {@code sup} (a batch of {@code batch} rows) after one call whose attention all goes to token 0 (no content word). */
+    private AttentionSupervision withNoContentAttention(NDManager m, int batch, AttentionSupervision sup) {
+        float[] probs = new float[batch * H * R * R * L];
+        for (int row = 0; row < batch * H * R * R; row++) {
             probs[row * L] = 1;
         }
-        AttentionSupervision sup = new AttentionSupervision(List.of(sample), List.of(sample.caption()), tok, m, shapeWeight, placeWeight);
-        sup.onAttention(new AttentionCall("mid_block.attentions.0.transformer_blocks.0.attn2", true, H, 1, R, R, L),
-                Ops.constant(m, probs, new Shape(H, R * R, L), DataType.FLOAT32));
+        sup.onAttention(new AttentionCall("mid_block.attentions.0.transformer_blocks.0.attn2", true, H, batch, R, R, L),
+                Ops.constant(m, probs, new Shape((long) batch * H, R * R, L), DataType.FLOAT32));
         return sup;
     }
 
