@@ -43,17 +43,17 @@ public final class TrainShapesCommand {
               --size-negatives on|off      every second of those twins changes a said size word instead (default off)
               --attention-loss W  weight of the token-level attention loss (TokenCompose): each content word's
                      cross-attention should fall on its object (default: v2 0.2, v1 0 = off)
-              --attention-shape-weight K  shape words count K times the other content words in that loss (default 1)
+              --attention-shape-weight K  shape words count K times the other content words in that loss (default: v2 1.75, v1 1)
               --attention-place-weight K  place words count K times the size and colour words in that loss (default 1)
               --attention-boost-below T  those two weights only on training rows with timestep < T; noisier rows
-                     count every word once (default 0 = at every timestep)
+                     count every word once (default: v2 500, v1 0 = at every timestep)
               --colour-invariance W  v2: weight of the contrastive phase's colour-invariance term, the text
                      encoder's states after a colour word kept unchanged when that colour changes (default 0 = off)
               --colour-invariance-span N  positions after the colour word that term covers (default 0 = all; 1 = the shape word)
               --colour-word-margin M  with --colour-invariance: the changed colour word's own vector must move by at
                      least M of its size, so the colour stays in the colour word (default 0 = off)
               --text-finetune F[,FROM]  with a contrastive text encoder: fine-tune it through the UNet's losses at
-                     F times the UNet's learning rate, from the fraction FROM of the UNet steps on (default: v2 0.3,0.2,
+                     F times the UNet's learning rate, from the fraction FROM of the UNet steps on (default: v2 0.4,0.15,
                      v1 0 = frozen; FROM default 0.3; 0 = keep the encoder frozen)
               --caption-order colour-first|place-first  v2: "a red circle on the left" or "on the left a red circle"
                      (default: the recipe's; v2 place-first)

@@ -181,8 +181,10 @@ class ShapesTrainerV2Test {
         ShapesRecipe r = ShapesTrainer.Config.v2().recipe();
         assertEquals(Caption.Order.PLACE_FIRST, r.world().captionOrder());
         assertEquals(ShapesTrainer.Config.TEXT_PRETRAIN_STEPS, r.textPretrainSteps());
-        assertEquals(0.3, r.textFinetuneLr());
-        assertEquals(0.2, r.textFinetuneFrom());
+        assertEquals(0.4, r.textFinetuneLr());
+        assertEquals(0.15, r.textFinetuneFrom());
+        assertEquals(1.75, r.attentionShapeWeight());
+        assertEquals(500, r.attentionBoostBelow());
         // no contrastive phase: the encoder learns jointly from step 0, so there is nothing left to fine-tune
         ShapesRecipe joint = r.withTextPretraining(0);
         assertEquals(0, joint.textPretrainSteps());
