@@ -98,9 +98,9 @@ public final class ShapesTrainer {
          * at 5·10⁻⁴ (warm-up 500, cosine to 10 %) with the token-level attention loss (weight 0.2), EMA 0.999, curriculum
          * one → two → three objects, half the captions re-ordered, 10 % empty captions, seed 0, checkpoints every 250
          * steps, shape words at 1.75× the other content words in that loss on the rows with timestep below 500 (where the
-         * picture already shows its layout); the text encoder is fine-tuned through the
-         * UNet's losses at 0.4× its learning rate from 15 % of the UNet steps on (the size words). 101 minutes on two cores
-         * (docs/shapes-world.md, "The nineteenth run").
+         * picture already shows its layout); from 15 % of the UNet steps on the text encoder is fine-tuned through the
+         * UNet's losses at 0.4× its learning rate (the size words). 101 minutes on two cores (docs/shapes-world.md, "The
+         * nineteenth run").
          */
         public static Config v2() {
             return new Config(ShapesModels.v2(), ShapesWorld.Config.defaults(), 1500, 11000, 16, 1e-3, 5e-4, 1e-3, 0.1, 0, 250, 0,
@@ -153,8 +153,8 @@ public final class ShapesTrainer {
         public static final double ATTENTION_SHAPE_WEIGHT = 1.75;
 
         /**
-         * The timestep below which that extra weight applies ({@link ShapesRecipe#attentionBoostBelow()}): applied at every
-         * timestep it cost the size words (the twelfth run).
+         * The timestep below which that extra weight applies ({@link ShapesRecipe#attentionBoostBelow()}): the less noisy half
+         * of the rows, where the picture already shows its layout (docs/shapes-world.md, the seventeenth and nineteenth runs).
          */
         public static final int ATTENTION_BOOST_BELOW = 500;
 
