@@ -49,8 +49,8 @@ import java.util.Map;
  *                             attention loss than the size and colour words (1: alike)
  * @param attentionBoostBelow the shape and place weights apply to the training rows whose timestep is below this; rows
  *                            noisier than that count every content word once (0: the weights apply at every timestep).
- *                            Built to test whether the extra pull costs size only where the object's extent is not yet
- *                            in the picture; measured, it did not keep size (docs/shapes-world.md, the seventeenth run)
+ *                            Alone it did not keep size (docs/shapes-world.md, the seventeenth run); with the text
+ *                            encoder fine-tuned at 0.4× it is part of the shipped v2 recipe (the nineteenth run)
  */
 public record ShapesRecipe(ShapesWorldV2.Config world, int warmupSteps, double minLrFraction, double emaDecay,
                            double oneObjectUntil, double twoObjectsUntil, double reorderProbability, int textPretrainSteps,
