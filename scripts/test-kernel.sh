@@ -306,6 +306,23 @@ try:
     check(value(outs) == "not run", "after a forged message the next execute_request is answered; the forged code did not run", outs)
     check(km.is_alive(), "kernel alive after the forged message")
 
+    # while the heap fills, a client pings the heartbeat without pause: jeromq's I/O thread allocates for every ping, so the
+    # full heap often strikes it (or a channel loop) before the cell; the kernel must still answer
+    import threading, zmq
+    flooding = threading.Event()
+    pings = [0]
+    def flood():
+        ctx, addr = zmq.Context(), f"{km.transport}://{km.ip}:{km.hb_port}"
+        s = ctx.socket(zmq.REQ); s.connect(addr)
+        while not flooding.is_set():
+            s.send(b"ping" * 256)
+            if s.poll(2000):
+                s.recv(); pings[0] += 1
+            else:  # no echo (the heap is full): a REQ socket must be remade before it sends again
+                s.close(linger=0); s = ctx.socket(zmq.REQ); s.connect(addr)
+        s.close(linger=0); ctx.term()
+    flooder = threading.Thread(target=flood, daemon=True)
+    flooder.start()
     run("List<long[]> hog = new ArrayList<>();")
     t0 = time.time()
     reply, outs = run("while (true) hog.add(new long[128 * 1024]);  // 1 MB each, all kept", timeout=300)
@@ -327,6 +344,8 @@ try:
           f"a heap filled with small objects gets an out-of-memory error reply too ({time.time() - t0:.1f} s)", reply)
     reply, outs = run("small = null;\n1 + 1")
     check(km.is_alive() and value(outs) == "2", "and the next cell runs", (reply, outs))
+    flooding.set(); flooder.join(10)
+    check(pings[0] > 0, f"the heartbeat was answered {pings[0]} times while the heap filled and emptied", pings[0])
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=True)

@@ -4,9 +4,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A cell's {@code System.out} and {@code System.err}, batched as ipykernel does: what is printed is
@@ -24,11 +21,10 @@ final class CellOutput implements AutoCloseable {
     final PrintStream err;
     private final Batch outBatch;
     private final Batch errBatch;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "dlab-output-flusher");
-        t.setDaemon(true);
-        return t;
-    });
+    // a plain loop rather than a ScheduledExecutorService: an OutOfMemoryError in the executor's own code (its
+    // queue allocates on every wait) ended its worker for good, and with it timed output for the whole session
+    private final Thread timer = new Thread(this::flushEveryInterval, "dlab-output-flusher");
+    private volatile boolean closed;
 
     /** {@code jupyterOut}/{@code jupyterErr}: streams where each write becomes one message (jjava's io.out/io.err). */
     CellOutput(PrintStream jupyterOut, PrintStream jupyterErr) {
@@ -36,7 +32,8 @@ final class CellOutput implements AutoCloseable {
         errBatch = new Batch(jupyterErr);
         out = new PrintStream(outBatch, false, StandardCharsets.UTF_8);
         err = new PrintStream(errBatch, false, StandardCharsets.UTF_8);
-        timer.scheduleWithFixedDelay(this::flushQuietly, INTERVAL_MS, INTERVAL_MS, TimeUnit.MILLISECONDS);
+        timer.setDaemon(true);
+        timer.start();
     }
 
     /** Sends what is pending now (stdout first). */
@@ -47,19 +44,25 @@ final class CellOutput implements AutoCloseable {
         errBatch.send();
     }
 
-    private void flushQuietly() {
-        try {
-            flush();
-        } catch (Throwable t) { // the timer must survive a failed send (e.g. an OutOfMemoryError while the heap is full)
-            if (t instanceof OutOfMemoryError) {
-                MemoryGuard.releaseReserve();
+    private void flushEveryInterval() {
+        while (!closed) {
+            try {
+                Thread.sleep(INTERVAL_MS);
+                flush();
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable t) { // the timer must survive a failed send (e.g. an OutOfMemoryError while the heap is full)
+                if (t instanceof OutOfMemoryError) {
+                    MemoryGuard.outOfMemory();
+                }
             }
         }
     }
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        closed = true;
+        timer.interrupt();
         flush();
     }
 

@@ -101,7 +101,7 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
         try {
             return engine.eval(cell.java(), output.out, output.err, cell.hooks());
         } catch (OutOfMemoryError e) { // in JShell's own work on this thread (compiling, reporting)
-            MemoryGuard.releaseReserve();
+            MemoryGuard.outOfMemory();
             throw new CellOutOfMemoryException("the kernel ran out of memory while running the cell (" + e + ")");
         } finally {
             if (cell.timeWholeCell()) {
@@ -122,7 +122,7 @@ public final class DiffusionLabKernel extends BaseKernel implements Notebook.Sin
             super.handleExecuteRequest(env, request);
         } catch (Error e) {
             if (e instanceof OutOfMemoryError) {
-                MemoryGuard.releaseReserve();
+                MemoryGuard.outOfMemory();
             }
             Exception reported = e instanceof OutOfMemoryError
                     ? new CellOutOfMemoryException("the kernel ran out of memory while answering the cell (" + e + ")")

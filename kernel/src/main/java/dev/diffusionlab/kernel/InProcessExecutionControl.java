@@ -150,11 +150,13 @@ final class InProcessExecutionControl extends DirectExecutionControl {
     /**
      * Stops the running cell at once, without the grace period of {@link #stop()}: the heap is nearly full
      * and every further allocation makes it worse. {@code why} becomes the cell's error message.
+     * The cell's thread is frozen while {@link MemoryGuard#makeRoom()} drops the reserve and collects it:
+     * stopping a thread allocates its ThreadDeath, and a cell left running would take the freed room first.
      */
     @SuppressWarnings({"deprecation", "removal"})
     void stopForMemory(String why) {
-        if (!cellActive) {
-            return;
+        if (!cellActive || running == Thread.currentThread()) {
+            return; // between cells nothing runs; in the cell's own thread its OutOfMemoryError ends it
         }
         memoryStop = why;
         cellInterrupted = true;
@@ -162,10 +164,22 @@ final class InProcessExecutionControl extends DirectExecutionControl {
         if (t == null) {
             return;
         }
+        boolean frozen = false;
         try {
-            t.stop();
+            t.suspend();
+            frozen = true;
+        } catch (UnsupportedOperationException e) {
+            // JDK 20+: no suspend; the stop below races the cell for the freed room
+        }
+        try {
+            MemoryGuard.makeRoom();
+            t.stop(); // resumes a suspended thread, which then ends with ThreadDeath
         } catch (UnsupportedOperationException e) {
             // JDK 20+: only the interrupt (and the OutOfMemoryError itself) can end the cell
+        } finally {
+            if (frozen) {
+                t.resume(); // a no-op after the stop; if the stop failed, the cell must not stay frozen
+            }
         }
     }
 

@@ -28,6 +28,9 @@ import java.util.stream.Collectors;
  * {@link OutOfMemoryError} (in the cell thread, the shell thread or any other), so the error reply, the
  * {@code idle} status and the next cell's compilation still have room. It is re-taken before a later cell
  * once the heap has room for it again.</li>
+ * <li>An OutOfMemoryError in any thread but the cell's ({@link #outOfMemory()}: the channel loops, the ZeroMQ
+ * I/O thread, the output timer) stops the running cell before the reserve is dropped: the cell is what fills
+ * the heap, and left running it would take the freed room before the reply could use it.</li>
  * </ul>
  * Objects the notebook still references stay in memory: the error message tells the user to drop them.
  */
@@ -38,8 +41,12 @@ final class MemoryGuard {
     // Kernel log: System.err as it was at start (cells switch System.err to the notebook)
     private static final PrintStream LOG = System.err;
 
+    /** The running cell's error when a kernel thread, not the cell, met the full heap. */
+    static final String KERNEL_OUT_OF_MEMORY = "the Java heap ran out while it ran (a kernel thread could not allocate)";
+
     private static volatile byte[] reserve;
     private static volatile boolean installed;
+    private static volatile Consumer<String> cellStopper;
     // heap in use after the latest collection; the least in use after a collection since the running cell
     // started (an upper bound of what the notebook held before it: stale until a collection in the cell)
     private static volatile long usedAfterGc;
@@ -74,7 +81,7 @@ final class MemoryGuard {
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
             if (e instanceof OutOfMemoryError) {
-                releaseReserve();
+                outOfMemory();
             }
             if (e instanceof ThreadDeath) {
                 return; // a stopped cell (see InProcessExecutionControl.stop), as the JDK's own default does
@@ -89,8 +96,41 @@ final class MemoryGuard {
                 // no memory even for the message: nothing more to do for a thread that is ending anyway
             }
         });
+        stopCellsWith(stopCell);
         installed = true;
         armReserve();
+    }
+
+    /** What {@link #outOfMemory()} calls to stop the running cell ({@link JShellEngine#stopForMemory}); null: none. */
+    static void stopCellsWith(Consumer<String> stopCell) {
+        cellStopper = stopCell;
+    }
+
+    /**
+     * Call first on an OutOfMemoryError caught outside the cell's own thread: stops the running cell, if any
+     * (a no-op from the cell's thread and between cells), then drops the reserve. The stop frees the reserve
+     * itself while the cell is frozen ({@link #makeRoom()}); if even the stop fails, the reserve goes all the same.
+     */
+    static void outOfMemory() {
+        Consumer<String> stop = cellStopper;
+        try {
+            if (stop != null) {
+                stop.accept(KERNEL_OUT_OF_MEMORY);
+            }
+        } catch (Throwable e) {
+            // no room even to stop the cell: its own OutOfMemoryError will end it
+        } finally {
+            releaseReserve();
+        }
+    }
+
+    /** Drops the reserve and collects it at once, so that the room is there before anything else allocates. */
+    static void makeRoom() {
+        boolean held = reserve != null;
+        releaseReserve();
+        if (held) {
+            System.gc();
+        }
     }
 
     /**
@@ -104,25 +144,33 @@ final class MemoryGuard {
         usedAfterFullGc = 0; // the first young collection above the stop fraction in this cell is checked
     }
 
-    /** Growth during a cell, beyond what it started with, needed before the watchdog stops it: 5 % of the limit (at least twice the reserve). */
+    /** Growth during a cell, beyond what it started with, needed before the watchdog stops it: 5 % of the limit, at least twice the reserve. */
     static long stopMargin() {
         return Math.max(2 * reserveBytes(), Runtime.getRuntime().maxMemory() / 20);
     }
 
-    /** Size of the reserve: 5 % of the heap limit, between 8 MB and 128 MB. */
+    /**
+     * Size of the reserve: 10 % of the heap limit, between 16 MB and 256 MB. After a cell filled the heap with
+     * what the notebook keeps, this is all the room the reply and the next cells' compilation have (javac
+     * needs some tens of MB): 5 % of a 512 MB heap was sometimes too little to compile {@code 1 + 1}.
+     */
     static long reserveBytes() {
-        return Math.max(8 * MB, Math.min(128 * MB, Runtime.getRuntime().maxMemory() / 20));
+        return Math.max(16 * MB, Math.min(256 * MB, Runtime.getRuntime().maxMemory() / 10));
     }
 
-    /** Takes the reserve if it is not held and the heap has room for three times its size. */
+    /**
+     * Takes the reserve if it is not held and the heap has room for three times its size, collecting first
+     * when it looks full: what a {@code big = null;} cell dropped counts as used until a collection.
+     */
     static void armReserve() {
         if (!installed || reserve != null) {
             return;
         }
-        Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         long size = reserveBytes();
-        if (free < 3 * size) {
+        if (freeHeap() < 3 * size) {
+            System.gc();
+        }
+        if (freeHeap() < 3 * size) {
             return; // the heap is still full of what the notebook keeps: try again before a later cell
         }
         try {
@@ -130,6 +178,11 @@ final class MemoryGuard {
         } catch (OutOfMemoryError e) {
             reserve = null;
         }
+    }
+
+    private static long freeHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
     }
 
     /** Drops the reserve so that the kernel can reply; call first thing on an OutOfMemoryError. */
@@ -160,9 +213,10 @@ final class MemoryGuard {
             return;
         }
         if (major) {
-            releaseReserve(); // what the notebook keeps stays: give the reply and the next cells room
+            // what the notebook keeps stays; the stop drops the reserve to give the reply and the next cells room
             stopCell.accept(String.format("the Java heap is nearly full (%d MB of the %d MB limit still in use "
                     + "after a full garbage collection)", used / MB, max / MB));
+            releaseReserve(); // when no snippet thread was there to stop
         } else if (used - usedAfterFullGc >= max / 40) {
             requestFullCollection(); // the heap grew by 2.5 % of the limit since the last full collection: check again
         }

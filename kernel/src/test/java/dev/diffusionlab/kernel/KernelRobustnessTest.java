@@ -100,6 +100,38 @@ class KernelRobustnessTest {
     }
 
     @Test
+    void anOutOfMemoryErrorInAKernelThreadStopsTheRunningCell() throws Exception {
+        // the CI failure this guards against: the control loop met the full heap, dropped the reserve, and the
+        // still-running cell took that room, so the reply and the idle status could not be sent
+        engine.eval("List<long[]> churn = new ArrayList<>();");
+        CompletableFuture<Throwable> cell = CompletableFuture.supplyAsync(() -> {
+            try {
+                engine.eval("while (true) { churn.add(new long[16]); if (churn.size() > 1000) churn.clear(); }");
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!engine.isRunning() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(200);
+        MemoryGuard.stopCellsWith(engine::stopForMemory);
+        try {
+            assertEquals(ChannelGuard.RETRY_MS, ChannelGuard.survive("Shell-1", new OutOfMemoryError("test: full heap")));
+            Throwable t = cell.get(10, TimeUnit.SECONDS);
+            CellOutOfMemoryException e = assertInstanceOf(CellOutOfMemoryException.class, t);
+            assertTrue(e.getMessage().startsWith("cell ") && e.getMessage().contains(" stopped: " + MemoryGuard.KERNEL_OUT_OF_MEMORY + ".\n"),
+                    e.getMessage());
+        } finally {
+            MemoryGuard.stopCellsWith(null);
+        }
+        MemoryGuard.outOfMemory(); // between cells: nothing to stop, the next cell is not affected
+        assertEquals(2, engine.eval("1 + 1").value());
+    }
+
+    @Test
     void outOfMemoryErrorInACellBecomesACellError() {
         CellOutOfMemoryException e = assertThrows(CellOutOfMemoryException.class,
                 () -> engine.eval("long[] huge = new long[Integer.MAX_VALUE - 8];"));
