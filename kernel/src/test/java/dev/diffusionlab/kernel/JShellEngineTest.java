@@ -91,18 +91,7 @@ class JShellEngineTest {
     @Test
     void interruptStopsBusyLoopAndNextCellRuns() throws Exception {
         engine.eval("long before = 7;");
-        CompletableFuture<Throwable> cell = CompletableFuture.supplyAsync(() -> {
-            try {
-                engine.eval("long spins = 0;\nwhile (true) { spins++; }");
-                return null;
-            } catch (Throwable t) {
-                return t;
-            }
-        });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!engine.isRunning() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        CompletableFuture<Throwable> cell = BusyCell.start(engine, "long spins = 0;\nwhile (true) { spins++; }");
         assertTrue(engine.isRunning(), "cell started");
         // the interrupt may land in either snippet, or between them: it belongs to the whole cell
         engine.interrupt();

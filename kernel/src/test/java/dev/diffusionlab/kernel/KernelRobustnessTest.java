@@ -77,18 +77,7 @@ class KernelRobustnessTest {
     @Test
     void memoryStopEndsTheCellWithAnOutOfMemoryErrorAndTheNextCellRuns() throws Exception {
         engine.eval("List<long[]> kept = new ArrayList<>();");
-        CompletableFuture<Throwable> cell = CompletableFuture.supplyAsync(() -> {
-            try {
-                engine.eval("while (true) { kept.add(new long[16]); if (kept.size() > 1000) kept.clear(); }");
-                return null;
-            } catch (Throwable t) {
-                return t;
-            }
-        });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!engine.isRunning() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        CompletableFuture<Throwable> cell = BusyCell.start(engine, "while (true) { kept.add(new long[16]); if (kept.size() > 1000) kept.clear(); }");
         Thread.sleep(200);
         engine.stopForMemory("the Java heap is nearly full (test)");
         Throwable t = cell.get(10, TimeUnit.SECONDS); // stopped at once: no 1 s grace as for an interrupt
@@ -104,18 +93,7 @@ class KernelRobustnessTest {
         // the CI failure this guards against: the control loop met the full heap, dropped the reserve, and the
         // still-running cell took that room, so the reply and the idle status could not be sent
         engine.eval("List<long[]> churn = new ArrayList<>();");
-        CompletableFuture<Throwable> cell = CompletableFuture.supplyAsync(() -> {
-            try {
-                engine.eval("while (true) { churn.add(new long[16]); if (churn.size() > 1000) churn.clear(); }");
-                return null;
-            } catch (Throwable t) {
-                return t;
-            }
-        });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!engine.isRunning() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        CompletableFuture<Throwable> cell = BusyCell.start(engine, "while (true) { churn.add(new long[16]); if (churn.size() > 1000) churn.clear(); }");
         Thread.sleep(200);
         MemoryGuard.stopCellsWith(engine::stopForMemory);
         try {
