@@ -144,7 +144,7 @@ final class MemoryGuard {
         usedAfterFullGc = 0; // the first young collection above the stop fraction in this cell is checked
     }
 
-    /** Growth during a cell, beyond what it started with, needed before the watchdog stops it: 5 % of the limit, at least twice the reserve. */
+    /** Growth during a cell, beyond what it started with, needed before the watchdog stops it: twice the reserve, at least 5 % of the limit. */
     static long stopMargin() {
         return Math.max(2 * reserveBytes(), Runtime.getRuntime().maxMemory() / 20);
     }

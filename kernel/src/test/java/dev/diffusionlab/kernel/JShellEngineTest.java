@@ -103,18 +103,7 @@ class JShellEngineTest {
 
     @Test
     void interruptBetweenSnippetsStopsTheRestOfTheCell() throws Exception {
-        CompletableFuture<Throwable> cell = CompletableFuture.supplyAsync(() -> {
-            try {
-                engine.eval("Thread.sleep(300); int reached = 1;\nwhile (true) { }");
-                return null;
-            } catch (Throwable t) {
-                return t;
-            }
-        });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!engine.isRunning() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        CompletableFuture<Throwable> cell = BusyCell.start(engine, "Thread.sleep(300); int reached = 1;\nwhile (true) { }");
         engine.interrupt(); // lands in the sleeping first snippet; the loop must never start
         assertInstanceOf(EvaluationInterruptedException.class, cell.get(30, TimeUnit.SECONDS));
         assertFalse(engine.isRunning());
@@ -123,17 +112,7 @@ class JShellEngineTest {
 
     @Test
     void interruptAlsoStopsSleepingCell() throws Exception {
-        CompletableFuture<Throwable> cell = CompletableFuture.supplyAsync(() -> {
-            try {
-                engine.eval("Thread.sleep(600_000);");
-                return null;
-            } catch (Throwable t) {
-                return t;
-            }
-        });
-        while (!engine.isRunning()) {
-            Thread.sleep(20);
-        }
+        CompletableFuture<Throwable> cell = BusyCell.start(engine, "Thread.sleep(600_000);");
         engine.interrupt();
         assertInstanceOf(EvaluationInterruptedException.class, cell.get(30, TimeUnit.SECONDS));
     }
